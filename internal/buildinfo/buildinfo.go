@@ -1,0 +1,30 @@
+// Package buildinfo carries the version stamped at release time.
+package buildinfo
+
+import "runtime/debug"
+
+// Set by the release build with -ldflags "-X ...".
+var (
+	Version = ""
+	Commit  = ""
+	Date    = ""
+)
+
+// Get returns the version, falling back to the module version recorded by
+// `go install module@version`.
+func Get() (version, commit, date string) {
+	version, commit, date = Version, Commit, Date
+	if version == "" {
+		version = "dev"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			version = info.Main.Version
+		}
+	}
+	return version, commit, date
+}
+
+// UserAgent is the User-Agent sent to remote services.
+func UserAgent() string {
+	v, _, _ := Get()
+	return "smartradex/" + v
+}

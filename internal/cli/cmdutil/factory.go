@@ -1,0 +1,93 @@
+// Package cmdutil carries what every smartradex command shares: the global
+// flags, the IO streams, the user's language, the debug log, and helpers to
+// print tables and JSON. Dependencies are built lazily so that start-up does
+// no file, keyring or network work.
+package cmdutil
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/redact"
+)
+
+// Globals are the values of the global flags (and their environment variables).
+type Globals struct {
+	JSON       bool
+	NoInput    bool
+	Lang       string
+	Debug      bool
+	BinanceURL string
+}
+
+// Factory gives commands their dependencies.
+type Factory struct {
+	IO       *iostreams.IOStreams
+	Getenv   func(string) string
+	Now      func() time.Time
+	Globals  *Globals
+	Redactor *redact.Redactor
+
+	lang      i18n.Lang
+	debugFrom time.Time
+}
+
+// New returns a Factory over the given streams and environment.
+func New(io *iostreams.IOStreams, getenv func(string) string) *Factory {
+	return &Factory{
+		IO:       io,
+		Getenv:   getenv,
+		Now:      time.Now,
+		Globals:  &Globals{},
+		Redactor: &redact.Redactor{},
+		lang:     i18n.EN,
+	}
+}
+
+// SetLang fixes the language once flags are parsed.
+func (f *Factory) SetLang(l i18n.Lang) { f.lang = l }
+
+// Lang is the user's language.
+func (f *Factory) Lang() i18n.Lang { return f.lang }
+
+// T renders a catalogue message in the user's language.
+func (f *Factory) T(key string, args ...any) string { return f.lang.T(key, args...) }
+
+// Render renders a Message in the user's language.
+func (f *Factory) Render(m i18n.Message) string { return f.lang.Render(m) }
+
+// Env returns an environment variable, trimmed.
+func (f *Factory) Env(name string) string { return strings.TrimSpace(f.Getenv(name)) }
+
+// Debugf writes a diagnostic line to stderr when --debug is on. Every line
+// passes through the redactor, so a secret registered with AddSecret is
+// never printed even if a caller formats it by mistake.
+func (f *Factory) Debugf(format string, args ...any) {
+	if !f.Globals.Debug {
+		return
+	}
+	if f.debugFrom.IsZero() {
+		f.debugFrom = time.Now()
+	}
+	line := fmt.Sprintf(format, args...)
+	fmt.Fprintf(f.IO.ErrOut, "debug: +%dms %s\n", time.Since(f.debugFrom).Milliseconds(), f.Redactor.Redact(line))
+}
+
+// DebugLog returns Debugf when --debug is on, else nil (so clients skip work).
+func (f *Factory) DebugLog() func(string, ...any) {
+	if !f.Globals.Debug {
+		return nil
+	}
+	return f.Debugf
+}
+
+// AddSecret registers values that must never be printed.
+func (f *Factory) AddSecret(secrets ...string) { f.Redactor.Add(secrets...) }
+
+// Errf writes a localised line to stderr.
+func (f *Factory) Errf(key string, args ...any) {
+	fmt.Fprintln(f.IO.ErrOut, f.Redactor.Redact(f.T(key, args...)))
+}

@@ -1,0 +1,75 @@
+package cmdutil
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/i18n"
+)
+
+// PrintJSON writes v as indented JSON followed by a newline.
+func PrintJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// Table prints aligned columns. Cells may hold multi-byte characters.
+func Table(w io.Writer, header []string, rows [][]string) {
+	widths := make([]int, len(header))
+	all := append([][]string{header}, rows...)
+	for _, r := range all {
+		for i, c := range r {
+			if i < len(widths) && utf8.RuneCountInString(visible(c)) > widths[i] {
+				widths[i] = utf8.RuneCountInString(visible(c))
+			}
+		}
+	}
+	for _, r := range all {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(visible(c))+2))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// visible strips ANSI colour sequences for width computations.
+func visible(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i < len(s) && s[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// Reported is returned by a command that has already printed its outcome
+// (a verdict table or a JSON document) and only needs the exit code.
+func Reported(kind apperr.Kind) error {
+	return &apperr.Error{Kind: kind, Code: "reported", Message: i18n.M("error.reported")}
+}
+
+// IsReported tells whether err was produced by Reported.
+func IsReported(err error) bool {
+	e, ok := err.(*apperr.Error)
+	return ok && e.Code == "reported"
+}
+
+// UsageError is a malformed-input error (exit 2) with a catalogue message.
+func UsageError(code string, msg i18n.Message, hints ...i18n.Message) error {
+	return apperr.New(apperr.Usage, code, msg, hints...)
+}

@@ -1,0 +1,191 @@
+// Package cli assembles smartradex's command tree and turns every outcome
+// into one of the documented exit codes, in one place.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/iostreams"
+)
+
+// Main runs smartradex with the process's arguments and environment and
+// returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cmdutil.New(iostreams.System(os.Getenv), os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes args against a fresh command tree and returns the exit code.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	// The language must be known before the tree is built, because help
+	// texts are rendered at construction.
+	lang, langErr := i18n.Detect(preScanFlag(args, "lang"), f.Getenv)
+	f.SetLang(lang)
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+
+	var err error
+	if langErr != nil {
+		err = apperr.New(apperr.Usage, "usage.lang", i18n.M("error.bad_lang", preScanFlag(args, "lang")), i18n.M("error.bad_lang_hint"))
+	} else {
+		_, err = root.ExecuteContextC(ctx)
+	}
+	if err == nil {
+		return 0
+	}
+	if ctx.Err() != nil && apperr.KindOf(err) != apperr.Cancelled {
+		err = apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
+	}
+	return reportError(f, err)
+}
+
+// reportError prints err in the user's language (and as JSON with --json)
+// and returns its exit code.
+func reportError(f *cmdutil.Factory, err error) int {
+	kind := apperr.KindOf(err)
+	if cmdutil.IsReported(err) {
+		return int(kind)
+	}
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		msg := i18n.M("error.unexpected", err.Error())
+		if kind == apperr.Cancelled {
+			msg = i18n.M("error.cancelled")
+		}
+		e = &apperr.Error{Kind: kind, Code: "unexpected", Message: msg}
+		if kind == apperr.Unexpected {
+			e.Hints = []i18n.Message{i18n.M("error.unexpected_hint")}
+		}
+	}
+	message := f.Render(e.Message)
+	if e.Err != nil && e.Kind != apperr.Cancelled && e.Kind != apperr.Usage {
+		// The cause is technical detail (the keyring's own words, a network
+		// error); it is shown after the explanation, redacted like all output.
+		message = fmt.Sprintf("%s (%v)", message, e.Err)
+	}
+	message = f.Redactor.Redact(message)
+	var hints []string
+	for _, h := range e.Hints {
+		hints = append(hints, f.Redactor.Redact(f.Render(h)))
+	}
+	fmt.Fprintln(f.IO.ErrOut, f.T("error.prefix")+message)
+	for _, h := range hints {
+		fmt.Fprintln(f.IO.ErrOut, f.T("error.hint_prefix")+h)
+	}
+	if f.Globals.JSON {
+		if hints == nil {
+			hints = []string{}
+		}
+		_ = cmdutil.PrintJSON(f.IO.Out, map[string]any{
+			"ok": false,
+			"error": map[string]any{
+				"code":      e.Code,
+				"message":   message,
+				"hints":     hints,
+				"exit_code": int(kind),
+			},
+		})
+	}
+	return int(kind)
+}
+
+// preScanFlag finds --name VALUE or --name=VALUE before cobra parses.
+func preScanFlag(args []string, name string) string {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--"+name+"="); ok {
+			return v
+		}
+		if a == "--"+name && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	g := f.Globals
+	root := &cobra.Command{
+		Use:           "smartradex",
+		Short:         f.T("root.short"),
+		Long:          f.T("root.long"),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
+		RunE:          groupRunE,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			f.IO.SetNeverPrompt(g.NoInput || !f.IO.IsStdinTTY())
+			return nil
+		},
+	}
+	root.CompletionOptions.HiddenDefaultCmd = false
+	pf := root.PersistentFlags()
+	pf.BoolVar(&g.JSON, "json", false, f.T("flag.json"))
+	pf.BoolVar(&g.NoInput, "no-input", false, f.T("flag.no_input"))
+	pf.StringVar(&g.Lang, "lang", "", f.T("flag.lang"))
+	pf.BoolVar(&g.Debug, "debug", false, f.T("flag.debug"))
+
+	root.AddCommand(
+		newVersionCmd(f),
+		newBotsCmd(f),
+		newExitCodesTopic(f),
+		newEnvironmentTopic(f),
+	)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = f.T("completion.short")
+		}
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return apperr.Wrap(apperr.Usage, "usage.flag", err, i18n.M("error.flag", err.Error()), i18n.M("error.usage_hint", cmd.CommandPath()))
+	})
+	wrapArgs(root)
+	return root
+}
+
+// groupRunE makes a command group print its help, and reject unknown
+// subcommands with a usage error instead of silently showing help.
+func groupRunE(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return apperr.New(apperr.Usage, "usage.unknown_command", i18n.M("error.unknown_command", args[0], cmd.CommandPath()), i18n.M("error.usage_hint", cmd.CommandPath()))
+	}
+	return cmd.Help()
+}
+
+// wrapArgs gives every command an argument validator (none means no
+// positional arguments) whose failures are usage errors.
+func wrapArgs(cmd *cobra.Command) {
+	validate := cmd.Args
+	if validate == nil {
+		validate = cobra.NoArgs
+	}
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if err := validate(c, args); err != nil {
+			return apperr.Wrap(apperr.Usage, "usage.args", err, i18n.M("error.args", err.Error()), i18n.M("error.usage_hint", c.CommandPath()))
+		}
+		return nil
+	}
+	for _, c := range cmd.Commands() {
+		wrapArgs(c)
+	}
+}

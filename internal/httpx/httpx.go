@@ -1,0 +1,181 @@
+// Package httpx holds what the Binance and SmartradeX clients share about
+// HTTP: a client with timeouts that honours the proxy environment, bounded
+// reads, Retry-After, backoff, loopback detection and a redacting debug log.
+package httpx
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// NewClient returns an *http.Client with an overall timeout. Its transport is
+// a clone of Go's default one, so HTTPS_PROXY, HTTP_PROXY and NO_PROXY are
+// honoured exactly as Go's tools honour them, and TLS is verified.
+func NewClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = timeout
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Timeout: timeout, Transport: t}
+}
+
+// ErrTooLarge is returned by ReadLimited when a body exceeds its cap.
+var ErrTooLarge = errors.New("response body too large")
+
+// ReadLimited reads at most max bytes of r and fails with ErrTooLarge past that.
+func ReadLimited(r io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return data, err
+	}
+	if int64(len(data)) > max {
+		return data[:max], ErrTooLarge
+	}
+	return data, nil
+}
+
+// ParseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func ParseRetryAfter(h string, now time.Time) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(h); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// Backoff is a bounded retry schedule.
+type Backoff struct {
+	Attempts int           // total attempts, including the first
+	Base     time.Duration // delay before the second attempt
+	Max      time.Duration // cap of one delay
+	Budget   time.Duration // the longest a server-requested wait (Retry-After) may be honoured
+}
+
+// DefaultBackoff is used by both remote clients: three attempts, 200 ms then
+// 400 ms (with jitter), and at most 10 s of server-requested waiting.
+var DefaultBackoff = Backoff{Attempts: 3, Base: 200 * time.Millisecond, Max: 2 * time.Second, Budget: 10 * time.Second}
+
+// Delay returns the wait before attempt n (n >= 1 is the first retry).
+func (b Backoff) Delay(n int) time.Duration {
+	d := b.Base << (n - 1)
+	if d > b.Max || d <= 0 {
+		d = b.Max
+	}
+	// ±20 % jitter so that many scripted clients do not retry in step.
+	j := time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return j
+}
+
+// Sleep waits d or until ctx is done.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// IsLoopbackHost reports whether host (no port) is localhost, 127.0.0.0/8 or ::1.
+func IsLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// CheckBaseURL validates a base URL to which credentials will be sent: it must
+// be absolute https, or http on a loopback host. It is called before any
+// connection is opened.
+func CheckBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%q must not carry credentials", raw)
+	}
+	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("%q uses plain http to a host that is not loopback; only https is allowed there", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+// Logf is a debug sink; nil discards.
+type Logf func(format string, args ...any)
+
+// LoggingTransport logs each request's method, host, path, status and time.
+// It never logs query strings, headers or bodies: they carry signatures,
+// API keys, tokens and secrets.
+type LoggingTransport struct {
+	Base http.RoundTripper
+	Log  Logf
+}
+
+func (t *LoggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.Base.RoundTrip(req)
+	if t.Log != nil {
+		target := req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
+		if err != nil {
+			t.Log("http %s %s: error after %s: %v", req.Method, target, time.Since(start).Round(time.Millisecond), StripURLs(err))
+		} else {
+			t.Log("http %s %s: %d in %s", req.Method, target, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+		}
+	}
+	return resp, err
+}
+
+// StripURLs returns err with any *url.Error's URL reduced to scheme, host and
+// path, so that a query string (a signature, a timestamp) never reaches a
+// message or a log.
+func StripURLs(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.RawQuery, u.User, u.Fragment = "", nil, ""
+			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
+	return err
+}
+
+// IsTimeout reports whether err is a timeout of the network or of a deadline.
+func IsTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}

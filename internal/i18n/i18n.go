@@ -1,0 +1,125 @@
+// Package i18n holds smartradex's user-facing text in French and English.
+// Every message has a key; each area of the program keeps its messages in
+// a catalog_*.go file of this package, and a test checks that no key lacks
+// a language and that both languages take the same arguments.
+package i18n
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Lang is a supported language.
+type Lang string
+
+const (
+	EN Lang = "en"
+	FR Lang = "fr"
+)
+
+// Langs lists the supported languages.
+var Langs = []Lang{EN, FR}
+
+// Message is a catalogue key with its arguments, rendered later in the
+// user's language.
+type Message struct {
+	Key  string
+	Args []any
+}
+
+// M builds a Message.
+func M(key string, args ...any) Message { return Message{Key: key, Args: args} }
+
+// IsZero reports whether m is the empty message.
+func (m Message) IsZero() bool { return m.Key == "" }
+
+var catalog = map[Lang]map[string]string{EN: {}, FR: {}}
+
+// register adds entries to the catalogue; a duplicate key is a programming error.
+func register(lang Lang, entries map[string]string) {
+	for k, v := range entries {
+		if _, dup := catalog[lang][k]; dup {
+			panic("i18n: duplicate key " + k)
+		}
+		catalog[lang][k] = v
+	}
+}
+
+// T renders key with args in language l. A missing key renders as the key
+// itself so that a bug shows up in output instead of panicking.
+func (l Lang) T(key string, args ...any) string {
+	format, ok := catalog[l][key]
+	if !ok {
+		format, ok = catalog[EN][key]
+	}
+	if !ok {
+		return key
+	}
+	if len(args) == 0 {
+		return format
+	}
+	return fmt.Sprintf(format, args...)
+}
+
+// Render renders m in language l. Arguments that are themselves Messages are
+// rendered first, in the same language.
+func (l Lang) Render(m Message) string {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if inner, ok := a.(Message); ok {
+			args[i] = l.Render(inner)
+		} else {
+			args[i] = a
+		}
+	}
+	return l.T(m.Key, args...)
+}
+
+// Parse turns a --lang value into a Lang.
+func Parse(s string) (Lang, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "en", "english", "anglais":
+		return EN, true
+	case "fr", "french", "français", "francais":
+		return FR, true
+	}
+	return "", false
+}
+
+// Detect chooses the language: flag, then SMARTRADEX_LANG, then the POSIX
+// locale (the first non-empty of LC_ALL, LC_MESSAGES, LANG) when it starts
+// with "fr", else English. getenv is os.Getenv in production.
+func Detect(flag string, getenv func(string) string) (Lang, error) {
+	if flag != "" {
+		l, ok := Parse(flag)
+		if !ok {
+			return EN, fmt.Errorf("unsupported language %q (use en or fr)", flag)
+		}
+		return l, nil
+	}
+	if v := getenv("SMARTRADEX_LANG"); v != "" {
+		if l, ok := Parse(v); ok {
+			return l, nil
+		}
+	}
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(name); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "fr") {
+				return FR, nil
+			}
+			return EN, nil
+		}
+	}
+	return EN, nil
+}
+
+// Keys returns every key of language l, sorted.
+func Keys(l Lang) []string {
+	keys := make([]string, 0, len(catalog[l]))
+	for k := range catalog[l] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
