@@ -15,6 +15,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/cli/keys"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 )
@@ -131,7 +132,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
-		RunE:          groupRunE,
+		RunE:          cmdutil.GroupRunE,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.IO.SetNeverPrompt(g.NoInput || !f.IO.IsStdinTTY())
 			return nil
@@ -145,6 +146,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.BoolVar(&g.Debug, "debug", false, f.T("flag.debug"))
 
 	root.AddCommand(
+		keys.NewCmdKeys(f),
 		newVersionCmd(f),
 		newBotsCmd(f),
 		newExitCodesTopic(f),
@@ -161,15 +163,6 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	})
 	wrapArgs(root)
 	return root
-}
-
-// groupRunE makes a command group print its help, and reject unknown
-// subcommands with a usage error instead of silently showing help.
-func groupRunE(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return apperr.New(apperr.Usage, "usage.unknown_command", i18n.M("error.unknown_command", args[0], cmd.CommandPath()), i18n.M("error.usage_hint", cmd.CommandPath()))
-	}
-	return cmd.Help()
 }
 
 // wrapArgs gives every command an argument validator (none means no

@@ -20,7 +20,11 @@ type Globals struct {
 	NoInput    bool
 	Lang       string
 	Debug      bool
-	BinanceURL string
+	BinanceURL string // --binance-url, else SMARTRADEX_BINANCE_URL
+	ServiceURL string // --service-url, else SMARTRADEX_SERVICE_URL
+	ConfigDir  string // --config-dir, else SMARTRADEX_CONFIG_DIR
+	Keyring    string // --keyring, else SMARTRADEX_KEYRING
+	Sandbox    bool   // --sandbox, else SMARTRADEX_SANDBOX=1
 }
 
 // Factory gives commands their dependencies.

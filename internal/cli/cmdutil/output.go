@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
 )
@@ -72,4 +74,13 @@ func IsReported(err error) bool {
 // UsageError is a malformed-input error (exit 2) with a catalogue message.
 func UsageError(code string, msg i18n.Message, hints ...i18n.Message) error {
 	return apperr.New(apperr.Usage, code, msg, hints...)
+}
+
+// GroupRunE makes a command group print its help, and reject unknown
+// subcommands with a usage error instead of silently showing help.
+func GroupRunE(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return apperr.New(apperr.Usage, "usage.unknown_command", i18n.M("error.unknown_command", args[0], cmd.CommandPath()), i18n.M("error.usage_hint", cmd.CommandPath()))
+	}
+	return cmd.Help()
 }

@@ -1,0 +1,22 @@
+// Package keys holds the `smartradex keys` commands: one file per command,
+// each with an Options struct, a constructor that parses flags and a run
+// function that does the work.
+package keys
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+)
+
+// NewCmdKeys returns the `keys` command group.
+func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: f.T("keys.short"),
+		Long:  f.T("keys.long"),
+		Args:  cobra.ArbitraryArgs,
+		RunE:  cmdutil.GroupRunE,
+	}
+	return cmd
+}
