@@ -162,6 +162,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		return apperr.Wrap(apperr.Usage, "usage.flag", err, i18n.M("error.flag", err.Error()), i18n.M("error.usage_hint", cmd.CommandPath()))
 	})
 	wrapArgs(root)
+	localizeHelp(root, f)
 	return root
 }
 

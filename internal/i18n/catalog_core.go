@@ -2,6 +2,17 @@ package i18n
 
 func init() {
 	register(EN, map[string]string{
+		"help.usage":             "Usage:",
+		"help.aliases":           "Aliases:",
+		"help.examples":          "Examples:",
+		"help.commands":          "Available commands:",
+		"help.flags":             "Flags:",
+		"help.global_flags":      "Global flags:",
+		"help.topics":            "Additional help topics:",
+		"help.more":              "Use \"%s [command] --help\" for more information about a command.",
+		"help.cmd_short":         "Help about any command",
+		"help.cmd_long":          "Help provides help for any command in the application.\nSimply type smartradex help [path to command] for full details.",
+		"help.flag":              "help for %s",
 		"error.prefix":           "error: ",
 		"error.hint_prefix":      "hint: ",
 		"error.reported":         "the outcome was reported above",
@@ -35,6 +46,17 @@ func init() {
 		"help.environment.long":  "SMARTRADEX_LANG          language of messages (en, fr)\nSMARTRADEX_API_KEY       the Binance API key, for scripts\nSMARTRADEX_API_SECRET    the Binance API secret, for scripts (prefer --secret-stdin)\nSMARTRADEX_BINANCE_URL   base URL of the Binance API\nNO_COLOR                 disable colours\nHTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxy settings, as for every Go program",
 	})
 	register(FR, map[string]string{
+		"help.usage":             "Utilisation :",
+		"help.aliases":           "Alias :",
+		"help.examples":          "Exemples :",
+		"help.commands":          "Commandes disponibles :",
+		"help.flags":             "Options :",
+		"help.global_flags":      "Options globales :",
+		"help.topics":            "Autres rubriques d'aide :",
+		"help.more":              "Tapez \"%s [commande] --help\" pour en savoir plus sur une commande.",
+		"help.cmd_short":         "Aide sur n'importe quelle commande",
+		"help.cmd_long":          "Affiche l'aide de n'importe quelle commande.\nTapez smartradex help [chemin de la commande] pour tous les détails.",
+		"help.flag":              "aide pour %s",
 		"error.prefix":           "erreur : ",
 		"error.hint_prefix":      "conseil : ",
 		"error.reported":         "le résultat est affiché ci-dessus",
