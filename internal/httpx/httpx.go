@@ -87,7 +87,7 @@ func (b Backoff) Delay(n int) time.Duration {
 		d = b.Max
 	}
 	// ±20 % jitter so that many scripted clients do not retry in step.
-	j := time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	j := time.Duration(float64(d) * (0.8 + 0.4*rand.Float64())) //nolint:gosec // jitter needs no unpredictability
 	return j
 }
 

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -67,8 +68,8 @@ func Reported(kind apperr.Kind) error {
 
 // IsReported tells whether err was produced by Reported.
 func IsReported(err error) bool {
-	e, ok := err.(*apperr.Error)
-	return ok && e.Code == "reported"
+	var e *apperr.Error
+	return errors.As(err, &e) && e.Code == "reported"
 }
 
 // UsageError is a malformed-input error (exit 2) with a catalogue message.
