@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -16,7 +17,15 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("LANG", "C")
 			env.Setenv("NO_COLOR", "1")
+			passSecretServiceEnv(env)
 			return nil
+		},
+		Cmds: storageCmds(),
+		Condition: func(cond string) (bool, error) {
+			if ok, known := secretServiceCondition(cond); known {
+				return ok, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
 }

@@ -144,6 +144,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.BoolVar(&g.NoInput, "no-input", false, f.T("flag.no_input"))
 	pf.StringVar(&g.Lang, "lang", "", f.T("flag.lang"))
 	pf.BoolVar(&g.Debug, "debug", false, f.T("flag.debug"))
+	pf.StringVar(&g.ConfigDir, "config-dir", "", f.T("state.flag_config_dir"))
+	pf.StringVar(&g.Keyring, "keyring", "", f.T("secrets.flag_keyring"))
 
 	root.AddCommand(
 		keys.NewCmdKeys(f),

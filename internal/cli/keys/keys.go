@@ -18,5 +18,9 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.ArbitraryArgs,
 		RunE:  cmdutil.GroupRunE,
 	}
+	cmd.AddCommand(
+		NewCmdList(f, nil),
+		NewCmdRemove(f, nil),
+	)
 	return cmd
 }

@@ -1,0 +1,188 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/huh"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/state"
+)
+
+// storeCache keeps each Factory's secret stores, so that the file backend's
+// passphrase is asked at most once per process. It lives here rather than
+// in Factory to keep the storage wiring in one file.
+var storeCache sync.Map // *Factory → *factoryStores
+
+type factoryStores struct {
+	mu     sync.Mutex
+	stores map[string]secrets.Store
+}
+
+// ConfigDir is the configuration directory: --config-dir, else
+// SMARTRADEX_CONFIG_DIR, else the user's configuration directory.
+func (f *Factory) ConfigDir() (string, error) {
+	if d := strings.TrimSpace(f.Globals.ConfigDir); d != "" {
+		return filepath.Abs(d)
+	}
+	return state.DefaultDir(f.Getenv)
+}
+
+// Index is the local key index in the configuration directory.
+func (f *Factory) Index() (*state.Index, error) {
+	dir, err := f.ConfigDir()
+	if err != nil {
+		return nil, err
+	}
+	return state.Open(dir), nil
+}
+
+// KeyringBackend is the selected secret store: --keyring, else
+// SMARTRADEX_KEYRING, else "system". An unknown name is a usage error.
+func (f *Factory) KeyringBackend() (string, error) {
+	name := strings.TrimSpace(f.Globals.Keyring)
+	if name == "" {
+		name = f.Env("SMARTRADEX_KEYRING")
+	}
+	name = strings.ToLower(name)
+	switch name {
+	case "":
+		return secrets.BackendSystem, nil
+	case secrets.BackendSystem, secrets.BackendFile:
+		return name, nil
+	}
+	return "", secrets.BadBackendError(name)
+}
+
+// SecretStore is the selected secret store, built once per process.
+func (f *Factory) SecretStore() (secrets.Store, error) {
+	backend, err := f.KeyringBackend()
+	if err != nil {
+		return nil, err
+	}
+	return f.SecretStoreFor(backend)
+}
+
+// SecretStoreFor is the store of a given backend, built once per process;
+// commands that act on an existing key use the backend its index entry
+// names, whatever the current selection.
+func (f *Factory) SecretStoreFor(backend string) (secrets.Store, error) {
+	v, _ := storeCache.LoadOrStore(f, &factoryStores{stores: map[string]secrets.Store{}})
+	fs := v.(*factoryStores)
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if s, ok := fs.stores[backend]; ok {
+		return s, nil
+	}
+	timeout, err := f.keyringTimeout()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := f.ConfigDir()
+	if err != nil {
+		return nil, err
+	}
+	s, err := secrets.Open(secrets.Options{
+		Backend:    backend,
+		Dir:        dir,
+		Timeout:    timeout,
+		Passphrase: f.passphraseFunc(filepath.Join(dir, secrets.FileName)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	fs.stores[backend] = s
+	return s, nil
+}
+
+// keyringTimeout reads SMARTRADEX_KEYRING_TIMEOUT: a Go duration ("5s") or
+// a number of seconds ("5").
+func (f *Factory) keyringTimeout() (time.Duration, error) {
+	v := f.Env("SMARTRADEX_KEYRING_TIMEOUT")
+	if v == "" {
+		return secrets.DefaultTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if n, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+			d, err = time.Duration(n*float64(time.Second)), nil
+		}
+	}
+	if err != nil || d <= 0 {
+		return 0, apperr.New(apperr.Usage, "secrets.bad_timeout",
+			i18n.M("secrets.bad_timeout", v), i18n.M("secrets.bad_timeout_hint"))
+	}
+	return d, nil
+}
+
+// PromptPassphrase asks for the secret file's passphrase on the terminal,
+// masked; confirm asks twice, for a new file. Tests replace it.
+var PromptPassphrase = func(ctx context.Context, f *Factory, path string, confirm bool) (string, error) {
+	var pass, again string
+	title := f.T("secrets.prompt_passphrase", path)
+	if confirm {
+		title = f.T("secrets.prompt_new_passphrase", path)
+	}
+	fields := []huh.Field{
+		huh.NewInput().EchoMode(huh.EchoModePassword).Value(&pass).Title(title).
+			Validate(func(s string) error {
+				if s == "" {
+					return errors.New(f.T("secrets.passphrase_empty"))
+				}
+				return nil
+			}),
+	}
+	if confirm {
+		fields = append(fields, huh.NewInput().EchoMode(huh.EchoModePassword).Value(&again).
+			Title(f.T("secrets.prompt_passphrase_again")).
+			Validate(func(s string) error {
+				if s != pass {
+					return errors.New(f.T("secrets.passphrase_mismatch"))
+				}
+				return nil
+			}))
+	}
+	err := huh.NewForm(huh.NewGroup(fields...)).
+		WithInput(f.IO.In).WithOutput(f.IO.ErrOut).
+		WithAccessible(f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1").
+		RunWithContext(ctx)
+	if errors.Is(err, huh.ErrUserAborted) || errors.Is(err, context.Canceled) {
+		return "", apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
+	}
+	if err != nil {
+		return "", err
+	}
+	return pass, nil
+}
+
+// passphraseFunc gives the file backend its passphrase: SMARTRADEX_PASSPHRASE,
+// else a masked prompt on a terminal, else a usage error naming the
+// variable. Whatever it returns is registered with the redactor.
+func (f *Factory) passphraseFunc(path string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		if p := f.Getenv("SMARTRADEX_PASSPHRASE"); p != "" {
+			f.AddSecret(p)
+			return p, nil
+		}
+		if !f.IO.CanPrompt() {
+			return "", apperr.New(apperr.Usage, "secrets.passphrase_needed",
+				i18n.M("secrets.passphrase_needed", path), i18n.M("secrets.passphrase_needed_hint"))
+		}
+		_, statErr := os.Stat(path)
+		p, err := PromptPassphrase(ctx, f, path, errors.Is(statErr, os.ErrNotExist))
+		if err != nil {
+			return "", err
+		}
+		f.AddSecret(p)
+		return p, nil
+	}
+}

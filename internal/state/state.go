@@ -1,0 +1,220 @@
+// Package state is smartradex's local index of non-secret facts about each
+// bot's key (public API key, type, Binance uid, where the secret lives,
+// registration status). go-keyring cannot list its entries, so this index is
+// what `keys list` reads; it never holds a secret.
+package state
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/atomicfile"
+	"github.com/smartradex/smartradex/internal/i18n"
+)
+
+// Status is the registration status of a key with the SmartradeX service.
+type Status string
+
+const (
+	StatusPending    Status = "pending"
+	StatusRegistered Status = "registered"
+)
+
+// Entry is what the index knows about one bot's key.
+type Entry struct {
+	Bot              string     `json:"bot"`
+	APIKey           string     `json:"api_key"` // public; shown masked
+	KeyType          string     `json:"key_type"`
+	Label            string     `json:"label,omitempty"`
+	UID              int64      `json:"uid,omitempty"`
+	Backend          string     `json:"backend"` // which store holds the secret
+	SecretName       string     `json:"secret_name"`
+	Status           Status     `json:"status"`
+	CreatedAt        time.Time  `json:"created_at"`
+	VerifiedAt       *time.Time `json:"verified_at,omitempty"`
+	RegisteredAt     *time.Time `json:"registered_at,omitempty"`
+	TradingExpiresAt *time.Time `json:"trading_expires_at,omitempty"`
+}
+
+// Snapshot is the whole index, keyed by bot.
+type Snapshot struct {
+	Version int               `json:"version"`
+	Entries map[string]*Entry `json:"entries"`
+}
+
+// Version is the index format this build writes and reads.
+const Version = 1
+
+// FileName is the index file inside the config directory.
+const FileName = "index.json"
+
+const maxIndexSize = 4 << 20
+
+// lockWait bounds how long Update waits for another smartradex process.
+var lockWait = 10 * time.Second
+
+// Index is the index file in one config directory.
+type Index struct {
+	dir  string
+	path string
+}
+
+// Open returns the index kept in dir. It does no I/O.
+func Open(dir string) *Index {
+	return &Index{dir: dir, path: filepath.Join(dir, FileName)}
+}
+
+// Path is the index file's path, for messages.
+func (ix *Index) Path() string { return ix.path }
+
+// Dir is the config directory.
+func (ix *Index) Dir() string { return ix.dir }
+
+// DefaultDir is the config directory: SMARTRADEX_CONFIG_DIR when set, else
+// smartradex inside the user's configuration directory.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if d := strings.TrimSpace(getenv("SMARTRADEX_CONFIG_DIR")); d != "" {
+		return filepath.Abs(d)
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", apperr.Wrap(apperr.Unexpected, "state.no_config_dir", err,
+			i18n.M("state.no_config_dir"), i18n.M("state.no_config_dir_hint"))
+	}
+	return filepath.Join(base, "smartradex"), nil
+}
+
+// Load reads the index. A missing file is an empty index.
+func (ix *Index) Load() (*Snapshot, error) {
+	data, err := atomicfile.ReadLimited(ix.path, maxIndexSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return empty(), nil
+	}
+	if err != nil {
+		return nil, ix.ioError("state.io_read", err)
+	}
+	snap, err := parse(data)
+	if err != nil {
+		return nil, ix.wrapParse(err)
+	}
+	return snap, nil
+}
+
+// Update changes the index under a lock shared with every smartradex
+// process: it re-reads the file, calls fn, and writes the result atomically.
+// When fn returns an error nothing is written and that error is returned.
+func (ix *Index) Update(ctx context.Context, fn func(*Snapshot) error) error {
+	if err := os.MkdirAll(ix.dir, 0o700); err != nil {
+		return ix.ioError("state.io_write", err)
+	}
+	unlock, err := atomicfile.Lock(ctx, ix.path+".lock", lockWait)
+	if err != nil {
+		if errors.Is(err, atomicfile.ErrLockTimeout) {
+			return apperr.Wrap(apperr.Unexpected, "state.locked", err,
+				i18n.M("state.locked", ix.path), i18n.M("state.locked_hint"))
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return ix.ioError("state.io_write", err)
+	}
+	defer unlock()
+	atomicfile.RemoveStaleTemps(ix.path)
+
+	snap, err := ix.Load()
+	if err != nil {
+		return err
+	}
+	if err := fn(snap); err != nil {
+		return err
+	}
+	for bot, e := range snap.Entries {
+		if e == nil {
+			delete(snap.Entries, bot)
+		}
+	}
+	snap.Version = Version
+	data, err := json.MarshalIndent(snap, "", "  ")
+	if err != nil {
+		return ix.ioError("state.io_write", err)
+	}
+	if err := atomicfile.WriteFile(ix.path, append(data, '\n'), 0o600); err != nil {
+		return ix.ioError("state.io_write", err)
+	}
+	return nil
+}
+
+func empty() *Snapshot { return &Snapshot{Version: Version, Entries: map[string]*Entry{}} }
+
+// errNewer marks an index written by a newer format.
+type errNewer struct{ version int }
+
+func (e errNewer) Error() string {
+	return fmt.Sprintf("index format %d is newer than %d", e.version, Version)
+}
+
+// parse decodes and checks an index file. Everything it returns is either a
+// usable snapshot or an error; it never panics on any input.
+func parse(data []byte) (*Snapshot, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	var snap Snapshot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&snap); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data after the JSON document")
+	}
+	if snap.Version > Version {
+		return nil, errNewer{snap.Version}
+	}
+	if snap.Version < 1 {
+		return nil, fmt.Errorf("unknown format version %d", snap.Version)
+	}
+	if snap.Entries == nil {
+		snap.Entries = map[string]*Entry{}
+	}
+	for bot, e := range snap.Entries {
+		if e == nil {
+			return nil, fmt.Errorf("entry %q is null", bot)
+		}
+		if e.Bot != bot {
+			return nil, fmt.Errorf("entry %q names bot %q", bot, e.Bot)
+		}
+		if e.SecretName == "" || e.Backend == "" {
+			return nil, fmt.Errorf("entry %q does not say where its secret is", bot)
+		}
+		switch e.Status {
+		case StatusPending, StatusRegistered:
+		default:
+			return nil, fmt.Errorf("entry %q has unknown status %q", bot, e.Status)
+		}
+	}
+	return &snap, nil
+}
+
+func (ix *Index) wrapParse(err error) error {
+	var newer errNewer
+	if errors.As(err, &newer) {
+		return apperr.Wrap(apperr.Unexpected, "state.index_newer", err,
+			i18n.M("state.index_newer", ix.path), i18n.M("state.index_newer_hint"))
+	}
+	return apperr.Wrap(apperr.Unexpected, "state.index_corrupt", err,
+		i18n.M("state.index_corrupt", ix.path), i18n.M("state.index_corrupt_hint", ix.path))
+}
+
+func (ix *Index) ioError(op string, err error) error {
+	return apperr.Wrap(apperr.Unexpected, "state.io", err,
+		i18n.M("state.io", i18n.M(op), ix.path), i18n.M("state.io_hint", ix.dir))
+}

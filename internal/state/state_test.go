@@ -1,0 +1,278 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/atomicfile"
+)
+
+// TestMain lets a test re-execute this binary as another smartradex
+// process that updates the index.
+func TestMain(m *testing.M) {
+	if os.Getenv("STATE_TEST_CHILD") == "updater" {
+		os.Exit(updater())
+	}
+	os.Exit(m.Run())
+}
+
+func updater() int {
+	ix := Open(os.Getenv("STATE_TEST_DIR"))
+	prefix := os.Getenv("STATE_TEST_PREFIX")
+	n, _ := strconv.Atoi(os.Getenv("STATE_TEST_COUNT"))
+	for i := range n {
+		bot := fmt.Sprintf("%s-%d", prefix, i)
+		err := ix.Update(context.Background(), func(s *Snapshot) error {
+			s.Entries[bot] = entry(bot)
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+	}
+	return 0
+}
+
+func entry(bot string) *Entry {
+	return &Entry{
+		Bot: bot, APIKey: "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A", KeyType: "HMAC",
+		Backend: "system", SecretName: "bot/" + bot, Status: StatusPending,
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+	}
+}
+
+func code(t *testing.T, err error) string {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("%v (%T) is not an *apperr.Error", err, err)
+	}
+	return e.Code
+}
+
+func TestLoadMissingIsEmpty(t *testing.T) {
+	snap, err := Open(filepath.Join(t.TempDir(), "none")).Load()
+	if err != nil || snap.Version != Version || snap.Entries == nil || len(snap.Entries) != 0 {
+		t.Fatalf("Load = %+v, %v", snap, err)
+	}
+}
+
+func TestUpdateRoundTrip(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "config")
+	ix := Open(dir)
+	ctx := context.Background()
+	verified := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	err := ix.Update(ctx, func(s *Snapshot) error {
+		e := entry("btc-spot")
+		e.UID = 123456789
+		e.Label = "SmartradeX BTC Spot"
+		e.VerifiedAt = &verified
+		s.Entries["btc-spot"] = e
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := snap.Entries["btc-spot"]
+	if got == nil || got.UID != 123456789 || got.VerifiedAt == nil || !got.VerifiedAt.Equal(verified) || got.Status != StatusPending {
+		t.Fatalf("entry = %+v", got)
+	}
+	if runtime.GOOS != "windows" {
+		if fi, _ := os.Stat(ix.Path()); fi.Mode().Perm() != 0o600 {
+			t.Errorf("index mode %v, want 0600", fi.Mode().Perm())
+		}
+		if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+			t.Errorf("dir mode %v, want 0700", fi.Mode().Perm())
+		}
+	}
+	// Deleting an entry.
+	if err := ix.Update(ctx, func(s *Snapshot) error { delete(s.Entries, "btc-spot"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := ix.Load(); len(snap.Entries) != 0 {
+		t.Fatalf("entries after delete: %v", snap.Entries)
+	}
+}
+
+func TestUpdateErrorWritesNothing(t *testing.T) {
+	ix := Open(t.TempDir())
+	ctx := context.Background()
+	if err := ix.Update(ctx, func(s *Snapshot) error { s.Entries["a"] = entry("a"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(ix.Path())
+	boom := errors.New("boom")
+	err := ix.Update(ctx, func(s *Snapshot) error {
+		s.Entries["b"] = entry("b")
+		delete(s.Entries, "a")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v, want fn's error", err)
+	}
+	after, _ := os.ReadFile(ix.Path())
+	if !bytes.Equal(before, after) {
+		t.Fatal("a failed update changed the index")
+	}
+}
+
+func TestLoadRejectsDamagedIndex(t *testing.T) {
+	cases := map[string]string{
+		"empty":           "",
+		"garbage":         "not json",
+		"truncated":       `{"version":1,"entries":{"a":{"bot":"a"`,
+		"trailing":        `{"version":1,"entries":{}} {}`,
+		"version 0":       `{"entries":{}}`,
+		"wrong bot":       `{"version":1,"entries":{"a":{"bot":"b","backend":"system","secret_name":"bot/b","status":"pending"}}}`,
+		"null entry":      `{"version":1,"entries":{"a":null}}`,
+		"no secret name":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","status":"pending"}}}`,
+		"unknown status":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"lost"}}}`,
+		"entries is list": `{"version":1,"entries":[]}`,
+	}
+	for name, content := range cases {
+		ix := Open(t.TempDir())
+		if err := os.WriteFile(ix.Path(), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ix.Load()
+		if c := code(t, err); c != "state.index_corrupt" {
+			t.Errorf("%s: code %q", name, c)
+		}
+		// Update refuses too, and leaves the file for the user to inspect.
+		err = ix.Update(context.Background(), func(s *Snapshot) error { return nil })
+		if c := code(t, err); c != "state.index_corrupt" {
+			t.Errorf("%s: Update code %q", name, c)
+		}
+		if got, _ := os.ReadFile(ix.Path()); string(got) != content {
+			t.Errorf("%s: the damaged index was overwritten", name)
+		}
+	}
+	ix := Open(t.TempDir())
+	_ = os.WriteFile(ix.Path(), []byte(`{"version":99,"entries":{}}`), 0o600)
+	if _, err := ix.Load(); code(t, err) != "state.index_newer" {
+		t.Errorf("newer version: %v", err)
+	}
+}
+
+func TestLoadAcceptsNullEntriesAndUnknownFields(t *testing.T) {
+	ix := Open(t.TempDir())
+	_ = os.WriteFile(ix.Path(), []byte(`{"version":1,"entries":null,"future":true}`), 0o600)
+	snap, err := ix.Load()
+	if err != nil || snap.Entries == nil {
+		t.Fatalf("Load = %+v, %v", snap, err)
+	}
+}
+
+func TestUpdateLockTimeout(t *testing.T) {
+	ix := Open(t.TempDir())
+	ctx := context.Background()
+	unlock, err := atomicfile.Lock(ctx, ix.Path()+".lock", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	old := lockWait
+	lockWait = 30 * time.Millisecond
+	defer func() { lockWait = old }()
+	called := false
+	err = ix.Update(ctx, func(*Snapshot) error { called = true; return nil })
+	if code(t, err) != "state.locked" || called {
+		t.Fatalf("Update under someone else's lock = %v, fn called %v", err, called)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := ix.Update(cctx, func(*Snapshot) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update with a cancelled context = %v", err)
+	}
+}
+
+func TestTwoProcessesUpdatingDifferentBotsBothLand(t *testing.T) {
+	dir := t.TempDir()
+	const n = 15
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for _, prefix := range []string{"a", "b"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "STATE_TEST_CHILD=updater", "STATE_TEST_DIR="+dir,
+			"STATE_TEST_PREFIX="+prefix, "STATE_TEST_COUNT="+strconv.Itoa(n))
+		out := &bytes.Buffer{}
+		cmd.Stderr = out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+		outs = append(outs, out)
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("updater: %v: %s", err, outs[i])
+		}
+	}
+	snap, err := Open(dir).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Entries) != 2*n {
+		t.Fatalf("%d entries, want %d: a lost update", len(snap.Entries), 2*n)
+	}
+}
+
+func TestDefaultDir(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	dir := t.TempDir()
+	got, err := DefaultDir(env(map[string]string{"SMARTRADEX_CONFIG_DIR": dir}))
+	if err != nil || got != dir {
+		t.Fatalf("DefaultDir = %q, %v", got, err)
+	}
+	got, err = DefaultDir(env(nil))
+	if base, uerr := os.UserConfigDir(); uerr == nil {
+		if err != nil || got != filepath.Join(base, "smartradex") {
+			t.Fatalf("DefaultDir = %q, %v", got, err)
+		}
+	}
+}
+
+// FuzzLoad checks that no index file, however damaged, makes Load panic,
+// and that whatever it accepts is consistent.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(`{"version":1,"entries":{}}`))
+	f.Add([]byte(`{"version":1,"entries":{"btc-spot":{"bot":"btc-spot","api_key":"k","key_type":"HMAC","uid":1,"backend":"system","secret_name":"bot/btc-spot","status":"registered","created_at":"2026-01-02T03:04:05Z","verified_at":"2026-01-02T03:04:05Z"}}}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{"version":1,"entries":{"a":null}}`))
+	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","created_at":"not a time"}}}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte{0xff, 0xfe, 0})
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		snap, err := parse(data)
+		if err != nil {
+			if snap != nil {
+				t.Fatal("both a snapshot and an error")
+			}
+			return
+		}
+		if snap.Entries == nil || snap.Version != Version {
+			t.Fatalf("accepted snapshot %+v", snap)
+		}
+		for bot, e := range snap.Entries {
+			if e == nil || e.Bot != bot || e.SecretName == "" || e.Backend == "" {
+				t.Fatalf("accepted inconsistent entry %q: %+v", bot, e)
+			}
+		}
+	})
+}
