@@ -67,6 +67,17 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = httpx.NewClient(10 * time.Second)
 	}
+	if opts.Log != nil {
+		// The two calls of Inspect run in parallel; a debug sink need not
+		// be safe for concurrent use.
+		var mu sync.Mutex
+		inner := opts.Log
+		opts.Log = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			inner(format, args...)
+		}
+	}
 	own := *hc
 	base := hc.Transport
 	if base == nil {

@@ -144,6 +144,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.BoolVar(&g.NoInput, "no-input", false, f.T("flag.no_input"))
 	pf.StringVar(&g.Lang, "lang", "", f.T("flag.lang"))
 	pf.BoolVar(&g.Debug, "debug", false, f.T("flag.debug"))
+	pf.StringVar(&g.BinanceURL, "binance-url", "", f.T("flag.binance_url"))
 
 	root.AddCommand(
 		keys.NewCmdKeys(f),

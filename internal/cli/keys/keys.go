@@ -18,5 +18,6 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 		Args:  cobra.ArbitraryArgs,
 		RunE:  cmdutil.GroupRunE,
 	}
+	cmd.AddCommand(NewCmdCheck(f, nil))
 	return cmd
 }
