@@ -2,14 +2,17 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/smartradex/smartradex/internal/binance/binancetest"
 )
 
 // scriptParams is the shared set-up of every script: a clean environment
 // with no terminal, English messages unless a script says otherwise, and
-// the loopback stand-ins each script asks for.
+// a fresh loopback Binance stand-in holding the demo keys.
 func scriptParams(t *testing.T, dir string) testscript.Params {
 	return testscript.Params{
 		Dir:                 dir,
@@ -18,14 +21,52 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			env.Setenv("LANG", "C")
 			env.Setenv("NO_COLOR", "1")
 			passSecretServiceEnv(env)
+			srv := binancetest.New()
+			url, err := srv.Start()
+			if err != nil {
+				return err
+			}
+			srv.AddDemoKeys()
+			env.Defer(srv.Close)
+			env.Values[binanceKey] = srv
+			env.Setenv("SMARTRADEX_BINANCE_URL", url)
+			for _, k := range binancetest.DemoKeys() {
+				name := strings.ToUpper(strings.ReplaceAll(k.Name, "-", "_"))
+				env.Setenv("DEMO_"+name+"_KEY", k.Key.APIKey)
+				env.Setenv("DEMO_"+name+"_SECRET", k.Key.Secret)
+			}
 			return nil
 		},
-		Cmds: storageCmds(),
+		Cmds: mergeCmds(storageCmds(), binanceCmds()),
 		Condition: func(cond string) (bool, error) {
 			if ok, known := secretServiceCondition(cond); known {
 				return ok, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
+	}
+}
+
+// mergeCmds joins the custom script commands of each area.
+func mergeCmds(sets ...map[string]func(*testscript.TestScript, bool, []string)) map[string]func(*testscript.TestScript, bool, []string) {
+	out := map[string]func(*testscript.TestScript, bool, []string){}
+	for _, set := range sets {
+		for name, cmd := range set {
+			if _, dup := out[name]; dup {
+				panic("duplicate script command " + name)
+			}
+			out[name] = cmd
+		}
+	}
+	return out
+}
+
+func binanceCmds() map[string]func(*testscript.TestScript, bool, []string) {
+	return map[string]func(*testscript.TestScript, bool, []string){
+		"binance-fault":    cmdBinanceFault,
+		"binance-clock":    cmdBinanceClock,
+		"binance-requests": cmdBinanceRequests,
+		"binance-remove":   cmdBinanceRemove,
+		"exits":            cmdExits,
 	}
 }

@@ -146,6 +146,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.BoolVar(&g.Debug, "debug", false, f.T("flag.debug"))
 	pf.StringVar(&g.ConfigDir, "config-dir", "", f.T("state.flag_config_dir"))
 	pf.StringVar(&g.Keyring, "keyring", "", f.T("secrets.flag_keyring"))
+	pf.StringVar(&g.BinanceURL, "binance-url", "", f.T("flag.binance_url"))
 
 	root.AddCommand(
 		keys.NewCmdKeys(f),

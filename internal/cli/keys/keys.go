@@ -19,6 +19,7 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 		RunE:  cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(
+		NewCmdCheck(f, nil),
 		NewCmdList(f, nil),
 		NewCmdRemove(f, nil),
 	)

@@ -18,10 +18,8 @@ import (
 	"github.com/smartradex/smartradex/internal/state"
 )
 
-const (
-	testAPIKey = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
-	testSecret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
-)
+// testAPIKey and testSecret (check_test.go) are Binance's documented example pair.
+const testAPIKey = testKey
 
 type env struct {
 	f        *cmdutil.Factory
