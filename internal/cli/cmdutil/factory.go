@@ -7,6 +7,7 @@ package cmdutil
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -36,6 +37,7 @@ type Factory struct {
 	Redactor *redact.Redactor
 
 	lang      i18n.Lang
+	debugMu   sync.Mutex // Debugf is called from concurrent requests
 	debugFrom time.Time
 }
 
@@ -73,6 +75,8 @@ func (f *Factory) Debugf(format string, args ...any) {
 	if !f.Globals.Debug {
 		return
 	}
+	f.debugMu.Lock()
+	defer f.debugMu.Unlock()
 	if f.debugFrom.IsZero() {
 		f.debugFrom = time.Now()
 	}
