@@ -1,12 +1,16 @@
 package service
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
 )
 
@@ -107,4 +111,32 @@ func FuzzDecodeError(f *testing.F) {
 			t.Errorf("message %q shows the secret", m)
 		}
 	})
+}
+
+// TestMessageKeysExist catches a typo in a catalogue key, which would
+// otherwise print the key itself to the user.
+func TestMessageKeysExist(t *testing.T) {
+	re := regexp.MustCompile(`i18n\.M\("([^"]+)"`)
+	files, _ := filepath.Glob("*.go")
+	n := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			n++
+			for _, l := range i18n.Langs {
+				if l.T(m[1]) == m[1] {
+					t.Errorf("%s: key %q has no %s text", name, m[1], l)
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("found only %d keys: the scan is broken", n)
+	}
 }
