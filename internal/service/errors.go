@@ -1,0 +1,252 @@
+package service
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/redact"
+)
+
+// maxMessage caps, in characters, the service's own words inside one of
+// our messages.
+const maxMessage = 300
+
+// apiError is the decoded {"error": {"code", "message"}} body. Both fields
+// are safe to print: the code matches errorCode, the message went through
+// cleanMessage.
+type apiError struct {
+	Code    string
+	Message string
+}
+
+var errorCode = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
+
+// decodeError reads the service's error body. It never fails: anything
+// that is not the documented shape decodes to empty fields, and the caller
+// falls back on the HTTP status alone.
+func decodeError(body []byte, scrub *redact.Redactor) apiError {
+	var env struct {
+		Error struct {
+			Code    json.RawMessage `json:"code"`
+			Message json.RawMessage `json:"message"`
+		} `json:"error"`
+	}
+	if len(body) > maxBody || json.Unmarshal(body, &env) != nil {
+		return apiError{}
+	}
+	var out apiError
+	var code, msg string
+	if json.Unmarshal(env.Error.Code, &code) == nil && errorCode.MatchString(code) {
+		out.Code = code
+	}
+	if json.Unmarshal(env.Error.Message, &msg) == nil {
+		out.Message = cleanMessage(msg, scrub)
+	}
+	return out
+}
+
+// cleanMessage makes text from the service fit to print: secrets scrubbed
+// (before and after control characters are removed, so that they cannot be
+// smuggled through split by invisible characters), one line, bounded.
+func cleanMessage(s string, scrub *redact.Redactor) string {
+	s = scrub.Redact(s)
+	s = cleanText(s)
+	s = scrub.Redact(s)
+	return capRunes(s, maxMessage)
+}
+
+// sanitizeText is cleanText then capRunes.
+func sanitizeText(s string, max int) string { return capRunes(cleanText(s), max) }
+
+// cleanText drops control and formatting characters (terminal escapes,
+// bidirectional overrides, zero-width characters), turns every kind of
+// whitespace into one space, and repairs invalid UTF-8.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), !unicode.IsPrint(r) && r != utf8.RuneError:
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func capRunes(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+// statusError is the technical cause attached to a mapped HTTP error; it
+// shows in --debug output and after the explanation, never a secret.
+type statusError struct {
+	Status int
+	Code   string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d%s", e.Status, codeSuffix(e.Code)) }
+
+func retryableStatus(status int) bool {
+	return status == http.StatusTooManyRequests || status >= 500
+}
+
+// retryableNetError is false for failures that another attempt cannot fix:
+// an untrusted certificate stays untrusted.
+func retryableNetError(err error) bool {
+	return !isTLSTrust(err)
+}
+
+func isTLSTrust(err error) bool {
+	var (
+		unknown   x509.UnknownAuthorityError
+		invalid   x509.CertificateInvalidError
+		hostname  x509.HostnameError
+		verifyErr *tls.CertificateVerificationError
+	)
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &hostname) || errors.As(err, &verifyErr)
+}
+
+// ctxError reports the caller's cancellation. A PUT or DELETE that was cut
+// short may still have reached the service, and the user is told so rather
+// than "nothing was changed".
+func ctxError(ctx context.Context, cl call) error {
+	err := ctx.Err()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled):
+		switch cl.method {
+		case http.MethodPut:
+			return apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("service.cancelled_put", cl.bot), i18n.M("service.sync_hint"))
+		case http.MethodDelete:
+			return apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("service.cancelled_delete", cl.bot))
+		}
+		return apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
+	default:
+		return unavailable(cl, 0, err)
+	}
+}
+
+func (c *Client) networkFailure(cl call, err error, attempt int) error {
+	if isTLSTrust(err) {
+		return apperr.Wrap(apperr.Unavailable, "service.tls", err, i18n.M("service.tls", c.base.Host), i18n.M("service.tls_hint"))
+	}
+	return unavailable(cl, attempt, err)
+}
+
+// unavailable is the end of the retries. attempts is 0 when the caller's own
+// deadline ran out.
+func unavailable(cl call, attempts int, cause error) error {
+	msg := i18n.M("service.unavailable", attempts)
+	if attempts == 0 {
+		msg = i18n.M("service.unavailable_deadline")
+	}
+	hints := []i18n.Message{i18n.M("service.retry_hint")}
+	if cl.registering {
+		hints = append(hints, i18n.M("service.sync_hint"))
+	}
+	return apperr.Wrap(apperr.Unavailable, "service.unavailable", cause, msg, hints...)
+}
+
+// unavailableWait is a Retry-After longer than the backoff budget: the CLI
+// does not hang that long, it says when to come back.
+func unavailableWait(cl call, wait time.Duration, cause error) error {
+	hints := []i18n.Message{i18n.M("service.retry_in_hint", humanDelay(wait))}
+	if cl.registering {
+		hints = append(hints, i18n.M("service.sync_hint"))
+	}
+	return apperr.Wrap(apperr.Unavailable, "service.unavailable", cause, i18n.M("service.unavailable_wait", humanDelay(wait)), hints...)
+}
+
+// humanDelay reads the same in French and English: "45 s", "3 min".
+func humanDelay(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int((d+time.Second-1)/time.Second))
+	}
+	return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
+}
+
+func badResponse(cause error) error {
+	return apperr.Wrap(apperr.Unavailable, "service.bad_response", cause, i18n.M("service.bad_response"), i18n.M("service.bad_response_hint"))
+}
+
+// detail is the service's message, or a neutral placeholder when it sent none.
+func detail(e apiError) any {
+	if e.Message == "" {
+		return i18n.M("service.no_details")
+	}
+	return e.Message
+}
+
+// mapStatus turns a final non-2xx answer into the documented error.
+func (c *Client) mapStatus(cl call, res *result) error {
+	if res.tooBig {
+		return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body over %d bytes", cl.method, cl.path, res.status, maxBody))
+	}
+	e := res.decoded
+	cause := &statusError{Status: res.status, Code: e.Code}
+	switch {
+	case res.status == http.StatusUnauthorized:
+		return apperr.Wrap(apperr.Rejected, "service.unauthorized", cause, i18n.M("service.unauthorized"),
+			i18n.M("service.login_hint"), i18n.M("service.env_token_hint"))
+
+	case res.status == http.StatusForbidden && e.Code == "not_subscribed" && cl.bot != "":
+		return apperr.Wrap(apperr.Rejected, "service.not_subscribed", cause, i18n.M("service.not_subscribed", cl.bot),
+			i18n.M("service.subscribe_hint", cl.bot))
+
+	case res.status == http.StatusForbidden:
+		return apperr.Wrap(apperr.Rejected, "service.forbidden", cause, i18n.M("service.forbidden", detail(e)), i18n.M("service.contact_hint"))
+
+	case res.status == http.StatusNotFound && e.Code == "unknown_bot" && cl.bot != "":
+		return apperr.Wrap(apperr.Usage, "service.unknown_bot", cause, i18n.M("service.unknown_bot", cl.bot), i18n.M("service.unknown_bot_hint"))
+
+	case res.status == http.StatusNotFound && cl.bot != "" && cl.method != http.MethodPut:
+		return apperr.Wrap(apperr.Unexpected, "service.not_registered", ErrNotFound, i18n.M("service.not_registered", cl.bot), i18n.M("service.not_registered_hint"))
+
+	case res.status == http.StatusConflict && e.Code == "key_in_use":
+		return apperr.Wrap(apperr.Refused, "service.key_in_use", cause, i18n.M("service.key_in_use", cl.bot, detail(e)),
+			i18n.M("service.key_in_use_hint", cl.bot))
+
+	case res.status == http.StatusConflict:
+		return apperr.Wrap(apperr.Refused, "service.conflict", cause, i18n.M("service.conflict", detail(e)), i18n.M("service.contact_hint"))
+
+	case res.status == http.StatusUnprocessableEntity || res.status == http.StatusBadRequest:
+		if cl.method == http.MethodPut {
+			return apperr.Wrap(apperr.Refused, "service.invalid", cause, i18n.M("service.invalid", cl.bot, detail(e)), i18n.M("service.invalid_hint"))
+		}
+		return apperr.Wrap(apperr.Refused, "service.invalid", cause, i18n.M("service.invalid_request", detail(e)), i18n.M("service.update_hint"))
+
+	case res.status >= 300 && res.status < 400:
+		// Where it points is not shown: a Location may carry anything.
+		return c.badResponse(fmt.Errorf("%s %s: HTTP %d redirect, not followed", cl.method, cl.path, res.status))
+	}
+	return c.badResponse(fmt.Errorf("%s %s: unexpected %v", cl.method, cl.path, cause))
+}
+
+// badResponse adds, for a non-default base URL, the hint that the URL itself
+// may be wrong (a web site instead of the API answers 404 and HTML).
+func (c *Client) badResponse(cause error) error {
+	err := badResponse(cause).(*apperr.Error)
+	if c.base.String() != defaultBaseURL {
+		err.Hints = append(err.Hints, i18n.M("service.check_url_hint", c.base.String()))
+	}
+	return err
+}

@@ -1,0 +1,645 @@
+// Package servicetest is the reference implementation of the SmartradeX
+// service contract (docs/service-api.md): an in-memory http.Handler that the
+// tests, and `--sandbox`, talk to instead of the real service. Faults can be
+// injected to play a misbehaving or unreachable service.
+package servicetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smartradex/smartradex/internal/bots"
+)
+
+// Route is one operation of the contract; Pattern uses the OpenAPI path
+// template syntax, so docs/openapi.yaml can be checked against it.
+type Route struct {
+	Method  string
+	Pattern string
+}
+
+// Routes lists every operation the handler serves.
+func Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/v1/me"},
+		{http.MethodPut, "/v1/bots/{bot}/binance-key"},
+		{http.MethodGet, "/v1/bots/{bot}/binance-key"},
+		{http.MethodDelete, "/v1/bots/{bot}/binance-key"},
+	}
+}
+
+// The error codes of the contract.
+const (
+	CodeUnauthorized     = "unauthorized"
+	CodeNotSubscribed    = "not_subscribed"
+	CodeKeyInUse         = "key_in_use"
+	CodeInvalidRequest   = "invalid_request"
+	CodeUnknownBot       = "unknown_bot"
+	CodeNotFound         = "not_found"
+	CodeNoSuchEndpoint   = "no_such_endpoint"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeRateLimited      = "rate_limited"
+	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
+)
+
+// ErrorCodes lists every code the handler can send.
+func ErrorCodes() []string {
+	return []string{CodeUnauthorized, CodeNotSubscribed, CodeKeyInUse, CodeInvalidRequest, CodeUnknownBot,
+		CodeNotFound, CodeNoSuchEndpoint, CodeMethodNotAllowed, CodeRateLimited, CodeInternal, CodeUnavailable}
+}
+
+// StatusActive is the status of every registration the reference holds.
+const StatusActive = "active"
+
+// maxRequestBody caps a PUT body: an RSA-4096 PEM is about 3.2 KB.
+const maxRequestBody = 64 << 10
+
+// Stored is what the service holds for one bot of one account.
+type Stored struct {
+	Email        string    `json:"email"` // the account
+	Token        string    `json:"token"` // the token that registered it
+	Bot          string    `json:"bot"`
+	APIKey       string    `json:"api_key"`
+	APISecret    string    `json:"api_secret"`
+	KeyType      string    `json:"key_type"`
+	Label        string    `json:"label"`
+	RegisteredAt time.Time `json:"registered_at"`
+}
+
+// Request is one request the server received.
+type Request struct {
+	Method    string
+	Path      string
+	Status    int    // 0 when the connection was dropped
+	Token     string // the bearer token presented, "" if none
+	UserAgent string
+}
+
+// Fault makes matching requests misbehave. A request matches when Method
+// is empty or equal, and its path starts with Path (empty matches all).
+type Fault struct {
+	Method string
+	Path   string
+	Status int           // answer with this status instead of serving (0: serve normally, after Delay)
+	Body   string        // answer body; empty: a contract error body for Status
+	Header http.Header   // extra answer headers, e.g. Retry-After
+	Times  int           // how many requests it affects; 0 or less: every one until ClearFaults
+	Delay  time.Duration // wait before answering (or before Reset)
+	Reset  bool          // drop the connection without an answer
+}
+
+type account struct {
+	Email string   `json:"email"`
+	Bots  []string `json:"bots"`
+}
+
+type regKey struct{ email, bot string }
+
+// Server is the in-memory service. The zero value is not usable; call New.
+type Server struct {
+	mu       sync.Mutex
+	accounts map[string]account // by token
+	regs     map[regKey]Stored
+	requests []Request
+	faults   []*Fault
+	latency  time.Duration
+	down     bool
+	now      func() time.Time
+
+	srv    *http.Server
+	closed chan struct{}
+}
+
+// New returns an empty service: no account, no registration.
+func New() *Server {
+	return &Server{
+		accounts: map[string]account{},
+		regs:     map[regKey]Stored{},
+		now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
+		closed:   make(chan struct{}),
+	}
+}
+
+// AddAccount creates (or replaces) the account that token opens.
+func (s *Server) AddAccount(token, email string, botIDs []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accounts[token] = account{Email: email, Bots: append([]string(nil), botIDs...)}
+}
+
+// Registration returns what the service holds for bot, whichever account
+// registered it (the first by email if several did).
+func (s *Server) Registration(bot string) (Stored, bool) {
+	for _, st := range s.Registrations() {
+		if st.Bot == bot {
+			return st, true
+		}
+	}
+	return Stored{}, false
+}
+
+// Registrations returns everything the service holds, by email then bot.
+func (s *Server) Registrations() []Stored {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Stored, 0, len(s.regs))
+	for _, st := range s.regs {
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Email != out[j].Email {
+			return out[i].Email < out[j].Email
+		}
+		return out[i].Bot < out[j].Bot
+	})
+	return out
+}
+
+// Requests returns the requests received so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Inject adds a fault; faults are tried in the order they were added.
+func (s *Server) Inject(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := f
+	s.faults = append(s.faults, &c)
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// SetLatency delays every answer by d.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// SetDown makes every request fail with a dropped connection.
+func (s *Server) SetDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+}
+
+// state is the persisted form, for the sandbox.
+type state struct {
+	Version       int                `json:"version"`
+	Accounts      map[string]account `json:"accounts"`
+	Registrations []Stored           `json:"registrations"`
+}
+
+// MarshalState returns the accounts and registrations as JSON. The result
+// holds tokens and secrets: whoever writes it to disk must treat it as such.
+func (s *Server) MarshalState() ([]byte, error) {
+	regs := s.Registrations()
+	s.mu.Lock()
+	st := state{Version: 1, Accounts: map[string]account{}, Registrations: regs}
+	for t, a := range s.accounts {
+		st.Accounts[t] = a
+	}
+	s.mu.Unlock()
+	return json.MarshalIndent(st, "", "  ")
+}
+
+// LoadState replaces the accounts and registrations by those of data.
+func (s *Server) LoadState(data []byte) error {
+	var st state
+	if err := json.Unmarshal(data, &st); err != nil {
+		return fmt.Errorf("servicetest: reading state: %w", err)
+	}
+	if st.Version != 1 {
+		return fmt.Errorf("servicetest: state version %d is not supported", st.Version)
+	}
+	regs := map[regKey]Stored{}
+	for _, r := range st.Registrations {
+		regs[regKey{r.Email, r.Bot}] = r
+	}
+	accounts := map[string]account{}
+	for t, a := range st.Accounts {
+		accounts[t] = a
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accounts, s.regs = accounts, regs
+	return nil
+}
+
+// Start serves the handler on 127.0.0.1 (a free port) and returns its base
+// URL, e.g. "http://127.0.0.1:49152".
+func (s *Server) Start() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := s.srv
+	s.mu.Unlock()
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the server started by Start and ends any delayed answer.
+func (s *Server) Close() {
+	s.mu.Lock()
+	srv := s.srv
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// Handler returns the contract as an http.Handler.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	token := bearer(r)
+	rec := Request{Method: r.Method, Path: r.URL.Path, Token: token, UserAgent: r.UserAgent()}
+	// The body is read first: until it is, net/http does not notice a client
+	// that hangs up, and a delayed answer would outlive it.
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil {
+		s.record(rec)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	s.mu.Lock()
+	latency, down := s.latency, s.down
+	f := s.takeFault(r)
+	s.mu.Unlock()
+
+	if !s.wait(r.Context(), latency) {
+		s.record(rec)
+		return
+	}
+	if down {
+		s.record(rec)
+		drop(w)
+		return
+	}
+	if f != nil {
+		if !s.wait(r.Context(), f.Delay) {
+			s.record(rec)
+			return
+		}
+		if f.Reset {
+			s.record(rec)
+			drop(w)
+			return
+		}
+		if f.Status != 0 {
+			for k, vs := range f.Header {
+				for _, v := range vs {
+					w.Header().Add(k, v)
+				}
+			}
+			rec.Status = f.Status
+			s.record(rec)
+			if f.Body != "" {
+				w.WriteHeader(f.Status)
+				io.WriteString(w, f.Body)
+				return
+			}
+			writeError(w, f.Status, codeForStatus(f.Status), http.StatusText(f.Status))
+			return
+		}
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	s.route(sw, r, token)
+	rec.Status = sw.status
+	s.record(rec)
+}
+
+func (s *Server) record(r Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, r)
+}
+
+// takeFault returns the first matching fault and uses one of its Times.
+// The caller holds s.mu.
+func (s *Server) takeFault(r *http.Request) *Fault {
+	for i, f := range s.faults {
+		if (f.Method != "" && f.Method != r.Method) || !strings.HasPrefix(r.URL.Path, f.Path) {
+			continue
+		}
+		c := *f
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		return &c
+	}
+	return nil
+}
+
+// wait sleeps d unless the client goes away or the server closes first.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closed:
+		return false
+	}
+}
+
+// drop closes the connection without an answer, with a TCP reset where
+// possible, like a crashed server or a cut network.
+func drop(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+func codeForStatus(status int) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return CodeUnauthorized
+	case status == http.StatusForbidden:
+		return CodeNotSubscribed
+	case status == http.StatusNotFound:
+		return CodeNotFound
+	case status == http.StatusConflict:
+		return CodeKeyInUse
+	case status == http.StatusUnprocessableEntity || status == http.StatusBadRequest:
+		return CodeInvalidRequest
+	case status == http.StatusTooManyRequests:
+		return CodeRateLimited
+	case status == http.StatusServiceUnavailable:
+		return CodeUnavailable
+	}
+	return CodeInternal
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	var b errorBody
+	b.Error.Code, b.Error.Message = code, message
+	writeJSON(w, status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// route dispatches by path, then method, so that a known path with a wrong
+// method is a 405 and an unknown path a 404, both with a JSON body.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, token string) {
+	path := r.URL.Path
+	allow := func(methods ...string) bool {
+		for _, m := range methods {
+			if r.Method == m {
+				return true
+			}
+		}
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+r.Method+" is not allowed on "+path)
+		return false
+	}
+	if path == "/v1/me" {
+		if allow(http.MethodGet) {
+			s.me(w, token)
+		}
+		return
+	}
+	if rest, ok := strings.CutPrefix(path, "/v1/bots/"); ok {
+		if bot, ok := strings.CutSuffix(rest, "/binance-key"); ok && bot != "" && !strings.Contains(bot, "/") {
+			if allow(http.MethodPut, http.MethodGet, http.MethodDelete) {
+				s.binanceKey(w, r, token, bot)
+			}
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, CodeNoSuchEndpoint, "no such endpoint: "+path)
+}
+
+func (s *Server) me(w http.ResponseWriter, token string) {
+	s.mu.Lock()
+	acc, ok := s.accounts[token]
+	s.mu.Unlock()
+	if token == "" || !ok {
+		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "the access token is invalid or has expired")
+		return
+	}
+	list := append([]string{}, acc.Bots...)
+	sort.Strings(list)
+	writeJSON(w, http.StatusOK, map[string]any{"email": acc.Email, "bots": list})
+}
+
+type registrationBody struct {
+	Bot          string    `json:"bot"`
+	APIKey       string    `json:"api_key"`
+	Status       string    `json:"status"`
+	RegisteredAt time.Time `json:"registered_at"`
+}
+
+func toBody(st Stored) registrationBody {
+	return registrationBody{Bot: st.Bot, APIKey: st.APIKey, Status: StatusActive, RegisteredAt: st.RegisteredAt}
+}
+
+// binanceKey checks in the documented order: token (401), bot known (404),
+// subscription (403), then the operation.
+func (s *Server) binanceKey(w http.ResponseWriter, r *http.Request, token, bot string) {
+	s.mu.Lock()
+	acc, ok := s.accounts[token]
+	s.mu.Unlock()
+	if token == "" || !ok {
+		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "the access token is invalid or has expired")
+		return
+	}
+	if b, known := bots.Lookup(bot); !known || b.ID != bot {
+		writeError(w, http.StatusNotFound, CodeUnknownBot, "there is no bot "+bot)
+		return
+	}
+	if !contains(acc.Bots, bot) {
+		writeError(w, http.StatusForbidden, CodeNotSubscribed, "this account has no subscription to "+bot)
+		return
+	}
+	key := regKey{acc.Email, bot}
+	switch r.Method {
+	case http.MethodGet:
+		s.mu.Lock()
+		st, ok := s.regs[key]
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, http.StatusNotFound, CodeNotFound, "no key is registered for "+bot)
+			return
+		}
+		writeJSON(w, http.StatusOK, toBody(st))
+	case http.MethodDelete:
+		s.mu.Lock()
+		_, ok := s.regs[key]
+		delete(s.regs, key)
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, http.StatusNotFound, CodeNotFound, "no key is registered for "+bot)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPut:
+		s.put(w, r, token, acc, key)
+	}
+}
+
+// The api_key shape Binance issues.
+var apiKeyShape = regexp.MustCompile(`^[A-Za-z0-9]{64}$`)
+
+func (s *Server) put(w http.ResponseWriter, r *http.Request, token string, acc account, key regKey) {
+	var in struct {
+		APIKey    *string `json:"api_key"`
+		APISecret *string `json:"api_secret"`
+		KeyType   *string `json:"key_type"`
+		Label     *string `json:"label"`
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body could not be read")
+		return
+	}
+	if len(data) > maxRequestBody {
+		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body is too large")
+		return
+	}
+	if err := json.Unmarshal(data, &in); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body is not a JSON object")
+		return
+	}
+	if msg := validate(in.APIKey, in.APISecret, in.KeyType, in.Label); msg != "" {
+		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, msg)
+		return
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, st := range s.regs {
+		if st.APIKey == *in.APIKey && k != key {
+			writeError(w, http.StatusConflict, CodeKeyInUse, "this API key is already registered for another bot")
+			return
+		}
+	}
+	st := Stored{Email: acc.Email, Token: token, Bot: key.bot, APIKey: *in.APIKey, APISecret: *in.APISecret,
+		KeyType: *in.KeyType, RegisteredAt: s.now()}
+	if in.Label != nil {
+		st.Label = *in.Label
+	}
+	if old, ok := s.regs[key]; ok && old.APIKey == st.APIKey {
+		// The same key again: idempotent, the first registration time stays.
+		st.RegisteredAt = old.RegisteredAt
+	}
+	s.regs[key] = st
+	writeJSON(w, http.StatusOK, toBody(st))
+}
+
+// validate returns why the fields are invalid, or "". Messages never echo
+// a value: the secret must not come back in an error.
+func validate(apiKey, secret, keyType, label *string) string {
+	switch {
+	case apiKey == nil || secret == nil || keyType == nil:
+		return "api_key, api_secret and key_type are required"
+	case !apiKeyShape.MatchString(*apiKey):
+		return "api_key must be 64 letters and digits"
+	}
+	switch *keyType {
+	case "HMAC":
+		if !apiKeyShape.MatchString(*secret) {
+			return "for an HMAC key, api_secret must be 64 letters and digits"
+		}
+	case "ED25519", "RSA":
+		if !strings.Contains(*secret, "-----BEGIN PRIVATE KEY-----") || !strings.Contains(*secret, "-----END PRIVATE KEY-----") {
+			return "for an " + *keyType + " key, api_secret must be the PKCS#8 private key in PEM form"
+		}
+	default:
+		return "key_type must be HMAC, ED25519 or RSA"
+	}
+	if label != nil && len([]rune(*label)) > 100 {
+		return "label must be at most 100 characters"
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,313 @@
+package servicetest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	tokA  = "token-ada-000000000000"
+	tokB  = "token-bob-000000000000"
+	keyA  = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+	keyB  = "wnQVAF7nw0TE6WOIl5ImXGtPs7bLF3awtx1NvJhxDJQz7vuJdp25z8Kv02evFi9B"
+	hmac  = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+	pemEd = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBvMnQ5r\n-----END PRIVATE KEY-----\n"
+)
+
+type env struct {
+	s   *Server
+	url string
+	now time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{s: New(), now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	e.s.now = func() time.Time { return e.now }
+	e.s.AddAccount(tokA, "ada@example.com", []string{"btc-spot"})
+	e.s.AddAccount(tokB, "bob@example.com", []string{"eth-spot", "btc-spot"})
+	ts := httptest.NewServer(e.s.Handler())
+	t.Cleanup(func() { e.s.Close(); ts.Close() })
+	e.url = ts.URL
+	return e
+}
+
+type answer struct {
+	status int
+	code   string
+	body   map[string]any
+}
+
+func (e *env) do(t *testing.T, method, path, token, body string) answer {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	a := answer{status: resp.StatusCode}
+	data, _ := io.ReadAll(resp.Body)
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &a.body); err != nil {
+			t.Fatalf("%s %s: answer is not JSON: %q", method, path, data)
+		}
+		if eb, ok := a.body["error"].(map[string]any); ok {
+			a.code, _ = eb["code"].(string)
+			if msg, _ := eb["message"].(string); msg == "" {
+				t.Errorf("%s %s: error %q without a message", method, path, a.code)
+			}
+		}
+	}
+	return a
+}
+
+func putBody(key, secret, typ, label string) string {
+	b, _ := json.Marshal(map[string]string{"api_key": key, "api_secret": secret, "key_type": typ, "label": label})
+	return string(b)
+}
+
+const keyPath = "/v1/bots/btc-spot/binance-key"
+
+func TestContractRules(t *testing.T) {
+	e := newEnv(t)
+	// bob registers keyB for eth-spot, so that it is "in use".
+	if a := e.do(t, "PUT", "/v1/bots/eth-spot/binance-key", tokB, putBody(keyB, hmac, "HMAC", "l")); a.status != 200 {
+		t.Fatalf("setup PUT = %d %s", a.status, a.code)
+	}
+	cases := []struct {
+		name, method, path, token, body string
+		status                          int
+		code                            string
+	}{
+		{"me", "GET", "/v1/me", tokA, "", 200, ""},
+		{"me without token", "GET", "/v1/me", "", "", 401, CodeUnauthorized},
+		{"me unknown token", "GET", "/v1/me", "nope", "", 401, CodeUnauthorized},
+		{"put without token", "PUT", keyPath, "", putBody(keyA, hmac, "HMAC", "l"), 401, CodeUnauthorized},
+		{"unknown bot", "GET", "/v1/bots/doge-spot/binance-key", tokA, "", 404, CodeUnknownBot},
+		{"unknown bot, capitals", "GET", "/v1/bots/BTC-SPOT/binance-key", tokA, "", 404, CodeUnknownBot},
+		{"not subscribed", "PUT", "/v1/bots/eth-spot/binance-key", tokA, putBody(keyA, hmac, "HMAC", "l"), 403, CodeNotSubscribed},
+		{"bad JSON", "PUT", keyPath, tokA, `{"api_key":`, 422, CodeInvalidRequest},
+		{"JSON array", "PUT", keyPath, tokA, `[]`, 422, CodeInvalidRequest},
+		{"empty body", "PUT", keyPath, tokA, ``, 422, CodeInvalidRequest},
+		{"missing secret", "PUT", keyPath, tokA, `{"api_key":"` + keyA + `","key_type":"HMAC"}`, 422, CodeInvalidRequest},
+		{"missing key type", "PUT", keyPath, tokA, `{"api_key":"` + keyA + `","api_secret":"` + hmac + `"}`, 422, CodeInvalidRequest},
+		{"unknown key type", "PUT", keyPath, tokA, putBody(keyA, hmac, "DSA", "l"), 422, CodeInvalidRequest},
+		{"lower-case key type", "PUT", keyPath, tokA, putBody(keyA, hmac, "hmac", "l"), 422, CodeInvalidRequest},
+		{"short api key", "PUT", keyPath, tokA, putBody(keyA[:63], hmac, "HMAC", "l"), 422, CodeInvalidRequest},
+		{"api key with a dash", "PUT", keyPath, tokA, putBody(keyA[:63]+"-", hmac, "HMAC", "l"), 422, CodeInvalidRequest},
+		{"HMAC secret not 64", "PUT", keyPath, tokA, putBody(keyA, hmac[:10], "HMAC", "l"), 422, CodeInvalidRequest},
+		{"ED25519 secret not PEM", "PUT", keyPath, tokA, putBody(keyA, hmac, "ED25519", "l"), 422, CodeInvalidRequest},
+		{"label too long", "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", strings.Repeat("x", 101)), 422, CodeInvalidRequest},
+		{"body too large", "PUT", keyPath, tokA, `{"label":"` + strings.Repeat("x", maxRequestBody) + `"}`, 422, CodeInvalidRequest},
+		{"key in use by another account's bot", "PUT", keyPath, tokA, putBody(keyB, hmac, "HMAC", "l"), 409, CodeKeyInUse},
+		{"get none", "GET", keyPath, tokA, "", 404, CodeNotFound},
+		{"delete none", "DELETE", keyPath, tokA, "", 404, CodeNotFound},
+		{"ED25519 ok", "PUT", keyPath, tokA, putBody(keyA, pemEd, "ED25519", ""), 200, ""},
+		{"wrong method", "POST", keyPath, tokA, "", 405, CodeMethodNotAllowed},
+		{"wrong method on me", "DELETE", "/v1/me", tokA, "", 405, CodeMethodNotAllowed},
+		{"no such endpoint", "GET", "/v1/bots", tokA, "", 404, CodeNoSuchEndpoint},
+		{"nested bot path", "GET", "/v1/bots/btc-spot/x/binance-key", tokA, "", 404, CodeNoSuchEndpoint},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := e.do(t, tc.method, tc.path, tc.token, tc.body)
+			if a.status != tc.status || a.code != tc.code {
+				t.Errorf("%s %s = %d %q, want %d %q", tc.method, tc.path, a.status, a.code, tc.status, tc.code)
+			}
+		})
+	}
+	if st, _ := e.s.Registration("eth-spot"); st.APIKey != keyB || st.Email != "bob@example.com" || st.Token != tokB {
+		t.Errorf("eth-spot holds %+v", st)
+	}
+}
+
+func TestPutIsIdempotentAndRotates(t *testing.T) {
+	e := newEnv(t)
+	first := e.do(t, "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", "SmartradeX BTC Spot"))
+	if first.status != 200 || first.body["bot"] != "btc-spot" || first.body["api_key"] != keyA || first.body["status"] != StatusActive {
+		t.Fatalf("PUT = %d %v", first.status, first.body)
+	}
+	e.now = e.now.Add(time.Hour)
+	again := e.do(t, "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", "SmartradeX BTC Spot"))
+	if again.status != 200 || again.body["registered_at"] != first.body["registered_at"] {
+		t.Errorf("the same key again = %d %v, want 200 and registered_at %v", again.status, again.body, first.body["registered_at"])
+	}
+	get := e.do(t, "GET", keyPath, tokA, "")
+	if get.status != 200 || get.body["registered_at"] != first.body["registered_at"] || get.body["api_key"] != keyA {
+		t.Errorf("GET = %d %v", get.status, get.body)
+	}
+	if _, leaked := get.body["api_secret"]; leaked {
+		t.Error("GET returns the secret")
+	}
+	// Rotation: a new key replaces the old one, with a new time.
+	rot := e.do(t, "PUT", keyPath, tokA, putBody(keyB, hmac, "HMAC", "new"))
+	if rot.status != 200 || rot.body["registered_at"] == first.body["registered_at"] {
+		t.Errorf("rotation = %d %v", rot.status, rot.body)
+	}
+	// bob may now use keyA elsewhere: it is no longer registered.
+	if a := e.do(t, "PUT", "/v1/bots/eth-spot/binance-key", tokB, putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
+		t.Errorf("reusing a replaced key = %d %s", a.status, a.code)
+	}
+	// Two accounts may each register their own key for the same bot.
+	if a := e.do(t, "PUT", keyPath, tokB, putBody(keyA, hmac, "HMAC", "l")); a.status != 409 {
+		t.Errorf("bob registering keyA for btc-spot too = %d, want 409", a.status)
+	}
+	if got := len(e.s.Registrations()); got != 2 {
+		t.Errorf("%d registrations, want 2", got)
+	}
+	if a := e.do(t, "DELETE", keyPath, tokA, ""); a.status != 204 {
+		t.Errorf("DELETE = %d", a.status)
+	}
+	if a := e.do(t, "GET", keyPath, tokA, ""); a.status != 404 {
+		t.Errorf("GET after DELETE = %d", a.status)
+	}
+}
+
+func TestMeListsSubscribedBots(t *testing.T) {
+	e := newEnv(t)
+	a := e.do(t, "GET", "/v1/me", tokB, "")
+	bots, _ := a.body["bots"].([]any)
+	if a.status != 200 || a.body["email"] != "bob@example.com" || len(bots) != 2 || bots[0] != "btc-spot" {
+		t.Errorf("me = %d %v", a.status, a.body)
+	}
+	e.s.AddAccount("token-none-00000000", "new@example.com", nil)
+	a = e.do(t, "GET", "/v1/me", "token-none-00000000", "")
+	if bots, ok := a.body["bots"].([]any); !ok || len(bots) != 0 {
+		t.Errorf("an account without bots answers bots = %v, want []", a.body["bots"])
+	}
+}
+
+func TestFaults(t *testing.T) {
+	e := newEnv(t)
+	e.s.Inject(Fault{Method: "GET", Path: "/v1/me", Status: 503, Header: http.Header{"Retry-After": {"7"}}, Times: 2})
+	e.s.Inject(Fault{Path: "/v1/bots/", Status: 200, Body: "<html>portal</html>", Times: 1})
+	for i := 0; i < 2; i++ {
+		if a := e.do(t, "GET", "/v1/me", tokA, ""); a.status != 503 || a.code != CodeUnavailable {
+			t.Errorf("faulted me #%d = %d %q", i, a.status, a.code)
+		}
+	}
+	if a := e.do(t, "GET", "/v1/me", tokA, ""); a.status != 200 {
+		t.Errorf("the fault outlived its Times: %d", a.status)
+	}
+	resp, err := http.Get(e.url + keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "<html>portal</html>" {
+		t.Errorf("custom body = %q", body)
+	}
+
+	// Without keep-alive, so that net/http does not retry on a new connection.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	e.s.Inject(Fault{Reset: true})
+	if _, err := fresh.Get(e.url + "/v1/me"); err == nil {
+		t.Error("a Reset fault answered")
+	}
+	e.s.ClearFaults()
+	e.s.SetDown(true)
+	if _, err := fresh.Get(e.url + "/v1/me"); err == nil {
+		t.Error("a down service answered")
+	}
+	e.s.SetDown(false)
+	if a := e.do(t, "GET", "/v1/me", tokA, ""); a.status != 200 {
+		t.Errorf("after SetDown(false) = %d", a.status)
+	}
+
+	reqs := e.s.Requests()
+	var statuses []int
+	for _, r := range reqs {
+		statuses = append(statuses, r.Status)
+	}
+	want := []int{503, 503, 200, 200, 0, 0, 200}
+	if len(statuses) != len(want) {
+		t.Fatalf("recorded statuses %v, want %v", statuses, want)
+	}
+	for i := range want {
+		if statuses[i] != want[i] {
+			t.Fatalf("recorded statuses %v, want %v", statuses, want)
+		}
+	}
+	if reqs[0].Token != tokA || reqs[0].Path != "/v1/me" || reqs[0].Method != "GET" {
+		t.Errorf("first request recorded as %+v", reqs[0])
+	}
+}
+
+func TestDelayEndsWhenClientGivesUp(t *testing.T) {
+	e := newEnv(t)
+	e.s.SetLatency(time.Hour)
+	c := &http.Client{Timeout: 50 * time.Millisecond}
+	if _, err := c.Get(e.url + "/v1/me"); err == nil {
+		t.Fatal("answered despite an hour of latency")
+	}
+	// The cleanup's Close must not wait for the hour: the test finishing
+	// is the assertion.
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	e := newEnv(t)
+	if a := e.do(t, "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
+		t.Fatal(a.status)
+	}
+	data, err := e.s.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := New()
+	if err := s2.LoadState(data); err != nil {
+		t.Fatal(err)
+	}
+	st, ok := s2.Registration("btc-spot")
+	orig, _ := e.s.Registration("btc-spot")
+	if !ok || st != orig {
+		t.Errorf("reloaded %+v, want %+v", st, orig)
+	}
+	base, err := s2.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Errorf("Start = %q, want a loopback URL", base)
+	}
+	e2 := &env{s: s2, url: base}
+	if a := e2.do(t, "GET", keyPath, tokA, ""); a.status != 200 || a.body["api_key"] != keyA {
+		t.Errorf("reloaded service: GET = %d %v", a.status, a.body)
+	}
+	for _, bad := range []string{"", "{", `{"version":2}`} {
+		if err := New().LoadState([]byte(bad)); err == nil {
+			t.Errorf("LoadState(%q) accepted", bad)
+		}
+	}
+}
+
+func TestCloseStopsStart(t *testing.T) {
+	s := New()
+	base, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s.Close() // twice is harmless
+	_, err = http.Get(base + "/v1/me")
+	if err == nil {
+		t.Errorf("a closed server answered: %v", err)
+	}
+}
