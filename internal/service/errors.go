@@ -238,13 +238,14 @@ func (c *Client) mapStatus(cl call, res *result) error {
 		// Where it points is not shown: a Location may carry anything.
 		return c.badResponse(fmt.Errorf("%s %s: HTTP %d redirect, not followed", cl.method, cl.path, res.status))
 	}
-	return c.badResponse(fmt.Errorf("%s %s: unexpected %v", cl.method, cl.path, cause))
+	return c.badResponse(fmt.Errorf("%s %s: unexpected %w", cl.method, cl.path, cause))
 }
 
 // badResponse adds, for a non-default base URL, the hint that the URL itself
 // may be wrong (a web site instead of the API answers 404 and HTML).
 func (c *Client) badResponse(cause error) error {
-	err := badResponse(cause).(*apperr.Error)
+	var err *apperr.Error
+	_ = errors.As(badResponse(cause), &err)
 	if c.base.String() != defaultBaseURL {
 		err.Hints = append(err.Hints, i18n.M("service.check_url_hint", c.base.String()))
 	}

@@ -248,7 +248,7 @@ func (s *Server) LoadState(data []byte) error {
 // Start serves the handler on 127.0.0.1 (a free port) and returns its base
 // URL, e.g. "http://127.0.0.1:49152".
 func (s *Server) Start() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
@@ -422,20 +422,20 @@ func bearer(r *http.Request) string {
 }
 
 func codeForStatus(status int) string {
-	switch {
-	case status == http.StatusUnauthorized:
+	switch status {
+	case http.StatusUnauthorized:
 		return CodeUnauthorized
-	case status == http.StatusForbidden:
+	case http.StatusForbidden:
 		return CodeNotSubscribed
-	case status == http.StatusNotFound:
+	case http.StatusNotFound:
 		return CodeNotFound
-	case status == http.StatusConflict:
+	case http.StatusConflict:
 		return CodeKeyInUse
-	case status == http.StatusUnprocessableEntity || status == http.StatusBadRequest:
+	case http.StatusUnprocessableEntity, http.StatusBadRequest:
 		return CodeInvalidRequest
-	case status == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		return CodeRateLimited
-	case status == http.StatusServiceUnavailable:
+	case http.StatusServiceUnavailable:
 		return CodeUnavailable
 	}
 	return CodeInternal

@@ -245,7 +245,7 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("recorded statuses %v, want %v", statuses, want)
 		}
 	}
-	if reqs[0].Token != tokA || reqs[0].Path != "/v1/me" || reqs[0].Method != "GET" {
+	if reqs[0].Token != tokA || reqs[0].Path != "/v1/me" || reqs[0].Method != http.MethodGet {
 		t.Errorf("first request recorded as %+v", reqs[0])
 	}
 }
