@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -122,17 +123,29 @@ func IsLoopbackHost(host string) bool {
 func CheckBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("%q is not an absolute http(s) URL", raw)
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", SafeURL(raw))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%q must not carry credentials", raw)
+		return nil, fmt.Errorf("%q must not carry credentials", SafeURL(raw))
 	}
 	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("%q uses plain http to a host that is not loopback; only https is allowed there", raw)
+		return nil, fmt.Errorf("%q uses plain http to a host that is not loopback; only https is allowed there", SafeURL(raw))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawQuery, u.Fragment = "", ""
 	return u, nil
+}
+
+var userinfo = regexp.MustCompile(`(//)[^/@?#]*@`)
+
+// SafeURL returns raw fit to quote in a message: no user:password part, no
+// query string and no fragment, even when raw does not parse.
+func SafeURL(raw string) string {
+	s := userinfo.ReplaceAllString(strings.TrimSpace(raw), "${1}…@")
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // Logf is a debug sink; nil discards.

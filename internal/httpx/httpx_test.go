@@ -76,3 +76,21 @@ func TestStripURLs(t *testing.T) {
 		t.Errorf("StripURLs = %q", s)
 	}
 }
+
+func TestCheckBaseURLNeverQuotesCredentials(t *testing.T) {
+	for _, raw := range []string{"https://user:hunter2pw@api.example.com", "http://u:hunter2pw@10.0.0.1/", "ht!tp://x:hunter2pw@h", "https://h/?token=hunter2pw"} {
+		_, err := CheckBaseURL(raw)
+		if err == nil {
+			if !strings.Contains(raw, "?token") {
+				t.Errorf("CheckBaseURL(%q) accepted", raw)
+			}
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2pw") {
+			t.Errorf("CheckBaseURL(%q) error quotes the password: %v", raw, err)
+		}
+	}
+	if got := SafeURL("https://a:b@h/p?q=1#f"); got != "https://…@h/p" {
+		t.Errorf("SafeURL = %q", got)
+	}
+}
