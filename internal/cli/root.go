@@ -85,7 +85,12 @@ func reportError(f *cmdutil.Factory, err error) int {
 	for _, h := range e.Hints {
 		hints = append(hints, f.Redactor.Redact(f.Render(h)))
 	}
-	fmt.Fprintln(f.IO.ErrOut, f.T("error.prefix")+message)
+	if kind == apperr.Cancelled {
+		// The user's own choice, not an error.
+		fmt.Fprintln(f.IO.ErrOut, message)
+	} else {
+		fmt.Fprintln(f.IO.ErrOut, f.T("error.prefix")+message)
+	}
 	for _, h := range hints {
 		fmt.Fprintln(f.IO.ErrOut, f.T("error.hint_prefix")+h)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/policy"
+	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/redact"
 )
 
@@ -262,7 +263,7 @@ func printCheckHuman(o *CheckOptions, creds binance.Credentials, insp *binance.I
 		info = append(info, []string{l.T("keys.check.field_created"), v.CreatedAt.Local().Format("2006-01-02")})
 	}
 	for _, row := range info {
-		fmt.Fprintf(out, "%s: %s\n", row[0], row[1])
+		fmt.Fprintf(out, "%s %s\n", row[0], row[1])
 	}
 	fmt.Fprintln(out)
 	var rows [][]string
@@ -321,12 +322,11 @@ func huhPrompt(o *CheckOptions) PromptFunc {
 			EchoMode(huh.EchoModePassword).
 			Validate(notEmpty).
 			Value(&secret))
-		form := huh.NewForm(huh.NewGroup(fields...)).WithInput(o.IO.In).WithOutput(o.IO.ErrOut)
-		if err := form.RunWithContext(ctx); err != nil {
-			if errors.Is(err, huh.ErrUserAborted) || errors.Is(err, context.Canceled) {
-				return "", secret, apperr.Wrap(apperr.Cancelled, "cancelled", apperr.ErrCancelled, i18n.M("error.cancelled"))
-			}
-			return "", secret, err
+		// The shared form builder gives the localised key help and theme, and
+		// maps Ctrl-C to a cancellation.
+		form := prompt.NewForm(l, huh.NewGroup(fields...))
+		if err := prompt.Run(ctx, prompt.TerminalRunner(o.IO.In, o.IO.ErrOut), form); err != nil {
+			return "", "", err
 		}
 		return key, secret, nil
 	}
