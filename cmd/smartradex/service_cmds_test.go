@@ -152,7 +152,6 @@ func cmdServiceRequests(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-
 // secret-file-init creates the script's encrypted secret file with a cheap
 // scrypt work factor (and one unrelated entry), so that every smartradex
 // run of the script unlocks it in milliseconds instead of about a second.
