@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,6 +51,8 @@ func serviceCmds() map[string]func(*testscript.TestScript, bool, []string) {
 		"service-register": cmdServiceRegister,
 		"service-requests": cmdServiceRequests,
 		"secret-file-init": cmdSecretFileInit,
+		"service-forget":   cmdServiceForget,
+		"binance-right":    cmdBinanceRight,
 	}
 }
 
@@ -165,4 +168,31 @@ func cmdSecretFileInit(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	ts.Check(err)
 	ts.Check(store.Set(context.Background(), "test/placeholder", "placeholder"))
+}
+
+// service-forget BOT deletes the service's registration of BOT, as if
+// SmartradeX had lost it.
+func cmdServiceForget(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: service-forget BOT")
+	}
+	c, err := service.New(service.Options{BaseURL: ts.Getenv("SMARTRADEX_SERVICE_URL"), Token: scriptServiceToken})
+	ts.Check(err)
+	ts.Check(c.DeleteKey(context.Background(), args[0]))
+}
+
+// binance-right DEMO-KEY-NAME FIELD true|false changes one right of a demo
+// key, as ticking or unticking a box in Binance's API Management does.
+func cmdBinanceRight(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: binance-right DEMO-KEY-NAME FIELD true|false")
+	}
+	k, err := binancetest.DemoKeyByName(args[0])
+	ts.Check(err)
+	var fields map[string]any
+	ts.Check(json.Unmarshal(k.Key.Restrictions, &fields))
+	fields[args[1]] = args[2] == "true"
+	raw, err := json.Marshal(fields)
+	ts.Check(err)
+	stand(ts).SetRestrictions(k.Key.APIKey, raw)
 }
