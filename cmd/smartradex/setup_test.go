@@ -35,9 +35,9 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 				env.Setenv("DEMO_"+name+"_KEY", k.Key.APIKey)
 				env.Setenv("DEMO_"+name+"_SECRET", k.Key.Secret)
 			}
-			return nil
+			return setupService(env)
 		},
-		Cmds: mergeCmds(storageCmds(), binanceCmds()),
+		Cmds: mergeCmds(storageCmds(), binanceCmds(), serviceCmds()),
 		Condition: func(cond string) (bool, error) {
 			if ok, known := secretServiceCondition(cond); known {
 				return ok, nil

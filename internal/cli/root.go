@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/cli/auth"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/cli/keys"
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -152,9 +153,11 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVar(&g.ConfigDir, "config-dir", "", f.T("state.flag_config_dir"))
 	pf.StringVar(&g.Keyring, "keyring", "", f.T("secrets.flag_keyring"))
 	pf.StringVar(&g.BinanceURL, "binance-url", "", f.T("flag.binance_url"))
+	pf.StringVar(&g.ServiceURL, "service-url", "", f.T("auth.flag_service_url"))
 
 	root.AddCommand(
 		keys.NewCmdKeys(f),
+		auth.NewCmdAuth(f),
 		newVersionCmd(f),
 		newBotsCmd(f),
 		newExitCodesTopic(f),

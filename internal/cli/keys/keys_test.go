@@ -356,8 +356,16 @@ func TestRemoveStopsOnFailures(t *testing.T) {
 		opts := e.removeOpts("btc-spot", true)
 		boom := apperr.New(apperr.Unavailable, "service.unavailable", i18n.M("error.cancelled"))
 		opts.Deregister = func(context.Context, string) error { return boom }
-		if err := removeRun(context.Background(), opts); !errors.Is(err, boom) {
+		err := removeRun(context.Background(), opts)
+		if appCode(err) != "service.unavailable" || apperr.KindOf(err) != apperr.Unavailable {
 			t.Fatalf("err %v", err)
+		}
+		offersForce := false
+		for _, h := range err.(*apperr.Error).Hints {
+			offersForce = offersForce || h.Key == "keys.remove.force_hint"
+		}
+		if !strings.Contains(err.Error(), "nothing was removed") || !offersForce {
+			t.Errorf("err %v does not say that nothing was removed and offer --force", err)
 		}
 		if len(e.store.deletes) != 0 {
 			t.Errorf("deleted %v after a failed deregistration", e.store.deletes)
@@ -395,8 +403,16 @@ func TestFlagParsing(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got == nil || got.Bot != "eth-spot" || !got.Yes || got.Deregister != nil || got.Confirm == nil || got.Store == nil || got.Index == nil {
+	if got == nil || got.Bot != "eth-spot" || !got.Yes || got.Deregister == nil || got.Confirm == nil || got.Store == nil || got.Index == nil {
 		t.Fatalf("options %+v", got)
+	}
+	cmd = NewCmdRemove(e.f, func(_ context.Context, o *RemoveOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--bot", "eth-spot", "-y", "--keep-registration", "--force"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Deregister != nil || !got.KeepRegistration || !got.Force {
+		t.Fatalf("--keep-registration --force: %+v", got)
 	}
 
 	e.f.Globals.JSON = true

@@ -15,6 +15,7 @@ import (
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/state"
 )
 
@@ -31,23 +32,44 @@ type RemoveOptions struct {
 	// integration sets it.
 	Deregister func(ctx context.Context, bot string) error
 
-	Bot  string
-	Yes  bool
-	JSON bool
+	Bot              string
+	Yes              bool
+	JSON             bool
+	KeepRegistration bool // --keep-registration: leave the service alone
+	Force            bool // --force: remove locally even if the service could not be told
 }
+
+// Registration outcomes of `keys remove`, as in its --json output.
+const (
+	regDeleted       = "deleted"          // the service deleted it
+	regNotRegistered = "not_registered"   // the service held none (404)
+	regKept          = "kept"             // --keep-registration
+	regStill         = "still_registered" // the service could not be told; --force went on
+)
 
 // NewCmdRemove builds `keys remove`; runF replaces the run function in tests.
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions) error) *cobra.Command {
 	opts := &RemoveOptions{F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor}
 	opts.Confirm = func(ctx context.Context, q string) (bool, error) { return huhConfirm(ctx, f, q) }
+	deregister := func(ctx context.Context, bot string) error {
+		c, err := f.Service(ctx)
+		if err != nil {
+			return err
+		}
+		return c.DeleteKey(ctx, bot)
+	}
 	cmd := &cobra.Command{
-		Use:     "remove --bot BOT [--yes]",
+		Use:     "remove --bot BOT [--yes] [--keep-registration] [--force]",
 		Aliases: []string{"rm"},
 		Short:   f.T("keys.remove.short"),
-		Long:    f.T("keys.remove.long"),
-		Example: "  smartradex keys remove --bot btc-spot\n  smartradex keys remove --bot btc-spot --yes --json",
+		Long:    f.T("keys.remove.long") + "\n\n" + f.T("keys.remove.long_service"),
+		Example: "  smartradex keys remove --bot btc-spot\n  smartradex keys remove --bot btc-spot --yes --json\n  smartradex keys remove --bot btc-spot --keep-registration",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.Globals.JSON
+			opts.Deregister = deregister
+			if opts.KeepRegistration {
+				opts.Deregister = nil
+			}
 			// A misspelt --keyring, SMARTRADEX_KEYRING or
 			// SMARTRADEX_KEYRING_TIMEOUT is reported even when this run
 			// would not need the store. Building it does no I/O.
@@ -62,6 +84,8 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions)
 	}
 	cmd.Flags().StringVar(&opts.Bot, "bot", "", f.T("keys.remove.flag_bot"))
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, f.T("keys.remove.flag_yes"))
+	cmd.Flags().BoolVar(&opts.KeepRegistration, "keep-registration", false, f.T("keys.remove.flag_keep_registration"))
+	cmd.Flags().BoolVar(&opts.Force, "force", false, f.T("keys.remove.flag_force"))
 	_ = cmd.RegisterFlagCompletionFunc("bot", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return bots.IDs(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -106,16 +130,37 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 		}
 	}
 
-	if opts.Deregister != nil {
-		if err := opts.Deregister(ctx, bot); err != nil {
-			return err
-		}
-	}
-
 	store, err := opts.Store(entry.Backend)
 	if err != nil {
 		return err
 	}
+	// Reaching the store before the service is told (the file's passphrase,
+	// a locked or absent keyring) keeps a removal that cannot finish from
+	// deleting the registration alone.
+	if _, err := store.Get(ctx, entry.SecretName); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+		return err
+	}
+
+	// The service is told first: a key removed here but still registered
+	// there would keep trading with nobody able to see it from this tool.
+	registration := regKept
+	var deregErr error
+	if opts.Deregister != nil {
+		err := opts.Deregister(ctx, bot)
+		switch {
+		case err == nil:
+			registration = regDeleted
+		case errors.Is(err, service.ErrNotFound):
+			registration = regNotRegistered
+		case apperr.KindOf(err) == apperr.Cancelled:
+			return err
+		case opts.Force:
+			registration, deregErr = regStill, err
+		default:
+			return deregisterFailed(bot, err)
+		}
+	}
+
 	// A rotation left half-way keeps its new secret under another name.
 	if err := store.Delete(ctx, secrets.BotNextSecretName(bot)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
 		return err
@@ -142,11 +187,12 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO.Out, map[string]any{
-			"removed": true,
-			"bot":     bot,
-			"api_key": redact.MaskKey(entry.APIKey),
-			"backend": entry.Backend,
-			"secret":  secretState,
+			"removed":      true,
+			"bot":          bot,
+			"api_key":      redact.MaskKey(entry.APIKey),
+			"backend":      entry.Backend,
+			"secret":       secretState,
+			"registration": registration,
 		})
 	}
 	if secretState == "deleted" {
@@ -154,8 +200,43 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	} else {
 		f.Errf("keys.remove.done_missing", bot, backendLabel(f, entry.Backend))
 	}
+	switch registration {
+	case regDeleted:
+		f.Errf("keys.remove.registration_deleted")
+	case regNotRegistered:
+		f.Errf("keys.remove.registration_none", bot)
+	case regKept:
+		f.Errf("keys.remove.registration_kept", bot)
+	case regStill:
+		f.Errf("keys.remove.registration_still", bot, f.Render(errMessage(deregErr)))
+	}
 	f.Errf("keys.remove.binance_hint")
 	return nil
+}
+
+// deregisterFailed says that nothing was removed because the service could
+// not be told, keeping the cause's exit code (5 unreachable, 4 not logged
+// in or token refused) and its hints, and offering --force.
+func deregisterFailed(bot string, err error) error {
+	kind := apperr.KindOf(err)
+	code := "keys.remove.deregister_failed"
+	var hints []i18n.Message
+	var e *apperr.Error
+	if errors.As(err, &e) {
+		code = e.Code
+		hints = append(hints, e.Hints...)
+	}
+	hints = append(hints, i18n.M("keys.remove.force_hint", bot), i18n.M("keys.remove.keep_hint", bot))
+	return apperr.Wrap(kind, code, errors.Unwrap(err), i18n.M("keys.remove.deregister_failed", bot, errMessage(err)), hints...)
+}
+
+// errMessage is the catalogue message of err, or its text.
+func errMessage(err error) i18n.Message {
+	var e *apperr.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return i18n.M("error.unexpected", err.Error())
 }
 
 func huhConfirm(ctx context.Context, f *cmdutil.Factory, question string) (bool, error) {

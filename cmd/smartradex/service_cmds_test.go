@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/smartradex/smartradex/internal/binance/binancetest"
+	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
+	"github.com/smartradex/smartradex/internal/service/servicetest"
+)
+
+const serviceKey = "servicetest"
+
+// The account every script's service knows. Scripts read the token from
+// SERVICE_TOKEN and opt in to SMARTRADEX_TOKEN themselves.
+const (
+	scriptServiceToken = "sxt_live_ScriptToken0123456789abcdefABCDEF"
+	scriptServiceEmail = "subscriber@example.com"
+)
+
+// setupService starts a reference SmartradeX service for the script.
+func setupService(env *testscript.Env) error {
+	srv := servicetest.New()
+	url, err := srv.Start()
+	if err != nil {
+		return err
+	}
+	env.Defer(srv.Close)
+	srv.AddAccount(scriptServiceToken, scriptServiceEmail, []string{"btc-spot", "eth-spot"})
+	env.Values[serviceKey] = srv
+	env.Setenv("SMARTRADEX_SERVICE_URL", url)
+	env.Setenv("SERVICE_TOKEN", scriptServiceToken)
+	return nil
+}
+
+func serviceStand(ts *testscript.TestScript) *servicetest.Server {
+	return ts.Value(serviceKey).(*servicetest.Server)
+}
+
+func serviceCmds() map[string]func(*testscript.TestScript, bool, []string) {
+	return map[string]func(*testscript.TestScript, bool, []string){
+		"service-fault":    cmdServiceFault,
+		"service-down":     cmdServiceDown,
+		"service-holds":    cmdServiceHolds,
+		"service-register": cmdServiceRegister,
+		"service-requests": cmdServiceRequests,
+		"secret-file-init": cmdSecretFileInit,
+		"service-forget":   cmdServiceForget,
+		"binance-right":    cmdBinanceRight,
+	}
+}
+
+// service-fault METHOD|* PATH STATUS|reset [TIMES] makes the service answer
+// the next TIMES (default 1; 0 = every) matching requests with STATUS, or
+// drop their connection.
+func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES]")
+	}
+	f := servicetest.Fault{Method: args[0], Path: args[1], Times: 1}
+	if f.Method == "*" {
+		f.Method = ""
+	}
+	if args[2] == "reset" {
+		f.Reset = true
+	} else {
+		st, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		f.Status = st
+	}
+	if len(args) == 4 {
+		n, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		f.Times = n
+	}
+	serviceStand(ts).Inject(f)
+}
+
+// service-down on|off drops every connection, or stops doing so.
+func cmdServiceDown(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 || (args[0] != "on" && args[0] != "off") {
+		ts.Fatalf("usage: service-down on|off")
+	}
+	serviceStand(ts).SetDown(args[0] == "on")
+}
+
+// service-holds BOT DEMO-KEY-NAME|none asserts which demo key the service
+// holds for BOT.
+func cmdServiceHolds(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: service-holds BOT DEMO-KEY-NAME|none")
+	}
+	st, ok := serviceStand(ts).Registration(args[0])
+	if args[1] == "none" {
+		if ok {
+			ts.Fatalf("the service holds key %s for %s, want none", st.APIKey, args[0])
+		}
+		return
+	}
+	k, err := binancetest.DemoKeyByName(args[1])
+	ts.Check(err)
+	if !ok {
+		ts.Fatalf("the service holds no key for %s, want %s", args[0], args[1])
+	}
+	if st.APIKey != k.Key.APIKey || st.APISecret != k.Key.Secret {
+		ts.Fatalf("the service holds key %s for %s, want %s", st.APIKey, args[0], k.Key.APIKey)
+	}
+}
+
+// service-register BOT DEMO-KEY-NAME registers a demo key at the service,
+// as `keys add` would, with the script account's token.
+func cmdServiceRegister(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: service-register BOT DEMO-KEY-NAME")
+	}
+	k, err := binancetest.DemoKeyByName(args[1])
+	ts.Check(err)
+	c, err := service.New(service.Options{BaseURL: ts.Getenv("SMARTRADEX_SERVICE_URL"), Token: scriptServiceToken})
+	ts.Check(err)
+	_, err = c.PutKey(context.Background(), args[0], service.KeyRegistration{
+		APIKey: k.Key.APIKey, APISecret: k.Key.Secret, KeyType: "HMAC", Label: "SmartradeX test",
+	})
+	ts.Check(err)
+}
+
+// service-requests [METHOD] [PATH-PREFIX] N asserts how many requests the
+// service has received (matching METHOD and PATH-PREFIX).
+func cmdServiceRequests(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 3 {
+		ts.Fatalf("usage: service-requests [METHOD] [PATH-PREFIX] N")
+	}
+	want, err := strconv.Atoi(args[len(args)-1])
+	ts.Check(err)
+	var method, prefix string
+	if len(args) > 1 {
+		method = args[0]
+	}
+	if len(args) > 2 {
+		prefix = args[1]
+	}
+	var got []string
+	for _, r := range serviceStand(ts).Requests() {
+		if (method == "" || method == "*" || r.Method == method) && strings.HasPrefix(r.Path, prefix) {
+			got = append(got, fmt.Sprintf("%s %s -> %d", r.Method, r.Path, r.Status))
+		}
+	}
+	if len(got) != want {
+		ts.Fatalf("the service saw %d requests, want %d:\n%s", len(got), want, strings.Join(got, "\n"))
+	}
+}
+
+// secret-file-init creates the script's encrypted secret file with a cheap
+// scrypt work factor (and one unrelated entry), so that every smartradex
+// run of the script unlocks it in milliseconds instead of about a second.
+func cmdSecretFileInit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: secret-file-init")
+	}
+	store, err := secrets.Open(secrets.Options{
+		Backend: secrets.BackendFile, Dir: ts.Getenv("SMARTRADEX_CONFIG_DIR"), ScryptWorkFactor: 10,
+		Passphrase: func(context.Context) (string, error) { return ts.Getenv("SMARTRADEX_PASSPHRASE"), nil },
+	})
+	ts.Check(err)
+	ts.Check(store.Set(context.Background(), "test/placeholder", "placeholder"))
+}
+
+// service-forget BOT deletes the service's registration of BOT, as if
+// SmartradeX had lost it.
+func cmdServiceForget(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: service-forget BOT")
+	}
+	c, err := service.New(service.Options{BaseURL: ts.Getenv("SMARTRADEX_SERVICE_URL"), Token: scriptServiceToken})
+	ts.Check(err)
+	ts.Check(c.DeleteKey(context.Background(), args[0]))
+}
+
+// binance-right DEMO-KEY-NAME FIELD true|false changes one right of a demo
+// key, as ticking or unticking a box in Binance's API Management does.
+func cmdBinanceRight(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: binance-right DEMO-KEY-NAME FIELD true|false")
+	}
+	k, err := binancetest.DemoKeyByName(args[0])
+	ts.Check(err)
+	var fields map[string]any
+	ts.Check(json.Unmarshal(k.Key.Restrictions, &fields))
+	fields[args[1]] = args[2] == "true"
+	raw, err := json.Marshal(fields)
+	ts.Check(err)
+	stand(ts).SetRestrictions(k.Key.APIKey, raw)
+}

@@ -1,0 +1,51 @@
+// Package auth holds the `smartradex auth` commands, which keep the
+// subscriber's SmartradeX access token: login checks it with the service
+// before saving it, status says where it comes from and whether it still
+// works, logout deletes it.
+package auth
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
+)
+
+// NewCmdAuth returns the `auth` command group.
+func NewCmdAuth(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "auth",
+		Short: f.T("auth.short"),
+		Long:  f.T("auth.long"),
+		Args:  cobra.ArbitraryArgs,
+		RunE:  cmdutil.GroupRunE,
+	}
+	cmd.AddCommand(
+		NewCmdLogin(f, nil),
+		NewCmdStatus(f, nil),
+		NewCmdLogout(f, nil),
+	)
+	return cmd
+}
+
+// Account is the part of the service client the auth commands need.
+type Account interface {
+	Me(ctx context.Context) (*service.Me, error)
+}
+
+// sourceLabel names where a token comes from, in the user's language.
+func sourceLabel(f *cmdutil.Factory, source string) string {
+	switch source {
+	case cmdutil.TokenSourceEnv:
+		return f.T("auth.source_env")
+	case secrets.BackendSystem, secrets.BackendFile:
+		return f.T("secrets.backend_" + source)
+	}
+	return source
+}
+
+// envTokenSet tells whether SMARTRADEX_TOKEN overrides the saved token.
+func envTokenSet(f *cmdutil.Factory) bool { return f.Env("SMARTRADEX_TOKEN") != "" }

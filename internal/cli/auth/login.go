@@ -1,0 +1,164 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/prompt"
+	"github.com/smartradex/smartradex/internal/secrets"
+)
+
+// maxTokenInput caps what --with-token reads; the service accepts tokens
+// of up to 4 KiB, anything longer is a wrong file piped in.
+const maxTokenInput = 8 << 10
+
+// LoginOptions are the inputs of `auth login`.
+type LoginOptions struct {
+	F        *cmdutil.Factory
+	IO       *iostreams.IOStreams
+	Store    func() (secrets.Store, error)
+	Client   func(token string) (Account, error)
+	Prompter func() prompt.Prompter
+
+	WithToken bool
+	JSON      bool
+}
+
+// NewCmdLogin builds `auth login`; runF replaces the run function in tests.
+func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
+	opts := &LoginOptions{
+		F: f, IO: f.IO, Store: f.SecretStore,
+		Client: func(token string) (Account, error) {
+			c, err := f.ServiceWithToken(token)
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+		Prompter: func() prompt.Prompter {
+			return prompt.New(f.IO.In, f.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
+		},
+	}
+	cmd := &cobra.Command{
+		Use:     "login [--with-token]",
+		Short:   f.T("auth.login.short"),
+		Long:    f.T("auth.login.long"),
+		Example: "  smartradex auth login\n  smartradex auth login --with-token < token.txt",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON = f.Globals.JSON
+			if _, err := f.SecretStore(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return loginRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.WithToken, "with-token", false, f.T("auth.login.flag_with_token"))
+	return cmd
+}
+
+func loginRun(ctx context.Context, opts *LoginOptions) error {
+	f := opts.F
+	if envTokenSet(f) {
+		f.Errf("auth.env_overrides_login")
+	}
+	token, err := readToken(ctx, opts)
+	if err != nil {
+		return err
+	}
+	f.AddSecret(token)
+
+	client, err := opts.Client(token)
+	if err != nil {
+		return loginError(err)
+	}
+	// The token is checked before it is saved: a wrong one must not
+	// replace a working one.
+	me, err := client.Me(ctx)
+	if err != nil {
+		return loginError(err)
+	}
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	if err := store.Set(ctx, secrets.ServiceTokenName, token); err != nil {
+		return err
+	}
+	f.Debugf("auth login: token saved in the %s store", store.Backend())
+
+	if opts.JSON {
+		return cmdutil.PrintJSON(opts.IO.Out, map[string]any{
+			"logged_in": true,
+			"email":     me.Email,
+			"bots":      me.Bots,
+			"source":    store.Backend(),
+		})
+	}
+	f.Errf("auth.login.done", me.Email, sourceLabel(f, store.Backend()))
+	if len(me.Bots) == 0 {
+		f.Errf("auth.no_bots")
+	} else {
+		f.Errf("auth.bots", strings.Join(me.Bots, ", "))
+		f.Errf("auth.login.next", me.Bots[0])
+	}
+	return nil
+}
+
+// readToken takes the token from stdin (--with-token) or a masked prompt,
+// never from argv, where other users and shell history could see it.
+func readToken(ctx context.Context, opts *LoginOptions) (string, error) {
+	f := opts.F
+	if opts.WithToken {
+		data, tooLarge, err := opts.IO.ReadAllLimited(maxTokenInput)
+		if err != nil {
+			return "", apperr.Wrap(apperr.Usage, "auth.token_unreadable", err, i18n.M("auth.login.token_unreadable"), i18n.M("auth.login.with_token_hint"))
+		}
+		if tooLarge {
+			return "", apperr.New(apperr.Usage, "auth.token_too_large", i18n.M("auth.login.token_too_large", maxTokenInput), i18n.M("auth.login.with_token_hint"))
+		}
+		if data == "" {
+			return "", apperr.New(apperr.Usage, "auth.token_empty", i18n.M("auth.login.token_empty"), i18n.M("auth.login.with_token_hint"))
+		}
+		return data, nil
+	}
+	if !opts.IO.CanPrompt() {
+		return "", apperr.New(apperr.Usage, "auth.needs_token", i18n.M("auth.login.needs_token"),
+			i18n.M("auth.login.with_token_hint"), i18n.M("auth.login.env_hint"))
+	}
+	notEmpty := func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return errors.New(f.T("auth.login.prompt_required"))
+		}
+		return nil
+	}
+	token, err := opts.Prompter().Password(ctx, f.T("auth.login.prompt"), f.T("auth.login.prompt_help"), notEmpty)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(token), nil
+}
+
+// loginError rephrases the service's refusal of a token for `auth login`:
+// the generic one points at SMARTRADEX_TOKEN and `auth login`, which is
+// not what the user needs here.
+func loginError(err error) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind != apperr.Rejected {
+		return err
+	}
+	msg := i18n.M("auth.login.rejected")
+	if e.Code == "service.bad_token" {
+		msg = i18n.M("auth.login.malformed")
+	}
+	return apperr.Wrap(apperr.Rejected, e.Code, e.Err, msg, i18n.M("auth.login.rejected_hint"))
+}

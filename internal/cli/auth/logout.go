@@ -1,0 +1,71 @@
+package auth
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/secrets"
+)
+
+// LogoutOptions are the inputs of `auth logout`.
+type LogoutOptions struct {
+	F     *cmdutil.Factory
+	IO    *iostreams.IOStreams
+	Store func() (secrets.Store, error)
+
+	JSON bool
+}
+
+// NewCmdLogout builds `auth logout`; runF replaces the run function in tests.
+func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions) error) *cobra.Command {
+	opts := &LogoutOptions{F: f, IO: f.IO, Store: f.SecretStore}
+	return &cobra.Command{
+		Use:     "logout",
+		Short:   f.T("auth.logout.short"),
+		Long:    f.T("auth.logout.long"),
+		Example: "  smartradex auth logout",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON = f.Globals.JSON
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return logoutRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func logoutRun(ctx context.Context, opts *LogoutOptions) error {
+	f := opts.F
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	deleted := true
+	if err := store.Delete(ctx, secrets.ServiceTokenName); err != nil {
+		if !errors.Is(err, secrets.ErrNotFound) {
+			return err
+		}
+		deleted = false
+	}
+	if opts.JSON {
+		if err := cmdutil.PrintJSON(opts.IO.Out, map[string]any{
+			"logged_out":        deleted,
+			"source":            store.Backend(),
+			"environment_token": envTokenSet(f),
+		}); err != nil {
+			return err
+		}
+	} else if deleted {
+		f.Errf("auth.logout.done", sourceLabel(f, store.Backend()))
+	} else {
+		f.Errf("auth.logout.not_logged_in", sourceLabel(f, store.Backend()))
+	}
+	if envTokenSet(f) && !opts.JSON {
+		f.Errf("auth.env_overrides_logout")
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/redact"
+)
+
+// StatusOptions are the inputs of `auth status`.
+type StatusOptions struct {
+	F      *cmdutil.Factory
+	IO     *iostreams.IOStreams
+	Token  func(ctx context.Context) (token, source string, err error)
+	Client func(token string) (Account, error)
+
+	JSON bool
+}
+
+// NewCmdStatus builds `auth status`; runF replaces the run function in tests.
+func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{
+		F: f, IO: f.IO, Token: f.ServiceToken,
+		Client: func(token string) (Account, error) {
+			c, err := f.ServiceWithToken(token)
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+	}
+	return &cobra.Command{
+		Use:     "status",
+		Short:   f.T("auth.status.short"),
+		Long:    f.T("auth.status.long"),
+		Example: "  smartradex auth status\n  smartradex auth status --json",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON = f.Globals.JSON
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return statusRun(cmd.Context(), opts)
+		},
+	}
+}
+
+type statusJSON struct {
+	LoggedIn bool       `json:"logged_in"`
+	Source   string     `json:"source"`
+	Token    string     `json:"token"`
+	Valid    bool       `json:"valid"`
+	Email    string     `json:"email"`
+	Bots     []string   `json:"bots"`
+	Error    *errorJSON `json:"error,omitempty"`
+}
+
+type errorJSON struct {
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	ExitCode int    `json:"exit_code"`
+}
+
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	f := opts.F
+	res := statusJSON{Bots: []string{}}
+	token, source, err := opts.Token(ctx)
+	if err != nil {
+		if opts.JSON && apperr.KindOf(err) == apperr.Rejected {
+			// Not logged in is this command's answer, not a failure to
+			// produce one: scripts get the documented shape.
+			if err := cmdutil.PrintJSON(opts.IO.Out, res); err != nil {
+				return err
+			}
+			return cmdutil.Reported(apperr.Rejected)
+		}
+		return err
+	}
+	res.LoggedIn, res.Source, res.Token = true, source, redact.MaskKey(token)
+
+	var cerr error
+	client, err := opts.Client(token)
+	if err == nil {
+		m, merr := client.Me(ctx)
+		if merr == nil {
+			res.Valid, res.Email, res.Bots = true, m.Email, m.Bots
+		}
+		cerr = merr
+	} else {
+		cerr = err
+	}
+
+	if opts.JSON {
+		if cerr != nil {
+			res.Error = toErrorJSON(f, cerr)
+		}
+		if err := cmdutil.PrintJSON(opts.IO.Out, res); err != nil {
+			return err
+		}
+		if cerr != nil {
+			return cmdutil.Reported(apperr.KindOf(cerr))
+		}
+		return nil
+	}
+
+	out := opts.IO.Out
+	fmt.Fprintln(out, f.T("auth.status.token", res.Token, sourceLabel(f, source)))
+	if source == cmdutil.TokenSourceEnv {
+		fmt.Fprintln(out, f.T("auth.status.env_note"))
+	}
+	if cerr != nil {
+		// The reason and what to do are printed as the error.
+		return cerr
+	}
+	fmt.Fprintln(out, opts.IO.Green(f.T("auth.status.valid", res.Email)))
+	if len(res.Bots) == 0 {
+		fmt.Fprintln(out, f.T("auth.no_bots"))
+	} else {
+		fmt.Fprintln(out, f.T("auth.bots", strings.Join(res.Bots, ", ")))
+	}
+	return nil
+}
+
+func toErrorJSON(f *cmdutil.Factory, err error) *errorJSON {
+	out := &errorJSON{Code: "unexpected", Message: f.Redactor.Redact(err.Error()), ExitCode: int(apperr.KindOf(err))}
+	if e, ok := err.(*apperr.Error); ok {
+		out.Code = e.Code
+		out.Message = f.Redactor.Redact(f.Render(e.Message))
+	}
+	return out
+}
