@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -128,7 +129,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 
 func toErrorJSON(f *cmdutil.Factory, err error) *errorJSON {
 	out := &errorJSON{Code: "unexpected", Message: f.Redactor.Redact(err.Error()), ExitCode: int(apperr.KindOf(err))}
-	if e, ok := err.(*apperr.Error); ok {
+	var e *apperr.Error
+	if errors.As(err, &e) {
 		out.Code = e.Code
 		out.Message = f.Redactor.Redact(f.Render(e.Message))
 	}
