@@ -15,6 +15,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/cli/doctor"
 	"github.com/smartradex/smartradex/internal/cli/keys"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
@@ -150,6 +151,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 
 	root.AddCommand(
 		keys.NewCmdKeys(f),
+		doctor.NewCmdDoctor(f, nil),
 		newVersionCmd(f),
 		newBotsCmd(f),
 		newExitCodesTopic(f),
