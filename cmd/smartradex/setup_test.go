@@ -37,7 +37,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			}
 			return nil
 		},
-		Cmds: mergeCmds(storageCmds(), binanceCmds()),
+		Cmds: mergeCmds(storageCmds(), binanceCmds(), generateCmds()),
 		Condition: func(cond string) (bool, error) {
 			if ok, known := secretServiceCondition(cond); known {
 				return ok, nil
