@@ -76,7 +76,7 @@ type Account interface {
 
 // Deps are what the checks read. Every field is required except HTTP.
 type Deps struct {
-	Backend    func() (string, error)                    // the selected secret store's backend
+	Backend    func() (string, error)                      // the selected secret store's backend
 	StoreFor   func(backend string) (secrets.Store, error) // opens a backend's store
 	ConfigDir  func() (string, error)
 	Index      func() (*state.Index, error)

@@ -32,7 +32,9 @@ type Pair struct {
 }
 
 // String keeps the private key out of any accidental %v.
-func (p Pair) String() string { return "keygen.Pair{PublicPEM: " + p.PublicPEM + ", PrivatePEM: [REDACTED]}" }
+func (p Pair) String() string {
+	return "keygen.Pair{PublicPEM: " + p.PublicPEM + ", PrivatePEM: [REDACTED]}"
+}
 
 // GoString makes %#v as safe as %v.
 func (p Pair) GoString() string { return p.String() }
