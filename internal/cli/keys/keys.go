@@ -22,6 +22,7 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 		NewCmdCheck(f, nil),
 		NewCmdList(f, nil),
 		NewCmdRemove(f, nil),
+		NewCmdGenerate(f, nil),
 	)
 	return cmd
 }
