@@ -16,6 +16,7 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/auth"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/cli/doctor"
 	"github.com/smartradex/smartradex/internal/cli/keys"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
@@ -158,6 +159,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	root.AddCommand(
 		keys.NewCmdKeys(f),
 		auth.NewCmdAuth(f),
+		doctor.NewCmdDoctor(f, nil),
 		newVersionCmd(f),
 		newBotsCmd(f),
 		newExitCodesTopic(f),

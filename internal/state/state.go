@@ -43,7 +43,15 @@ type Entry struct {
 	VerifiedAt       *time.Time `json:"verified_at,omitempty"`
 	RegisteredAt     *time.Time `json:"registered_at,omitempty"`
 	TradingExpiresAt *time.Time `json:"trading_expires_at,omitempty"`
+	// GeneratedAt is set while an Ed25519 key pair made by `keys generate`
+	// waits, in this entry's Backend, for the API key Binance gives it.
+	// With no APIKey the entry is only that pending key: it cannot trade.
+	GeneratedAt *time.Time `json:"generated_at,omitempty"`
 }
+
+// AwaitingAPIKey tells whether the entry is only a generated key pair that
+// Binance has not been given yet: no API key, nothing to check or register.
+func (e *Entry) AwaitingAPIKey() bool { return e.GeneratedAt != nil && e.APIKey == "" }
 
 // Snapshot is the whole index, keyed by bot.
 type Snapshot struct {

@@ -23,6 +23,7 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 		NewCmdList(f, nil),
 		NewCmdRemove(f, nil),
 		NewCmdVerify(f, nil),
+		NewCmdGenerate(f, nil),
 	)
 	return cmd
 }

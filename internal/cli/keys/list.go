@@ -70,6 +70,9 @@ type listItem struct {
 	VerifiedAt       *time.Time   `json:"verified_at"`
 	RegisteredAt     *time.Time   `json:"registered_at"`
 	TradingExpiresAt *time.Time   `json:"trading_expires_at"`
+	// AwaitingAPIKey marks a key pair made by `keys generate` that Binance
+	// has not given an API key yet: it cannot trade.
+	AwaitingAPIKey bool `json:"awaiting_api_key,omitempty"`
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
@@ -99,6 +102,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			Bot: e.Bot, APIKey: redact.MaskKey(e.APIKey), KeyType: e.KeyType, Backend: e.Backend,
 			Status: e.Status, Secret: presence[i], CreatedAt: e.CreatedAt,
 			VerifiedAt: e.VerifiedAt, RegisteredAt: e.RegisteredAt, TradingExpiresAt: e.TradingExpiresAt,
+			AwaitingAPIKey: e.AwaitingAPIKey(),
 		}
 		if e.UID != 0 {
 			uid := e.UID
@@ -120,6 +124,10 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			uid = fmt.Sprint(*it.UID)
 		}
 		status := f.T("keys.list.status_" + string(it.Status))
+		if it.AwaitingAPIKey {
+			status = f.T("keys.list.status_generated")
+			it.APIKey = "-"
+		}
 		if it.Status == state.StatusRegistered {
 			status = opts.IO.Green(status)
 		} else {

@@ -1,0 +1,254 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/binance"
+	"github.com/smartradex/smartradex/internal/bots"
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/keygen"
+	"github.com/smartradex/smartradex/internal/prompt"
+	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/state"
+)
+
+// ContinueFunc carries a generated key on, once Binance has shown its API
+// key, exactly as `keys add --use-generated` does: check, store, register.
+// replace is true when the bot already has a key in force.
+type ContinueFunc func(ctx context.Context, o *GenerateOptions, bot bots.Bot, creds binance.Credentials, replace bool) error
+
+// GenerateOptions are the inputs of `keys generate`.
+type GenerateOptions struct {
+	F        *cmdutil.Factory
+	IO       *iostreams.IOStreams
+	Index    func() (*state.Index, error)
+	Store    func(backend string) (secrets.Store, error)
+	Backend  func() (string, error) // the selected store, for a bot with no entry
+	Prompter func() prompt.Prompter
+	Rand     io.Reader // nil: crypto/rand
+	Now      func() time.Time
+	Continue ContinueFunc
+
+	Bot     string
+	APIKey  string
+	Replace bool
+	JSON    bool
+}
+
+// NewCmdGenerate builds `keys generate`; runF replaces the run function in tests.
+func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
+	opts := &GenerateOptions{
+		F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor, Backend: f.KeyringBackend, Now: f.Now,
+		Prompter: func() prompt.Prompter {
+			return prompt.New(f.IO.In, f.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
+		},
+		Continue: continueGenerated,
+	}
+	cmd := &cobra.Command{
+		Use:     "generate --bot BOT [--api-key KEY] [--replace]",
+		Short:   f.T("keys.generate.short"),
+		Long:    f.T("keys.generate.long"),
+		Example: "  smartradex keys generate --bot btc-spot\n  smartradex keys generate --bot btc-spot --json\n  smartradex keys add --bot btc-spot --api-key KEY --use-generated",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON = f.Globals.JSON
+			if _, err := f.SecretStore(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return generateRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Bot, "bot", "", f.T("keys.generate.flag_bot"))
+	cmd.Flags().StringVar(&opts.APIKey, "api-key", "", f.T("keys.generate.flag_api_key"))
+	cmd.Flags().BoolVar(&opts.Replace, "replace", false, f.T("keys.generate.flag_replace"))
+	_ = cmd.RegisterFlagCompletionFunc("bot", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return bots.IDs(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// generateJSON is the --json result of a new key pair.
+type generateJSON struct {
+	Bot          string `json:"bot"`
+	PublicKeyPEM string `json:"public_key_pem"`
+	KeyType      string `json:"key_type"`
+	Status       string `json:"status"`
+	Next         string `json:"next"`
+}
+
+// NextCommand is the command that finishes a generated key once Binance has
+// shown its API key.
+func NextCommand(bot string, replace bool) string {
+	s := "smartradex keys add --bot " + bot + " --api-key <KEY> --use-generated"
+	if replace {
+		s += " --replace"
+	}
+	return s
+}
+
+func generateRun(ctx context.Context, o *GenerateOptions) error {
+	f := o.F
+	id := strings.ToLower(strings.TrimSpace(o.Bot))
+	if id == "" {
+		return cmdutil.UsageError("keys.generate.bot_required", i18n.M("keys.generate.bot_required"),
+			i18n.M("keys.generate.bot_required_hint", strings.Join(bots.IDs(), ", ")))
+	}
+	bot, ok := bots.Lookup(id)
+	if !ok {
+		return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.generate.unknown_bot", id),
+			i18n.M("keys.generate.bot_required_hint", strings.Join(bots.IDs(), ", ")))
+	}
+	ix, err := o.Index()
+	if err != nil {
+		return err
+	}
+	snap, err := ix.Load()
+	if err != nil {
+		return err
+	}
+	entry := snap.Entries[bot.ID]
+	if strings.TrimSpace(o.APIKey) != "" {
+		return resumeGenerated(ctx, o, bot, entry, o.APIKey)
+	}
+
+	active := entry != nil && entry.APIKey != ""
+	if entry != nil && entry.GeneratedAt != nil && !o.Replace {
+		if !o.IO.CanPrompt() {
+			return cmdutil.UsageError("keys.generate.pending_exists",
+				i18n.M("keys.generate.pending_exists", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
+				i18n.M("keys.generate.pending_finish_hint", NextCommand(bot.ID, active)),
+				i18n.M("keys.generate.pending_replace_hint", bot.ID))
+		}
+		yes, err := o.Prompter().Confirm(ctx, f.T("keys.generate.confirm_replace", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
+			f.T("keys.generate.confirm_replace_desc"), "", "", false)
+		if err != nil {
+			return err
+		}
+		if !yes {
+			return apperr.New(apperr.Cancelled, "cancelled", i18n.M("error.cancelled"))
+		}
+	} else if active && !o.Replace {
+		return cmdutil.UsageError("keys.generate.active_exists", i18n.M("keys.generate.active_exists", bot.ID, redact.MaskKey(entry.APIKey)),
+			i18n.M("keys.generate.active_replace_hint", bot.ID))
+	}
+
+	backend := ""
+	if entry != nil {
+		// A replacement stays beside the key in force, in the same store.
+		backend = entry.Backend
+	} else if backend, err = o.Backend(); err != nil {
+		return err
+	}
+	store, err := o.Store(backend)
+	if err != nil {
+		return err
+	}
+	pair, err := keygen.New(o.Rand)
+	if err != nil {
+		return err
+	}
+	f.AddSecret(pair.PrivatePEM)
+	now := time.Now()
+	if o.Now != nil {
+		now = o.Now()
+	}
+	if _, err := keygen.Save(ctx, store, ix, bot.ID, pair, now); err != nil {
+		return err
+	}
+	next := NextCommand(bot.ID, active)
+
+	if o.JSON {
+		return cmdutil.PrintJSON(o.IO.Out, generateJSON{
+			Bot: bot.ID, PublicKeyPEM: pair.PublicPEM, KeyType: string(binance.ED25519),
+			Status: string(state.StatusPending), Next: next,
+		})
+	}
+	printGenerated(o, bot, backend, pair.PublicPEM, active)
+	if !o.IO.CanPrompt() {
+		f.Errf("keys.generate.next", next)
+		return nil
+	}
+	apiKey, err := o.Prompter().Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
+		func(s string) error {
+			if _, err := binance.ParseCredentials(s, pair.PrivatePEM); err != nil {
+				return errors.New(f.Render(messageOf(err)))
+			}
+			return nil
+		})
+	if err != nil {
+		if apperr.KindOf(err) == apperr.Cancelled {
+			return apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("keys.generate.cancelled_kept"),
+				i18n.M("keys.generate.next", next))
+		}
+		return err
+	}
+	creds, err := binance.ParseCredentials(apiKey, pair.PrivatePEM)
+	if err != nil {
+		return err
+	}
+	return o.Continue(ctx, o, bot, creds, active)
+}
+
+// resumeGenerated continues with the pending key pair of bot, now that
+// Binance has shown its API key.
+func resumeGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry *state.Entry, apiKey string) error {
+	if entry == nil || entry.GeneratedAt == nil {
+		return cmdutil.UsageError("keys.generate.none_pending", i18n.M("keys.generate.none_pending", bot.ID),
+			i18n.M("keys.generate.none_pending_hint", bot.ID))
+	}
+	store, err := o.Store(entry.Backend)
+	if err != nil {
+		return err
+	}
+	pemText, err := keygen.Load(ctx, store, bot.ID)
+	if errors.Is(err, secrets.ErrNotFound) {
+		return apperr.New(apperr.Unexpected, "keys.generate.secret_missing", i18n.M("keys.generate.secret_missing", bot.ID),
+			i18n.M("keys.generate.pending_replace_hint", bot.ID))
+	}
+	if err != nil {
+		return err
+	}
+	o.F.AddSecret(pemText)
+	creds, err := binance.ParseCredentials(apiKey, pemText)
+	if err != nil {
+		return err
+	}
+	return o.Continue(ctx, o, bot, creds, entry.APIKey != "")
+}
+
+func printGenerated(o *GenerateOptions, bot bots.Bot, backend, publicPEM string, active bool) {
+	f := o.F
+	f.Errf("keys.generate.made", bot.ID, backendLabel(f, backend))
+	if active {
+		f.Errf("keys.generate.old_stays", bot.ID)
+	}
+	fmt.Fprintln(o.IO.ErrOut)
+	fmt.Fprintln(o.IO.ErrOut, f.T("keys.generate.steps", bot.Label))
+	fmt.Fprintln(o.IO.ErrOut)
+	fmt.Fprint(o.IO.Out, publicPEM)
+	fmt.Fprintln(o.IO.ErrOut)
+	fmt.Fprintln(o.IO.ErrOut, f.T("keys.generate.steps_after"))
+	fmt.Fprintln(o.IO.ErrOut)
+}
+
+// messageOf is an error's catalogue message, for inline validation.
+func messageOf(err error) i18n.Message {
+	var e *apperr.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return i18n.M("error.unexpected", err.Error())
+}
