@@ -49,6 +49,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	} else {
 		_, err = root.ExecuteContextC(ctx)
 	}
+	f.Finish()
 	if err == nil {
 		return 0
 	}
@@ -100,7 +101,7 @@ func reportError(f *cmdutil.Factory, err error) int {
 		if hints == nil {
 			hints = []string{}
 		}
-		_ = cmdutil.PrintJSON(f.IO.Out, map[string]any{
+		doc := map[string]any{
 			"ok": false,
 			"error": map[string]any{
 				"code":      e.Code,
@@ -108,7 +109,11 @@ func reportError(f *cmdutil.Factory, err error) int {
 				"hints":     hints,
 				"exit_code": int(kind),
 			},
-		})
+		}
+		if f.SandboxOn() {
+			doc["sandbox"] = true
+		}
+		_ = cmdutil.PrintJSON(f.IO.Out, doc)
 	}
 	return int(kind)
 }
@@ -142,6 +147,10 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		RunE:          cmdutil.GroupRunE,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.IO.SetNeverPrompt(g.NoInput || !f.IO.IsStdinTTY())
+			if f.SandboxOn() {
+				// Every run in the sandbox says so, whatever the command.
+				fmt.Fprintln(f.IO.ErrOut, f.SandboxLabel()+" "+f.T("sandbox.banner"))
+			}
 			return nil
 		},
 	}
@@ -155,6 +164,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVar(&g.Keyring, "keyring", "", f.T("secrets.flag_keyring"))
 	pf.StringVar(&g.BinanceURL, "binance-url", "", f.T("flag.binance_url"))
 	pf.StringVar(&g.ServiceURL, "service-url", "", f.T("auth.flag_service_url"))
+	pf.BoolVar(&g.Sandbox, "sandbox", false, f.T("sandbox.flag"))
 
 	root.AddCommand(
 		keys.NewCmdKeys(f),

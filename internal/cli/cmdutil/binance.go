@@ -4,9 +4,17 @@ import (
 	"github.com/smartradex/smartradex/internal/binance"
 )
 
-// BinanceURL is the Binance base URL: --binance-url, else
-// SMARTRADEX_BINANCE_URL, else Binance's own.
+// BinanceURL is the Binance base URL: the sandbox's stand-in, else
+// --binance-url, else SMARTRADEX_BINANCE_URL, else Binance's own.
 func (f *Factory) BinanceURL() string {
+	if f.SandboxOn() {
+		if sb, err := f.Sandbox(); err == nil {
+			return sb.BinanceURL
+		}
+		// Never fall back to the real Binance in a sandbox run; Binance()
+		// reports why the sandbox did not start.
+		return ""
+	}
 	if f.Globals.BinanceURL != "" {
 		return f.Globals.BinanceURL
 	}
@@ -19,6 +27,11 @@ func (f *Factory) BinanceURL() string {
 // Binance returns a Binance client for the configured base URL, logging to
 // the --debug sink.
 func (f *Factory) Binance() (*binance.Client, error) {
+	if f.SandboxOn() {
+		if _, err := f.Sandbox(); err != nil {
+			return nil, err
+		}
+	}
 	opts := binance.Options{BaseURL: f.BinanceURL()}
 	if log := f.DebugLog(); log != nil {
 		opts.Log = log

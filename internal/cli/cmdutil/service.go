@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -13,24 +14,35 @@ import (
 // TokenSourceEnv is the source ServiceToken reports for SMARTRADEX_TOKEN.
 const TokenSourceEnv = "environment"
 
-// ServiceURL is the SmartradeX service base URL: --service-url, else
-// SMARTRADEX_SERVICE_URL, else the production service.
-func (f *Factory) ServiceURL() string {
-	if f.Globals.ServiceURL != "" {
-		return f.Globals.ServiceURL
+// ServiceURL is the SmartradeX service's base URL: the sandbox's stand-in,
+// else --service-url, else SMARTRADEX_SERVICE_URL, else the production
+// service. It fails only when the sandbox cannot start.
+func (f *Factory) ServiceURL() (string, error) {
+	if f.SandboxOn() {
+		sb, err := f.Sandbox()
+		if err != nil {
+			return "", err
+		}
+		return sb.ServiceURL, nil
 	}
-	if v := f.Env("SMARTRADEX_SERVICE_URL"); v != "" {
-		return v
+	if u := strings.TrimSpace(f.Globals.ServiceURL); u != "" {
+		return u, nil
 	}
-	return service.DefaultBaseURL()
+	if u := f.Env("SMARTRADEX_SERVICE_URL"); u != "" {
+		return u, nil
+	}
+	return service.DefaultBaseURL(), nil
 }
 
 // ServiceToken is the SmartradeX access token and where it comes from:
 // SMARTRADEX_TOKEN ("environment") wins over the token saved by
 // `auth login` (source: the store's backend, "system" or "file"), so that a
-// CI job never depends on a keyring. Whatever it returns is registered with
-// the redactor.
+// CI job never depends on a keyring; in the sandbox it is the sandbox's own
+// token ("sandbox"). Whatever it returns is registered with the redactor.
 func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err error) {
+	if f.SandboxOn() {
+		return sandboxToken, "sandbox", nil
+	}
 	if t := f.Env("SMARTRADEX_TOKEN"); t != "" {
 		f.AddSecret(t)
 		return t, TokenSourceEnv, nil
@@ -40,13 +52,14 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 		return "", "", err
 	}
 	t, err := store.Get(ctx, secrets.ServiceTokenName)
-	if errors.Is(err, secrets.ErrNotFound) {
+	if errors.Is(err, secrets.ErrNotFound) || (err == nil && strings.TrimSpace(t) == "") {
 		return "", "", apperr.New(apperr.Rejected, "service.not_logged_in",
 			i18n.M("service.not_logged_in"), i18n.M("service.login_hint"))
 	}
 	if err != nil {
 		return "", "", err
 	}
+	t = strings.TrimSpace(t)
 	f.AddSecret(t)
 	return t, store.Backend(), nil
 }
@@ -61,11 +74,16 @@ func (f *Factory) Service(ctx context.Context) (*service.Client, error) {
 	return f.ServiceWithToken(token)
 }
 
-// ServiceWithToken is Service with a given token, for `auth login`, which
-// must check a token before it is saved.
+// ServiceWithToken is Service with a given token, for `auth login` and the
+// inline login of `keys add`, which must check a token before it is saved.
 func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
+	token = strings.TrimSpace(token)
 	f.AddSecret(token)
-	opts := service.Options{BaseURL: f.ServiceURL(), Token: token}
+	base, err := f.ServiceURL()
+	if err != nil {
+		return nil, err
+	}
+	opts := service.Options{BaseURL: base, Token: token}
 	if log := f.DebugLog(); log != nil {
 		opts.Log = log
 	}

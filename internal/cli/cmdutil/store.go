@@ -31,6 +31,13 @@ type factoryStores struct {
 // ConfigDir is the configuration directory: --config-dir, else
 // SMARTRADEX_CONFIG_DIR, else the user's configuration directory.
 func (f *Factory) ConfigDir() (string, error) {
+	if f.SandboxOn() {
+		sb, err := f.Sandbox()
+		if err != nil {
+			return "", err
+		}
+		return sb.Dir, nil
+	}
 	if d := strings.TrimSpace(f.Globals.ConfigDir); d != "" {
 		return filepath.Abs(d)
 	}
@@ -49,6 +56,9 @@ func (f *Factory) Index() (*state.Index, error) {
 // KeyringBackend is the selected secret store: --keyring, else
 // SMARTRADEX_KEYRING, else "system". An unknown name is a usage error.
 func (f *Factory) KeyringBackend() (string, error) {
+	if f.SandboxOn() {
+		return secrets.BackendFile, nil
+	}
 	name := strings.TrimSpace(f.Globals.Keyring)
 	if name == "" {
 		name = f.Env("SMARTRADEX_KEYRING")
@@ -81,6 +91,18 @@ func (f *Factory) SecretStoreFor(backend string) (secrets.Store, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if s, ok := fs.stores[backend]; ok {
+		return s, nil
+	}
+	if f.SandboxOn() {
+		dir, err := f.ConfigDir()
+		if err != nil {
+			return nil, err
+		}
+		s, err := f.sandboxStore(dir)
+		if err != nil {
+			return nil, err
+		}
+		fs.stores[backend] = s
 		return s, nil
 	}
 	timeout, err := f.keyringTimeout()

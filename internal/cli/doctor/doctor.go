@@ -48,6 +48,8 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 // FactoryDeps wires the checks to the factory's stores and clients.
 func FactoryDeps(f *cmdutil.Factory) doctor.Deps {
+	// A sandbox that cannot start is reported by every check that needs it.
+	serviceURL, _ := f.ServiceURL()
 	return doctor.Deps{
 		Backend:   f.KeyringBackend,
 		StoreFor:  f.SecretStoreFor,
@@ -60,7 +62,7 @@ func FactoryDeps(f *cmdutil.Factory) doctor.Deps {
 			}
 			return c, nil
 		},
-		ServiceURL: f.ServiceURL(),
+		ServiceURL: serviceURL,
 		Service: func(ctx context.Context) (doctor.Account, error) {
 			c, err := f.Service(ctx)
 			if err != nil {
