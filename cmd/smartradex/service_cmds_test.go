@@ -47,7 +47,6 @@ func serviceCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	return map[string]func(*testscript.TestScript, bool, []string){
 		"service-fault":    cmdServiceFault,
 		"service-down":     cmdServiceDown,
-		"service-holds":    cmdServiceHolds,
 		"service-register": cmdServiceRegister,
 		"service-requests": cmdServiceRequests,
 		"secret-file-init": cmdSecretFileInit,
@@ -56,12 +55,12 @@ func serviceCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	}
 }
 
-// service-fault METHOD|* PATH STATUS|reset [TIMES] makes the service answer
-// the next TIMES (default 1; 0 = every) matching requests with STATUS, or
-// drop their connection.
+// service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] makes the
+// service answer the next TIMES (default 1; 0 = every) matching requests
+// with STATUS (and the error code CODE), or drop their connection.
 func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 3 || len(args) > 4 {
-		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES]")
+	if neg || len(args) < 3 || len(args) > 5 {
+		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE]")
 	}
 	f := servicetest.Fault{Method: args[0], Path: args[1], Times: 1}
 	if f.Method == "*" {
@@ -74,8 +73,12 @@ func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		f.Status = st
 	}
-	if len(args) == 4 {
-		n, err := strconv.Atoi(args[3])
+	for _, a := range args[3:] {
+		if c, ok := strings.CutPrefix(a, "code="); ok {
+			f.Body = `{"error":{"code":"` + c + `","message":"refused by the script"}}`
+			continue
+		}
+		n, err := strconv.Atoi(a)
 		ts.Check(err)
 		f.Times = n
 	}
@@ -88,29 +91,6 @@ func cmdServiceDown(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: service-down on|off")
 	}
 	serviceStand(ts).SetDown(args[0] == "on")
-}
-
-// service-holds BOT DEMO-KEY-NAME|none asserts which demo key the service
-// holds for BOT.
-func cmdServiceHolds(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: service-holds BOT DEMO-KEY-NAME|none")
-	}
-	st, ok := serviceStand(ts).Registration(args[0])
-	if args[1] == "none" {
-		if ok {
-			ts.Fatalf("the service holds key %s for %s, want none", st.APIKey, args[0])
-		}
-		return
-	}
-	k, err := binancetest.DemoKeyByName(args[1])
-	ts.Check(err)
-	if !ok {
-		ts.Fatalf("the service holds no key for %s, want %s", args[0], args[1])
-	}
-	if st.APIKey != k.Key.APIKey || st.APISecret != k.Key.Secret {
-		ts.Fatalf("the service holds key %s for %s, want %s", st.APIKey, args[0], k.Key.APIKey)
-	}
 }
 
 // service-register BOT DEMO-KEY-NAME registers a demo key at the service,

@@ -24,6 +24,9 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 		NewCmdRemove(f, nil),
 		NewCmdVerify(f, nil),
 		NewCmdGenerate(f, nil),
+		NewCmdAdd(f, nil),
+		NewCmdRotate(f, nil),
+		NewCmdSync(f, nil),
 	)
 	return cmd
 }

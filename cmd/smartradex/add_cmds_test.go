@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/smartradex/smartradex/internal/secrets"
+)
+
+func addCmds() map[string]func(*testscript.TestScript, bool, []string) {
+	return map[string]func(*testscript.TestScript, bool, []string){
+		"service-has":     cmdServiceHas,
+		"service-account": cmdServiceAccount,
+		"store-has":       cmdStoreHas,
+	}
+}
+
+// [!] service-has BOT [APIKEY [SECRET]] asserts what the service holds for BOT.
+func cmdServiceHas(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || len(args) > 3 {
+		ts.Fatalf("usage: [!] service-has BOT [APIKEY [SECRET]]")
+	}
+	st, ok := serviceStand(ts).Registration(args[0])
+	if neg {
+		if ok && (len(args) == 1 || st.APIKey == args[1]) {
+			ts.Fatalf("the service holds a key for %s", args[0])
+		}
+		return
+	}
+	if !ok {
+		ts.Fatalf("the service holds no key for %s", args[0])
+	}
+	if len(args) > 1 && st.APIKey != args[1] {
+		ts.Fatalf("the service holds another key for %s", args[0])
+	}
+	if len(args) > 2 && st.APISecret != args[2] {
+		ts.Fatalf("the service holds another secret for %s", args[0])
+	}
+}
+
+// service-account BOT... limits the script's account to these bots.
+func cmdServiceAccount(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! service-account")
+	}
+	serviceStand(ts).AddAccount(scriptServiceToken, "subscriber@example.com", args)
+}
+
+// [!] store-has NAME [VALUE] asserts that the script's file secret store
+// holds NAME (with VALUE).
+func cmdStoreHas(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: [!] store-has NAME [VALUE]")
+	}
+	store, err := secrets.Open(secrets.Options{
+		Backend: secrets.BackendFile, Dir: ts.Getenv("SMARTRADEX_CONFIG_DIR"),
+		Passphrase: func(context.Context) (string, error) { return ts.Getenv("SMARTRADEX_PASSPHRASE"), nil },
+	})
+	ts.Check(err)
+	v, err := store.Get(context.Background(), args[0])
+	found := err == nil && (len(args) == 1 || v == args[1])
+	if err != nil && !errors.Is(err, secrets.ErrNotFound) {
+		ts.Fatalf("store: %v", err)
+	}
+	if neg && found {
+		ts.Fatalf("the store holds %s", args[0])
+	}
+	if !neg && !found {
+		ts.Fatalf("the store does not hold %s (with that value)", args[0])
+	}
+}

@@ -1,0 +1,572 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/binance"
+	"github.com/smartradex/smartradex/internal/bots"
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/enroll"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/onboard"
+	"github.com/smartradex/smartradex/internal/prompt"
+	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/sandbox"
+	"github.com/smartradex/smartradex/internal/secrets"
+)
+
+// AddOptions are the inputs of `keys add` and `keys rotate`.
+type AddOptions struct {
+	F  *cmdutil.Factory
+	IO *iostreams.IOStreams
+	// Prompter, when set, asks every guided question (tests pass a
+	// *prompt.Fake); nil means the terminal.
+	Prompter prompt.Prompter
+
+	Rotate       bool // `keys rotate`
+	Bot          string
+	APIKey       string
+	SecretStdin  bool
+	Replace      bool
+	NoRegister   bool
+	SkipTutorial bool
+	UseGenerated bool
+	JSON         bool
+}
+
+// NewCmdAdd builds `keys add`; runF replaces the run function in tests.
+func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error) *cobra.Command {
+	return newAddCmd(f, runF, false)
+}
+
+// NewCmdRotate builds `keys rotate`; runF replaces the run function in tests.
+func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error) *cobra.Command {
+	return newAddCmd(f, runF, true)
+}
+
+func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error, rotate bool) *cobra.Command {
+	opts := &AddOptions{F: f, IO: f.IO, Rotate: rotate}
+	name := "add"
+	if rotate {
+		name = "rotate"
+	}
+	cmd := &cobra.Command{
+		Use:     name + " --bot BOT",
+		Short:   f.T("keys." + name + ".short"),
+		Long:    f.T("keys." + name + ".long"),
+		Example: f.T("keys." + name + ".example"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON = f.Globals.JSON
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return addRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Bot, "bot", "", f.T("keys.add.flag_bot"))
+	fl.StringVar(&opts.APIKey, "api-key", "", f.T("keys.check.flag_api_key"))
+	fl.BoolVar(&opts.SecretStdin, "secret-stdin", false, f.T("keys.check.flag_secret_stdin"))
+	fl.BoolVar(&opts.NoRegister, "no-register", false, f.T("keys.add.flag_no_register"))
+	fl.BoolVar(&opts.SkipTutorial, "skip-tutorial", false, f.T("keys.add.flag_skip_tutorial"))
+	fl.BoolVar(&opts.UseGenerated, "use-generated", false, f.T("keys.add.flag_use_generated"))
+	if !rotate {
+		fl.BoolVar(&opts.Replace, "replace", false, f.T("keys.add.flag_replace"))
+	}
+	_ = cmd.RegisterFlagCompletionFunc("bot", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return bots.IDs(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// addFlow is one run of add or rotate.
+type addFlow struct {
+	o       *AddOptions
+	f       *cmdutil.Factory
+	lang    i18n.Lang
+	guided  bool
+	sandbox bool
+	ui      *onboard.UI
+	p       prompt.Prompter
+	deps    enroll.Deps
+	bot     bots.Bot
+}
+
+func addRun(ctx context.Context, o *AddOptions) error {
+	f := o.F
+	fl := &addFlow{o: o, f: f, lang: f.Lang(), guided: o.IO.CanPrompt(), sandbox: f.SandboxOn()}
+	if err := fl.pickBot(ctx); err != nil {
+		return err
+	}
+	if err := fl.buildDeps(); err != nil {
+		return err
+	}
+	if err := fl.precheck(); err != nil {
+		return err
+	}
+	var creds binance.Credentials
+	var checked *enroll.Checked
+	var err error
+	if fl.guided {
+		creds, checked, err = fl.guidedInput(ctx)
+	} else {
+		creds, checked, err = fl.scriptedInput(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	req := enroll.Request{Bot: fl.bot, Creds: creds, Replace: o.Replace, NoRegister: o.NoRegister, FromGenerated: o.UseGenerated}
+	var res *enroll.Result
+	do := func(ctx context.Context) error {
+		if o.Rotate {
+			res, err = enroll.Rotate(ctx, fl.deps, req, checked)
+		} else {
+			res, err = enroll.Add(ctx, fl.deps, req, checked)
+		}
+		return err
+	}
+	if fl.guided {
+		err = fl.ui.Spin(ctx, f.T("keys.add.saving"), do)
+	} else {
+		err = do(ctx)
+	}
+	if res == nil {
+		return err
+	}
+	return fl.report(res, checked, creds, err)
+}
+
+func (fl *addFlow) pickBot(ctx context.Context) error {
+	id := strings.ToLower(strings.TrimSpace(fl.o.Bot))
+	if id == "" {
+		if !fl.guided {
+			return cmdutil.UsageError("keys.add.bot_required", i18n.M("keys.add.bot_required"), i18n.M("enroll.bots_hint", strings.Join(bots.IDs(), ", ")))
+		}
+		var opts []prompt.Option
+		for _, b := range bots.All() {
+			opts = append(opts, prompt.Option{Value: b.ID, Label: b.Name + " (" + b.ID + ")"})
+		}
+		v, err := fl.prompter().Select(ctx, fl.f.T("keys.add.pick_bot"), "", opts, opts[0].Value)
+		if err != nil {
+			return err
+		}
+		id = v
+	}
+	b, ok := bots.Lookup(id)
+	if !ok {
+		return enroll.UnknownBotError(id)
+	}
+	fl.bot = b
+	return nil
+}
+
+func (fl *addFlow) accessible() bool {
+	return fl.f.Env("SMARTRADEX_ACCESSIBLE") == "1" || fl.f.Env("ACCESSIBLE") == "1"
+}
+
+// prompter asks the command's own questions (bot, login); the onboarding
+// screens have their own UI.
+func (fl *addFlow) prompter() prompt.Prompter {
+	if fl.p != nil {
+		return fl.p
+	}
+	p := fl.o.Prompter
+	if p == nil {
+		p = prompt.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, fl.accessible())
+	}
+	if fl.sandbox {
+		p = prompt.Sandboxed(p, fl.lang)
+	}
+	fl.p = p
+	return p
+}
+
+func (fl *addFlow) buildDeps() error {
+	f := fl.f
+	bc, err := f.Binance()
+	if err != nil {
+		return err
+	}
+	store, err := f.SecretStore()
+	if err != nil {
+		return err
+	}
+	ix, err := f.Index()
+	if err != nil {
+		return err
+	}
+	fl.deps = enroll.Deps{Binance: bc, Service: f.Service, Store: store, StoreFor: f.SecretStoreFor, Index: ix, Now: f.Now}
+	return nil
+}
+
+// precheck refuses, before anything is asked or sent, what the engine
+// would refuse anyway: adding to a bot that has a key, rotating one that
+// has none.
+func (fl *addFlow) precheck() error {
+	snap, err := fl.deps.Index.Load()
+	if err != nil {
+		return err
+	}
+	e := snap.Entries[fl.bot.ID]
+	has := e != nil && e.APIKey != "" && e.SecretName != enroll.GeneratedSecretName(fl.bot.ID)
+	switch {
+	case fl.o.Rotate && !has:
+		return apperr.New(apperr.Usage, "enroll.no_key", i18n.M("enroll.no_key", fl.bot.ID), i18n.M("enroll.add_hint", fl.bot.ID))
+	case !fl.o.Rotate && has && !fl.o.Replace:
+		return apperr.New(apperr.Usage, "enroll.bot_has_key", i18n.M("enroll.bot_has_key", fl.bot.ID), i18n.M("enroll.replace_hint", fl.bot.ID))
+	}
+	return nil
+}
+
+func (fl *addFlow) checkOptions() *CheckOptions {
+	f := fl.f
+	return &CheckOptions{IO: fl.o.IO, Lang: fl.lang, Getenv: f.Getenv, Now: f.Now, AddSecret: f.AddSecret, Debugf: f.Debugf,
+		APIKey: fl.o.APIKey, SecretStdin: fl.o.SecretStdin, JSON: fl.o.JSON}
+}
+
+// generatedCreds pairs the API key with the private key `keys generate`
+// stored for the bot.
+func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.Credentials, error) {
+	pem, err := fl.deps.Store.Get(ctx, enroll.GeneratedSecretName(fl.bot.ID))
+	if errors.Is(err, secrets.ErrNotFound) {
+		return binance.Credentials{}, apperr.New(apperr.Usage, "enroll.generated_missing", i18n.M("enroll.generated_missing", fl.bot.ID), i18n.M("enroll.generated_missing_hint", fl.bot.ID))
+	}
+	if err != nil {
+		return binance.Credentials{}, err
+	}
+	fl.f.AddSecret(pem)
+	return binance.ParseCredentials(apiKey, pem)
+}
+
+func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enroll.Checked, error) {
+	var creds binance.Credentials
+	var err error
+	if fl.o.UseGenerated {
+		key := strings.TrimSpace(fl.o.APIKey)
+		if key == "" {
+			key = fl.f.Env("SMARTRADEX_API_KEY")
+		}
+		if key == "" {
+			return creds, nil, cmdutil.UsageError("keys.missing_credentials", i18n.M("keys.check.missing_key"), i18n.M("keys.check.missing_key_hint"))
+		}
+		creds, err = fl.generatedCreds(ctx, key)
+	} else {
+		creds, err = readCredentials(ctx, fl.checkOptions())
+	}
+	if err != nil {
+		return creds, nil, err
+	}
+	checked, err := enroll.Check(ctx, fl.deps, creds)
+	if err != nil {
+		return creds, nil, err
+	}
+	if !checked.Verdict.OK() {
+		return creds, nil, fl.reportRefused(creds, checked)
+	}
+	if !fl.o.JSON {
+		fl.printVerdict(creds, checked)
+	}
+	return creds, checked, nil
+}
+
+func (fl *addFlow) printVerdict(creds binance.Credentials, checked *enroll.Checked) {
+	if fl.o.JSON {
+		// Standard output carries the JSON result only; a refusal's fixes
+		// are shown by the recheck screen.
+		return
+	}
+	if fl.sandbox {
+		fmt.Fprintln(fl.o.IO.Out, fl.f.SandboxLabel())
+	}
+	printCheckHuman(fl.checkOptions(), creds, checked.Inspection, checked.Verdict)
+	fmt.Fprintln(fl.o.IO.Out)
+}
+
+// reportRefused shows why the key was refused and returns the exit-3 error.
+func (fl *addFlow) reportRefused(creds binance.Credentials, checked *enroll.Checked) error {
+	err := apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
+	if fl.o.JSON {
+		out := fl.resultJSON(creds, checked, nil)
+		out.Status = "refused"
+		fl.printError(err)
+		_ = cmdutil.PrintJSON(fl.o.IO.Out, out)
+		return cmdutil.Reported(apperr.Refused)
+	}
+	fl.printVerdict(creds, checked)
+	return err
+}
+
+// printError writes err's message and hints on stderr, as the error
+// reporter does, for the cases where stdout already carries a JSON result.
+func (fl *addFlow) printError(err error) {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		fmt.Fprintln(fl.o.IO.ErrOut, fl.f.T("error.prefix")+fl.f.Redactor.Redact(err.Error()))
+		return
+	}
+	fmt.Fprintln(fl.o.IO.ErrOut, fl.f.T("error.prefix")+fl.f.Redactor.Redact(fl.f.Render(ae.Message)))
+	for _, h := range ae.Hints {
+		fmt.Fprintln(fl.o.IO.ErrOut, fl.f.T("error.hint_prefix")+fl.f.Redactor.Redact(fl.f.Render(h)))
+	}
+}
+
+// guidedInput walks the tutorial, asks for the key and checks it, asking
+// again (without pasting again) while Binance refuses it.
+func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enroll.Checked, error) {
+	f := fl.f
+	uiOpts := onboard.Options{Accessible: fl.accessible(), Sandbox: fl.sandbox, Prompter: fl.o.Prompter, Now: f.Now}
+	if fl.sandbox {
+		for _, d := range sandbox.DemoKeys() {
+			uiOpts.DemoKeys = append(uiOpts.DemoKeys, onboard.DemoKeyInfo{Name: d.Name, APIKey: d.Key.APIKey, Description: f.T("sandbox.demo_line", f.T("sandbox.demo."+d.Name), d.Key.Secret)})
+		}
+	}
+	fl.ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, uiOpts)
+	if !fl.o.SkipTutorial && !fl.o.UseGenerated {
+		if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
+			return binance.Credentials{}, nil, err
+		}
+	}
+	if !fl.o.NoRegister {
+		if err := fl.ensureLogin(ctx); err != nil {
+			return binance.Credentials{}, nil, err
+		}
+	}
+	// Values given by flag or environment are used as they are.
+	given := func() (binance.Credentials, bool, error) {
+		co := fl.checkOptions()
+		if fl.o.UseGenerated {
+			key := strings.TrimSpace(fl.o.APIKey)
+			if key == "" {
+				key = f.Env("SMARTRADEX_API_KEY")
+			}
+			if key == "" {
+				v, err := fl.prompter().Input(ctx, f.T("keys.check.prompt_key"), f.T("keys.check.prompt_key_help"), func(s string) error {
+					if strings.TrimSpace(s) == "" {
+						return errors.New(f.T("keys.check.prompt_required"))
+					}
+					return nil
+				})
+				if err != nil {
+					return binance.Credentials{}, false, err
+				}
+				key = v
+			}
+			c, err := fl.generatedCreds(ctx, key)
+			return c, true, err
+		}
+		hasKey := strings.TrimSpace(co.APIKey) != "" || f.Env("SMARTRADEX_API_KEY") != ""
+		hasSecret := co.SecretStdin || strings.TrimSpace(f.Getenv("SMARTRADEX_API_SECRET")) != ""
+		if hasKey && hasSecret {
+			co.Prompt = nil
+			c, err := readCredentials(ctx, co)
+			return c, true, err
+		}
+		return binance.Credentials{}, false, nil
+	}
+	creds, ok, err := given()
+	if err != nil {
+		return creds, nil, err
+	}
+	for {
+		if !ok {
+			key, sec, err := fl.ui.AskCredentials(ctx, fl.bot, func(k, s string) error {
+				f.AddSecret(strings.TrimSpace(s))
+				_, err := binance.ParseCredentials(k, s)
+				return err
+			})
+			f.AddSecret(strings.TrimSpace(sec))
+			if err != nil {
+				return creds, nil, err
+			}
+			if creds, err = binance.ParseCredentials(key, sec); err != nil {
+				return creds, nil, err
+			}
+			f.AddSecret(creds.Secret)
+			ok = true
+		}
+		var checked *enroll.Checked
+		err := fl.ui.Spin(ctx, f.T("keys.check.checking", redact.MaskKey(creds.APIKey)), func(ctx context.Context) error {
+			var err error
+			checked, err = enroll.Check(ctx, fl.deps, creds)
+			return err
+		})
+		if err != nil {
+			return creds, nil, err
+		}
+		fl.printVerdict(creds, checked)
+		if checked.Verdict.OK() {
+			return creds, checked, nil
+		}
+		var fixes []string
+		for _, p := range checked.Verdict.Problems {
+			fixes = append(fixes, fl.lang.Render(p.Message))
+		}
+		choice, err := fl.ui.AskRecheck(ctx, fixes)
+		if err != nil {
+			return creds, nil, err
+		}
+		switch choice {
+		case onboard.RecheckNow:
+			// Binance applies a permission change to the same key.
+		case onboard.RecheckRepaste:
+			if fl.o.UseGenerated {
+				return creds, nil, apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
+			}
+			ok = false
+		default:
+			return creds, nil, apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
+		}
+	}
+}
+
+// ensureLogin offers to log in to SmartradeX when no token is known, so
+// that the key can be registered at the end of the same run.
+func (fl *addFlow) ensureLogin(ctx context.Context) error {
+	f := fl.f
+	if _, _, err := f.ServiceToken(ctx); err == nil {
+		return nil
+	} else if apperr.KindOf(err) != apperr.Rejected {
+		return err
+	}
+	p := fl.prompter()
+	yes, err := p.Confirm(ctx, f.T("keys.add.login_title"), f.T("keys.add.login_desc"), f.T("keys.add.login_yes"), f.T("keys.add.login_no"), true)
+	if err != nil {
+		return err
+	}
+	if !yes {
+		fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.login_skipped"))
+		return nil
+	}
+	var token string
+	_, err = p.Password(ctx, f.T("keys.add.token_title"), f.T("keys.add.token_desc"), func(s string) error {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return errors.New(f.T("keys.add.token_empty"))
+		}
+		f.AddSecret(s)
+		c, err := f.ServiceWithToken(s)
+		if err == nil {
+			_, err = c.Me(ctx)
+		}
+		if err != nil {
+			return prompt.UserError(fl.lang, err, s)
+		}
+		token = s
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := fl.deps.Store.Set(ctx, secrets.ServiceTokenName, token); err != nil {
+		return err
+	}
+	fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.logged_in"))
+	return nil
+}
+
+type addJSON struct {
+	OK               bool          `json:"ok"`
+	Bot              string        `json:"bot"`
+	APIKey           string        `json:"api_key"`
+	KeyType          string        `json:"key_type"`
+	UID              int64         `json:"uid"`
+	Status           string        `json:"status"`
+	Problems         []findingJSON `json:"problems"`
+	Warnings         []findingJSON `json:"warnings"`
+	TradingExpiresAt *string       `json:"trading_expires_at,omitempty"`
+	ReplacedAPIKey   string        `json:"replaced_api_key,omitempty"`
+	Sandbox          bool          `json:"sandbox,omitempty"`
+	Error            *errorJSON    `json:"error,omitempty"`
+}
+
+type errorJSON struct {
+	Code     string   `json:"code"`
+	Message  string   `json:"message"`
+	Hints    []string `json:"hints"`
+	ExitCode int      `json:"exit_code"`
+}
+
+func (fl *addFlow) resultJSON(creds binance.Credentials, checked *enroll.Checked, res *enroll.Result) addJSON {
+	v := checked.Verdict
+	out := addJSON{
+		OK: v.OK(), Bot: fl.bot.ID, APIKey: redact.MaskKey(creds.APIKey), KeyType: string(creds.Type),
+		UID: checked.Inspection.UID, Problems: findingsJSON(fl.lang, v.Problems), Warnings: findingsJSON(fl.lang, v.Warnings),
+		Sandbox: fl.sandbox,
+	}
+	if v.TradingExpiresAt != nil {
+		s := v.TradingExpiresAt.UTC().Format(time.RFC3339)
+		out.TradingExpiresAt = &s
+	}
+	if res != nil {
+		out.Status = string(res.Entry.Status)
+		if res.Replaced != nil {
+			out.ReplacedAPIKey = redact.MaskKey(res.Replaced.APIKey)
+		}
+	}
+	return out
+}
+
+// report prints the outcome once the key is stored: a JSON document or the
+// summary. err is a registration failure (the key is stored as pending).
+func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, creds binance.Credentials, err error) error {
+	f := fl.f
+	if fl.o.JSON {
+		out := fl.resultJSON(creds, checked, res)
+		out.OK = err == nil
+		if err != nil {
+			out.Error = fl.errorJSON(err)
+			fl.printError(err)
+		}
+		if perr := cmdutil.PrintJSON(fl.o.IO.Out, out); perr != nil {
+			return perr
+		}
+		if err != nil {
+			return cmdutil.Reported(apperr.KindOf(err))
+		}
+		return nil
+	}
+	ui := fl.ui
+	if ui == nil {
+		ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, onboard.Options{Sandbox: fl.sandbox, Now: f.Now})
+	}
+	if res.Replaced != nil {
+		fmt.Fprintln(fl.o.IO.Out, f.T("keys.rotate.replaced", fl.bot.ID, redact.MaskKey(res.Replaced.APIKey)))
+	}
+	next := "smartradex keys verify"
+	if !res.Registered {
+		next = "smartradex keys sync"
+	}
+	if fl.sandbox {
+		next = "smartradex --sandbox " + strings.TrimPrefix(next, "smartradex ")
+	}
+	ui.Summary(fl.o.IO.Out, onboard.SummaryInfo{
+		Bot: fl.bot, MaskedKey: redact.MaskKey(creds.APIKey) + " (" + string(creds.Type) + ")", UID: checked.Inspection.UID,
+		TradingExpiresAt: checked.Verdict.TradingExpiresAt, Registered: res.Registered, Sandbox: fl.sandbox, Next: next,
+	})
+	if err == nil && fl.o.NoRegister {
+		fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.not_registered_note"))
+	}
+	return err
+}
+
+func (fl *addFlow) errorJSON(err error) *errorJSON {
+	f := fl.f
+	out := &errorJSON{Code: "unexpected", Message: f.Redactor.Redact(err.Error()), Hints: []string{}, ExitCode: int(apperr.KindOf(err))}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		out.Code = ae.Code
+		out.Message = f.Redactor.Redact(f.Render(ae.Message))
+		for _, h := range ae.Hints {
+			out.Hints = append(out.Hints, f.Redactor.Redact(f.Render(h)))
+		}
+	}
+	return out
+}
