@@ -147,7 +147,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		RunE:          cmdutil.GroupRunE,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.IO.SetNeverPrompt(g.NoInput || !f.IO.IsStdinTTY())
-			if f.SandboxOn() {
+			guidedScreens := cmd.Annotations[cmdutil.AnnotationLabelsScreens] == "true" && f.IO.CanPrompt()
+			if f.SandboxOn() && !guidedScreens {
 				// Every run in the sandbox says so, whatever the command.
 				fmt.Fprintln(f.IO.ErrOut, f.SandboxLabel()+" "+f.T("sandbox.banner"))
 			}

@@ -80,6 +80,11 @@ func (f *Factory) Finish() {
 	}
 }
 
+// AnnotationLabelsScreens marks a command whose guided screens each show
+// the sandbox banner, so that the banner is not printed once more above
+// them when the command can prompt.
+const AnnotationLabelsScreens = "smartradex/labels-screens"
+
 // SandboxLabel is the on-screen marker of sandbox output, or "".
 func (f *Factory) SandboxLabel() string {
 	if !f.SandboxOn() {

@@ -63,6 +63,8 @@ func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 		Short:   f.T("keys." + name + ".short"),
 		Long:    f.T("keys." + name + ".long"),
 		Example: f.T("keys." + name + ".example"),
+		// The guided flow's screens each carry the sandbox banner.
+		Annotations: map[string]string{cmdutil.AnnotationLabelsScreens: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.Globals.JSON
 			if runF != nil {
