@@ -2,7 +2,8 @@ package i18n
 
 func init() {
 	register(EN, map[string]string{
-		"enroll.refused":                "the key was refused (%d problem(s)): it was neither stored nor sent to SmartradeX",
+		"enroll.refused":                "the key was refused (%d problems): it was neither stored nor sent to SmartradeX",
+		"enroll.refused#one":            "the key was refused (%d problem): it was neither stored nor sent to SmartradeX",
 		"enroll.refused_hint":           "change the boxes listed above on Binance (API Management, Edit restrictions), then run the same command again",
 		"enroll.unknown_bot":            "unknown bot %q",
 		"enroll.bots_hint":              "the bots are: %s (see smartradex bots)",
@@ -70,7 +71,8 @@ func init() {
 		"sandbox.demo.ok-eth":           "passes the check, on another sub-account: for a second bot",
 	})
 	register(FR, map[string]string{
-		"enroll.refused":                "la clé a été refusée (%d problème(s)) : elle n'a été ni enregistrée ni envoyée à SmartradeX",
+		"enroll.refused":                "la clé a été refusée (%d problèmes) : elle n'a été ni enregistrée ni envoyée à SmartradeX",
+		"enroll.refused#one":            "la clé a été refusée (%d problème) : elle n'a été ni enregistrée ni envoyée à SmartradeX",
 		"enroll.refused_hint":           "changez sur Binance les cases indiquées ci-dessus (Gestion des API, Modifier les restrictions), puis relancez la même commande",
 		"enroll.unknown_bot":            "bot inconnu %q",
 		"enroll.bots_hint":              "les bots sont : %s (voir smartradex bots)",

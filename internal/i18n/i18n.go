@@ -46,9 +46,20 @@ func register(lang Lang, entries map[string]string) {
 	}
 }
 
+// OneSuffix marks the singular form of a message that counts something:
+// "key" + OneSuffix is used instead of "key" when the message's first
+// integer argument calls for the singular in the language (1 in English;
+// 0 and 1 in French).
+const OneSuffix = "#one"
+
 // T renders key with args in language l. A missing key renders as the key
 // itself so that a bug shows up in output instead of panicking.
 func (l Lang) T(key string, args ...any) string {
+	if n, ok := firstCount(args); ok && l.singular(n) {
+		if _, has := catalog[l][key+OneSuffix]; has {
+			key += OneSuffix
+		}
+	}
 	format, ok := catalog[l][key]
 	if !ok {
 		format, ok = catalog[EN][key]
@@ -60,6 +71,28 @@ func (l Lang) T(key string, args ...any) string {
 		return format
 	}
 	return fmt.Sprintf(format, args...)
+}
+
+// firstCount is the first integer argument, the count a plural form
+// depends on.
+func firstCount(args []any) (int64, bool) {
+	for _, a := range args {
+		switch n := a.(type) {
+		case int:
+			return int64(n), true
+		case int64:
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// singular reports whether n things take the singular in l.
+func (l Lang) singular(n int64) bool {
+	if l == FR {
+		return n == 0 || n == 1
+	}
+	return n == 1
 }
 
 // Render renders m in language l. Arguments that are themselves Messages are

@@ -3,6 +3,7 @@ package i18n
 import (
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +48,49 @@ func TestEveryKeyHasEveryLanguageWithSameArguments(t *testing.T) {
 		if _, ok := catalog[EN][k]; !ok {
 			t.Errorf("key %q has no English text", k)
 		}
+	}
+}
+
+func TestPluralForms(t *testing.T) {
+	for _, l := range Langs {
+		for _, k := range Keys(l) {
+			base, ok := strings.CutSuffix(k, OneSuffix)
+			if !ok {
+				continue
+			}
+			other, ok := catalog[l][base]
+			if !ok {
+				t.Errorf("%s: %q has no plural form %q", l, k, base)
+				continue
+			}
+			vo, vb := verbs(catalog[l][k]), verbs(other)
+			sort.Strings(vo)
+			sort.Strings(vb)
+			if strings.Join(vo, ",") != strings.Join(vb, ",") {
+				t.Errorf("%s: %q takes %v, %q takes %v", l, k, vo, base, vb)
+			}
+		}
+	}
+	cases := []struct {
+		lang Lang
+		n    int
+		want string
+	}{
+		{EN, 0, "refused: SmartradeX will not accept this key (0 problems to fix on Binance):"},
+		{EN, 1, "refused: SmartradeX will not accept this key (1 problem to fix on Binance):"},
+		{EN, 2, "refused: SmartradeX will not accept this key (2 problems to fix on Binance):"},
+		{FR, 0, "refusée : SmartradeX n'acceptera pas cette clé (0 problème à corriger sur Binance) :"},
+		{FR, 1, "refusée : SmartradeX n'acceptera pas cette clé (1 problème à corriger sur Binance) :"},
+		{FR, 3, "refusée : SmartradeX n'acceptera pas cette clé (3 problèmes à corriger sur Binance) :"},
+	}
+	for _, c := range cases {
+		if got := c.lang.T("keys.check.refused", c.n); got != c.want {
+			t.Errorf("%s, %d: got %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+	// The count is the first integer argument, after any string.
+	if got := EN.Render(M("keys.verify.summary_problems", 1, 2)); got != "1 of 2 keys needs attention: see what to do above" {
+		t.Errorf("summary_problems(1, 2) = %q", got)
 	}
 }
 
