@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
@@ -447,18 +448,30 @@ func Sync(ctx context.Context, d Deps) ([]SyncResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SyncResult, 0, len(pending))
-	for _, e := range pending {
-		r := SyncResult{Bot: e.Bot, APIKey: e.APIKey}
-		r.Err = syncOne(ctx, d, svc, e)
-		r.Registered = r.Err == nil
-		out = append(out, r)
-		if ctx.Err() != nil {
-			break
-		}
+	// The keys are sent at once (a few at a time), so that syncing several
+	// bots costs about one round trip.
+	out := make([]SyncResult, len(pending))
+	sem := make(chan struct{}, syncLimit)
+	var wg sync.WaitGroup
+	for i, e := range pending {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			err := syncOne(ctx, d, svc, e)
+			out[i] = SyncResult{Bot: e.Bot, APIKey: e.APIKey, Registered: err == nil, Err: err}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return out, apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
 	}
 	return out, nil
 }
+
+// syncLimit bounds how many keys Sync sends at the same time.
+const syncLimit = 4
 
 func syncOne(ctx context.Context, d Deps, svc *service.Client, e *state.Entry) error {
 	store, err := d.storeFor(e.Backend)

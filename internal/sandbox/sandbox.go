@@ -82,7 +82,7 @@ func Start(ctx context.Context, dir string) (*Sandbox, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	_ = os.Chmod(dir, 0o700)
+	_ = os.Chmod(dir, 0o700) //nolint:gosec // a directory needs its search bit; 0700 keeps it private
 	sb := &Sandbox{Dir: dir, Binance: binancetest.New(), Service: servicetest.New()}
 	err := sb.locked(ctx, func() error {
 		if data, err := os.ReadFile(filepath.Join(dir, binanceStateFile)); err == nil {
