@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -19,6 +20,11 @@ func FuzzJudge(f *testing.F) {
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enableNew":"true"}`,
 		`{"enableReading":true,"enableReading":true,"enableSpotAndMarginTrading":true}`,
 		`{"enableReading":1,"enableSpotAndMarginTrading":true}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"createTime":true}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"createTime":"1"}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enableWithdrawals":null}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":1e20}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":99999999999999}`,
 		`[true]`, `null`, ``, `{`, `{"a":}`, `<html>`,
 	} {
 		f.Add([]byte(seed))
@@ -32,22 +38,42 @@ func FuzzJudge(f *testing.F) {
 			return
 		}
 		// Independent check with a plain decoder: the accepted body must be
-		// an object whose true values are exactly the allowed ones.
+		// an object in which both required rights are true, enableFixReadOnly
+		// is a boolean, createTime is null or a count of milliseconds, the
+		// trading expiry is null or in the future, and every other field is
+		// exactly false.
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
 			t.Fatalf("accepted a body the standard decoder rejects: %v", err)
 		}
-		for _, req := range []string{FieldReading, FieldSpotTrading} {
-			if string(bytes.TrimSpace(m[req])) != "true" {
-				t.Fatalf("accepted with %s = %s", req, m[req])
+		for k, val := range m {
+			s := string(bytes.TrimSpace(val))
+			switch k {
+			case FieldReading, FieldSpotTrading:
+				if s != "true" {
+					t.Fatalf("accepted with %s = %s", k, s)
+				}
+			case FieldFixReadOnly:
+				if s != "true" && s != "false" {
+					t.Fatalf("accepted with %s = %s", k, s)
+				}
+			case FieldCreateTime:
+				if n, err := strconv.ParseInt(s, 10, 64); s != "null" && (err != nil || n < 0) {
+					t.Fatalf("accepted with %s = %s", k, s)
+				}
+			case FieldTradingExpiration:
+				if n, err := strconv.ParseInt(s, 10, 64); s != "null" && (err != nil || n <= now.UnixMilli()) {
+					t.Fatalf("accepted with %s = %s", k, s)
+				}
+			default:
+				if s != "false" {
+					t.Fatalf("accepted with %s = %s", k, s)
+				}
 			}
 		}
-		for k, val := range m {
-			if k == FieldReading || k == FieldSpotTrading || k == FieldFixReadOnly {
-				continue
-			}
-			if string(bytes.TrimSpace(val)) == "true" {
-				t.Fatalf("accepted with %s = true", k)
+		for _, req := range []string{FieldReading, FieldSpotTrading} {
+			if _, ok := m[req]; !ok {
+				t.Fatalf("accepted without %s", req)
 			}
 		}
 	})

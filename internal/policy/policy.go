@@ -139,9 +139,17 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 		}
 		val := fields[name]
 		if name == FieldCreateTime {
-			if t, ok := millis(val); ok {
-				v.CreatedAt = &t
+			// Informational, but only in its documented form: anything
+			// else means the response is not what smartradex understands.
+			if isNull(val) {
+				continue
 			}
+			t, ok := millis(val)
+			if !ok {
+				v.Problems = append(v.Problems, unrecognised(name))
+				continue
+			}
+			v.CreatedAt = &t
 			continue
 		}
 		if name == FieldTradingExpiration {
@@ -165,13 +173,10 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 			}
 			continue
 		}
-		if isNull(val) {
-			continue
-		}
 		on, isBool := boolValue(val)
 		if !isBool {
-			// A field smartradex does not understand may grant a right in a
-			// form it cannot read: fail closed.
+			// A field smartradex does not understand (null included) may
+			// grant a right in a form it cannot read: fail closed.
 			v.Problems = append(v.Problems, unrecognised(name))
 			continue
 		}
