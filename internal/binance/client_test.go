@@ -241,10 +241,13 @@ func TestInspectErrors(t *testing.T) {
 		}, sleeps: []time.Duration{3 * time.Second}},
 		{name: "429 with Retry-After beyond budget", setup: func(s *binancetest.Server) {
 			s.Inject(binancetest.Fault{Path: restr, Status: 429, Header: http.Header{"Retry-After": {"120"}}})
-		}, kind: apperr.Unavailable, code: "binance.rate_limited", sleeps: []time.Duration{}, text: "try again in 2m0s"},
+		}, kind: apperr.Unavailable, code: "binance.rate_limited", sleeps: []time.Duration{}, text: "try again in 2 min (after "},
 		{name: "418 banned", setup: func(s *binancetest.Server) {
 			s.Inject(binancetest.Fault{Path: acct, Status: 418, Header: http.Header{"Retry-After": {"3600"}}})
-		}, kind: apperr.Unavailable, code: "binance.ip_banned", text: "1h0m0s"},
+		}, kind: apperr.Unavailable, code: "binance.ip_banned", text: "try again in 1 h (after "},
+		{name: "418 banned for days says the date", setup: func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: acct, Status: 418, Header: http.Header{"Retry-After": {"259200"}}})
+		}, kind: apperr.Unavailable, code: "binance.ip_banned", text: "try again in 3 days (after " + time.Now().Add(72*time.Hour).Format("2006-01-02") + " at "},
 		{name: "HTML page with 200", setup: func(s *binancetest.Server) {
 			s.Inject(binancetest.Fault{Path: restr, Status: 200, Body: "<!DOCTYPE html><html><body>Login to the Wi-Fi</body></html>"})
 		}, kind: apperr.Unavailable, code: "binance.bad_response", text: "web page"},

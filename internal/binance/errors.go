@@ -55,17 +55,17 @@ func explainCode(e *apiError) *apperr.Error {
 
 func (c *Client) explainTransient(te *transientError) *apperr.Error {
 	if te.rateLimited {
-		wait := time.Until(te.retryAt).Round(time.Second)
+		now := c.now()
+		wait := te.retryAt.Sub(now)
 		if te.retryAt.IsZero() || wait < time.Second {
 			wait = time.Minute
-			te.retryAt = c.now().Add(wait)
+			te.retryAt = now.Add(wait)
 		}
-		when := te.retryAt.Local().Format("15:04:05")
 		code, key := "binance.rate_limited", "binance.rate_limited"
 		if te.status == 418 {
 			code, key = "binance.ip_banned", "binance.ip_banned"
 		}
-		return apperr.Wrap(apperr.Unavailable, code, te, i18n.M(key), i18n.M("binance.retry_at_hint", wait.String(), when))
+		return apperr.Wrap(apperr.Unavailable, code, te, i18n.M(key), i18n.M("binance.retry_at_hint", i18n.Delay(wait), i18n.At(te.retryAt, now)))
 	}
 	if te.status >= 500 {
 		return apperr.Wrap(apperr.Unavailable, "binance.server_error", te, i18n.M("binance.server_error", te.status, te.attempts), i18n.M("binance.retry_later_hint"))

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 var verb = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z%]`)
@@ -136,5 +137,38 @@ func TestRenderNestedAndMissing(t *testing.T) {
 	}
 	if got := EN.T("no.such.key"); got != "no.such.key" {
 		t.Errorf("missing key rendered %q", got)
+	}
+}
+
+func TestDelayAndAt(t *testing.T) {
+	cases := []struct {
+		d      time.Duration
+		en, fr string
+	}{
+		{0, "1 s", "1 s"},
+		{1500 * time.Millisecond, "2 s", "2 s"},
+		{59 * time.Second, "59 s", "59 s"},
+		{61 * time.Second, "2 min", "2 min"},
+		{2 * time.Minute, "2 min", "2 min"},
+		{time.Hour, "1 h", "1 h"},
+		{2*time.Hour + 5*time.Minute, "2 h 5 min", "2 h 5 min"},
+		{24 * time.Hour, "1 day", "1 jour"},
+		{72 * time.Hour, "3 days", "3 jours"},
+		{26 * time.Hour, "1 day 2 h", "1 jour 2 h"},
+	}
+	for _, c := range cases {
+		if got := EN.Render(Delay(c.d)); got != c.en {
+			t.Errorf("en %v: %q, want %q", c.d, got, c.en)
+		}
+		if got := FR.Render(Delay(c.d)); got != c.fr {
+			t.Errorf("fr %v: %q, want %q", c.d, got, c.fr)
+		}
+	}
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.Local)
+	if got := EN.Render(At(now.Add(2*time.Hour), now)); got != "12:00:00" {
+		t.Errorf("same day: %q", got)
+	}
+	if got := FR.Render(At(now.Add(72*time.Hour), now)); got != "le 2026-12-02 à 10:00" {
+		t.Errorf("another day: %q", got)
 	}
 }

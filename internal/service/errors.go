@@ -169,19 +169,11 @@ func unavailable(cl call, attempts int, cause error) error {
 // unavailableWait is a Retry-After longer than the backoff budget: the CLI
 // does not hang that long, it says when to come back.
 func unavailableWait(cl call, wait time.Duration, cause error) error {
-	hints := []i18n.Message{i18n.M("service.retry_in_hint", humanDelay(wait))}
+	hints := []i18n.Message{i18n.M("service.retry_in_hint", i18n.Delay(wait))}
 	if cl.registering {
 		hints = append(hints, i18n.M("service.sync_hint"))
 	}
-	return apperr.Wrap(apperr.Unavailable, "service.unavailable", cause, i18n.M("service.unavailable_wait", humanDelay(wait)), hints...)
-}
-
-// humanDelay reads the same in French and English: "45 s", "3 min".
-func humanDelay(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%d s", int((d+time.Second-1)/time.Second))
-	}
-	return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
+	return apperr.Wrap(apperr.Unavailable, "service.unavailable", cause, i18n.M("service.unavailable_wait", i18n.Delay(wait)), hints...)
 }
 
 func badResponse(cause error) error {

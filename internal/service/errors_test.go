@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -54,22 +53,6 @@ func TestDecodeError(t *testing.T) {
 				t.Errorf("decodeError = %+v, want code %q message %q", got, tc.code, tc.message)
 			}
 		})
-	}
-}
-
-func TestHumanDelay(t *testing.T) {
-	cases := map[time.Duration]string{
-		time.Second:             "1 s",
-		1500 * time.Millisecond: "2 s",
-		59 * time.Second:        "59 s",
-		time.Minute:             "1 min",
-		150 * time.Second:       "3 min",
-		2 * time.Hour:           "120 min",
-	}
-	for d, want := range cases {
-		if got := humanDelay(d); got != want {
-			t.Errorf("humanDelay(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 
