@@ -95,6 +95,27 @@ func TestPluralForms(t *testing.T) {
 	}
 }
 
+// TestFrenchElision catches "de enregistrer" and the like, which read as
+// machine-made French to the subscribers the tool is for.
+func TestFrenchElision(t *testing.T) {
+	re := regexp.MustCompile(`(?i)(?:^|[\s(«'])(de|que|jusque|lorsque|puisque) [aeiouéèêàâîôû]`)
+	for _, k := range Keys(FR) {
+		if m := re.FindString(catalog[FR][k]); m != "" {
+			t.Errorf("%s: %q needs an elision", k, m)
+		}
+	}
+	// Operations slotted into a sentence carry their own preposition.
+	for _, c := range []struct{ msg, want string }{
+		{FR.Render(M("secrets.keyring_failed", M("secrets.op_set"), "bot/eth-spot", "x")), "impossible d'enregistrer le secret"},
+		{FR.Render(M("state.io", M("state.io_write"), "/x")), "impossible d'écrire l'index"},
+		{FR.Render(M("secrets.file_io", M("secrets.io_read"), "/x")), "impossible de lire le fichier"},
+	} {
+		if !strings.Contains(c.msg, c.want) {
+			t.Errorf("%q does not contain %q", c.msg, c.want)
+		}
+	}
+}
+
 func TestDetect(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	cases := []struct {
