@@ -296,8 +296,13 @@ func pendingError(err error, bot string) error {
 			return err
 		}
 	}
+	hint := i18n.M("enroll.pending_hint")
+	if ae.Kind == apperr.Refused {
+		// SmartradeX refused this very key: sending it again cannot work.
+		hint = i18n.M("enroll.refused_pending_hint", bot)
+	}
 	cp := *ae
-	cp.Hints = append(append([]i18n.Message(nil), ae.Hints...), i18n.M("enroll.pending_hint"))
+	cp.Hints = append(append([]i18n.Message(nil), ae.Hints...), hint)
 	return &cp
 }
 

@@ -543,7 +543,13 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, creds bin
 		fmt.Fprintln(fl.o.IO.Out, f.T("keys.rotate.replaced", fl.bot.ID, redact.MaskKey(res.Replaced.APIKey)))
 	}
 	next := "smartradex keys verify"
-	if !res.Registered {
+	switch {
+	case res.Registered:
+	case apperr.KindOf(err) == apperr.Refused:
+		// SmartradeX refused this very key (409, 422): sending it again
+		// cannot work, a new key has to take its place.
+		next = "smartradex keys rotate --bot " + fl.bot.ID
+	default:
 		next = "smartradex keys sync"
 	}
 	if fl.sandbox {
