@@ -13,6 +13,7 @@ import (
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 )
 
 // maxTokenInput caps what --with-token reads; the service accepts tokens
@@ -71,19 +72,32 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if envTokenSet(f) {
 		f.Errf("auth.env_overrides_login")
 	}
-	token, err := readToken(ctx, opts)
+	// The token is checked before it is saved: a wrong one must not
+	// replace a working one. The prompt checks it too (so that a mistyped
+	// token can be pasted again), and huh validates a field more than once:
+	// each token is asked about once.
+	checked := map[string]checkResult{}
+	check := func(token string) (*service.Me, error) {
+		if r, ok := checked[token]; ok {
+			return r.me, r.err
+		}
+		f.AddSecret(token)
+		var r checkResult
+		client, err := opts.Client(token)
+		if err == nil {
+			r.me, r.err = client.Me(ctx)
+		} else {
+			r.err = err
+		}
+		checked[token] = r
+		return r.me, r.err
+	}
+	token, err := readToken(ctx, opts, check)
 	if err != nil {
 		return err
 	}
 	f.AddSecret(token)
-
-	client, err := opts.Client(token)
-	if err != nil {
-		return loginError(err)
-	}
-	// The token is checked before it is saved: a wrong one must not
-	// replace a working one.
-	me, err := client.Me(ctx)
+	me, err := check(token)
 	if err != nil {
 		return loginError(err)
 	}
@@ -114,9 +128,15 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	return nil
 }
 
+type checkResult struct {
+	me  *service.Me
+	err error
+}
+
 // readToken takes the token from stdin (--with-token) or a masked prompt,
-// never from argv, where other users and shell history could see it.
-func readToken(ctx context.Context, opts *LoginOptions) (string, error) {
+// never from argv, where other users and shell history could see it. At
+// the prompt, a token the service refuses is asked for again.
+func readToken(ctx context.Context, opts *LoginOptions, check func(string) (*service.Me, error)) (string, error) {
 	f := opts.F
 	if opts.WithToken {
 		data, tooLarge, err := opts.IO.ReadAllLimited(maxTokenInput)
@@ -135,13 +155,19 @@ func readToken(ctx context.Context, opts *LoginOptions) (string, error) {
 		return "", apperr.New(apperr.Usage, "auth.needs_token", i18n.M("auth.login.needs_token"),
 			i18n.M("auth.login.with_token_hint"), i18n.M("auth.login.env_hint"))
 	}
-	notEmpty := func(s string) error {
-		if strings.TrimSpace(s) == "" {
+	validate := func(s string) error {
+		s = strings.TrimSpace(s)
+		if s == "" {
 			return errors.New(f.T("auth.login.prompt_required"))
+		}
+		// Only a refusal is worth typing again; any other failure (the
+		// service out of reach) ends the command with its own message.
+		if _, err := check(s); apperr.KindOf(err) == apperr.Rejected {
+			return prompt.UserError(f.Lang(), loginError(err), s)
 		}
 		return nil
 	}
-	token, err := opts.Prompter().Password(ctx, f.T("auth.login.prompt"), f.T("auth.login.prompt_help"), notEmpty)
+	token, err := opts.Prompter().Password(ctx, f.T("auth.login.prompt"), f.T("auth.login.prompt_help"), validate)
 	if err != nil {
 		return "", err
 	}

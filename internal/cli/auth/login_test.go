@@ -1,0 +1,121 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/prompt"
+	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service/servicetest"
+)
+
+const (
+	goodToken = "sxt_live_GoodToken0123456789abcdefABCDEF"
+	badToken  = "sxt_live_WrongToken0123456789abcdefABCDE"
+)
+
+// loginFixture runs loginRun on a terminal against the reference service,
+// with scripted answers to the token prompt.
+type loginFixture struct {
+	opts   *LoginOptions
+	store  secrets.Store
+	svc    *servicetest.Server
+	fake   *prompt.Fake
+	stderr interface{ String() string }
+}
+
+func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
+	t.Helper()
+	svc := servicetest.New()
+	url, err := svc.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	svc.AddAccount(goodToken, "sub@example.com", []string{"btc-spot"})
+	ios, _, _, errOut := iostreams.Test()
+	ios.SetTTY(true, true, true)
+	env := map[string]string{"SMARTRADEX_SERVICE_URL": url}
+	f := cmdutil.New(ios, func(k string) string { return env[k] })
+	f.SetLang(lang)
+	store := secrets.NewMemory()
+	fake := &prompt.Fake{Answers: answers}
+	opts := &LoginOptions{
+		F: f, IO: ios, Store: func() (secrets.Store, error) { return store, nil },
+		Client: func(token string) (Account, error) {
+			c, err := f.ServiceWithToken(token)
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+		Prompter: func() prompt.Prompter { return fake },
+	}
+	return &loginFixture{opts: opts, store: store, svc: svc, fake: fake, stderr: errOut}
+}
+
+func (lf *loginFixture) meCalls() int {
+	n := 0
+	for _, r := range lf.svc.Requests() {
+		if r.Path == "/v1/me" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestInteractiveLoginAsksAgainAfterARefusedToken(t *testing.T) {
+	lf := newLogin(t, i18n.FR, badToken, "  "+goodToken+"\n")
+	if err := loginRun(context.Background(), lf.opts); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	if len(lf.fake.Asked) != 1 || len(lf.fake.Asked[0].Rejected) != 1 {
+		t.Fatalf("want one question with one refused answer, got %+v", lf.fake.Asked)
+	}
+	if msg := lf.fake.Asked[0].Rejected[0]; !strings.Contains(msg, "SmartradeX") || strings.Contains(msg, badToken) {
+		t.Errorf("the refusal shown at the prompt should explain in French without quoting the token: %q", msg)
+	}
+	got, err := lf.store.Get(context.Background(), secrets.ServiceTokenName)
+	if err != nil || got != goodToken {
+		t.Fatalf("stored token = %q, %v; want the good one, trimmed", got, err)
+	}
+	// One question to the service per token typed, however often huh
+	// validates the field.
+	if n := lf.meCalls(); n != 2 {
+		t.Errorf("the service was asked %d times, want 2", n)
+	}
+	if strings.Contains(lf.stderr.String(), goodToken) || strings.Contains(lf.stderr.String(), badToken) {
+		t.Error("a token was printed")
+	}
+}
+
+func TestInteractiveLoginUnreachableEndsTheCommand(t *testing.T) {
+	lf := newLogin(t, i18n.EN, goodToken)
+	lf.svc.SetDown(true)
+	err := loginRun(context.Background(), lf.opts)
+	if apperr.KindOf(err) != apperr.Unavailable {
+		t.Fatalf("got %v (kind %d), want exit 5", err, apperr.KindOf(err))
+	}
+	if lf.fake.Remaining() != 0 || len(lf.fake.Asked[0].Rejected) != 0 {
+		t.Errorf("an unreachable service is not a wrong token: %+v", lf.fake.Asked)
+	}
+	if _, err := lf.store.Get(context.Background(), secrets.ServiceTokenName); err == nil {
+		t.Error("a token that could not be checked was saved")
+	}
+}
+
+func TestInteractiveLoginCtrlCSavesNothing(t *testing.T) {
+	lf := newLogin(t, i18n.EN, prompt.Cancelled(nil))
+	err := loginRun(context.Background(), lf.opts)
+	if apperr.KindOf(err) != apperr.Cancelled {
+		t.Fatalf("got %v, want cancelled", err)
+	}
+	if _, err := lf.store.Get(context.Background(), secrets.ServiceTokenName); err == nil {
+		t.Error("a token was saved")
+	}
+}
