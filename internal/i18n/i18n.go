@@ -7,6 +7,7 @@ package i18n
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -95,14 +96,32 @@ func (l Lang) singular(n int64) bool {
 	return n == 1
 }
 
+// Decimal is a number with a fraction, written with the language's
+// decimal separator ("1.5" in English, "1,5" in French). Use it with %s.
+type Decimal struct {
+	Value  float64
+	Digits int // after the separator
+}
+
+func (d Decimal) format(l Lang) string {
+	s := strconv.FormatFloat(d.Value, 'f', d.Digits, 64)
+	if l == FR {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
 // Render renders m in language l. Arguments that are themselves Messages are
 // rendered first, in the same language.
 func (l Lang) Render(m Message) string {
 	args := make([]any, len(m.Args))
 	for i, a := range m.Args {
-		if inner, ok := a.(Message); ok {
-			args[i] = l.Render(inner)
-		} else {
+		switch v := a.(type) {
+		case Message:
+			args[i] = l.Render(v)
+		case Decimal:
+			args[i] = v.format(l)
+		default:
 			args[i] = a
 		}
 	}

@@ -193,3 +193,13 @@ func TestDelayAndAt(t *testing.T) {
 		t.Errorf("another day: %q", got)
 	}
 }
+
+func TestDecimal(t *testing.T) {
+	m := M("doctor.clock_ahead", Decimal{Value: 1.54, Digits: 1})
+	if got := EN.Render(m); got != "your clock is 1.5 s ahead of Binance's" {
+		t.Errorf("en: %q", got)
+	}
+	if got := FR.Render(m); got != "votre horloge avance de 1,5 s sur celle de Binance" {
+		t.Errorf("fr: %q", got)
+	}
+}
