@@ -372,6 +372,7 @@ type transientError struct {
 	rateLimited bool
 	retryAt     time.Time
 	attempts    int
+	cutShort    bool // the answer began, then the connection broke
 }
 
 func (e *transientError) Error() string {
@@ -406,7 +407,9 @@ func (c *Client) classify(ex *exchange, err error) outcome {
 		if errors.Is(err, context.Canceled) {
 			return outcome{final: err}
 		}
-		return outcome{transient: &transientError{err: err}}
+		// An answer that started (a status line came back) and then broke
+		// off is worth another try, but it is not "unreachable".
+		return outcome{transient: &transientError{err: err, cutShort: ex.status != 0}}
 	}
 	var be struct {
 		Code *int64 `json:"code"`

@@ -70,6 +70,9 @@ func (c *Client) explainTransient(te *transientError) *apperr.Error {
 	if te.status >= 500 {
 		return apperr.Wrap(apperr.Unavailable, "binance.server_error", te, i18n.M("binance.server_error", te.status, te.attempts), i18n.M("binance.retry_later_hint"))
 	}
+	if te.cutShort && !httpx.IsTimeout(te.err) {
+		return badResponse(i18n.M("binance.why.truncated"), te.err)
+	}
 	if httpx.IsTimeout(te.err) {
 		return apperr.Wrap(apperr.Unavailable, "binance.timeout", te.err, i18n.M("binance.timeout", c.base), i18n.M("binance.unreachable_hint"))
 	}

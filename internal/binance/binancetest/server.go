@@ -48,6 +48,9 @@ type Fault struct {
 	Times  int
 	Delay  time.Duration // wait before answering
 	Hang   bool          // never answer (until the client gives up or Close)
+	// CutShort sends the status line, the headers announcing the whole
+	// answer and half of it, then drops the connection.
+	CutShort bool
 }
 
 // Request is what the stand-in saw of one request.
@@ -248,6 +251,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "application/json;charset=UTF-8")
 	}
 	h.Set("X-MBX-USED-WEIGHT-1M", strconv.Itoa(s.addWeight(r.URL.Path)))
+	if fault != nil && fault.CutShort {
+		h.Set("Content-Length", strconv.Itoa(len(a.body)))
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body[:len(a.body)/2])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		rec.Status = a.status
+		s.record(rec)
+		panic(http.ErrAbortHandler) // closes the connection mid-answer
+	}
 	w.WriteHeader(a.status)
 	_, _ = w.Write(a.body)
 	rec.Status, rec.Code = a.status, a.code
