@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/binance/binancetest"
@@ -33,17 +31,12 @@ func TestNewCmdCheckFlags(t *testing.T) {
 		{[]string{"--api-key", "abc"}, "abc", false, false},
 		{[]string{"--secret-stdin"}, "", true, false},
 		{[]string{"--secret", "x"}, "", false, true},
-		{[]string{"extra"}, "", false, true},
 	}
 	for _, c := range cases {
 		ios, _, _, _ := iostreams.Test()
 		f := cmdutil.New(ios, func(string) string { return "" })
 		var got *CheckOptions
 		cmd := NewCmdCheck(f, func(o *CheckOptions) error { got = o; return nil })
-		cmd.Args = nil
-		if len(c.args) == 1 && c.args[0] == "extra" {
-			cmd.Args = cobra.NoArgs
-		}
 		cmd.SetArgs(c.args)
 		cmd.SetOut(ios.Out)
 		cmd.SetErr(ios.ErrOut)
