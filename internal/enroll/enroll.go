@@ -188,6 +188,11 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 		return nil, err
 	}
 
+	// The secret is written under the index lock; a passphrase is asked
+	// before it is taken.
+	if err := secrets.Prepare(ctx, d.Store); err != nil {
+		return nil, err
+	}
 	now := d.now().UTC()
 	entry := newEntry(req, checked, d.Store.Backend(), secrets.BotSecretName(req.Bot.ID), now)
 	err = d.Index.Update(ctx, func(s *state.Snapshot) error {

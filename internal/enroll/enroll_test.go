@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/atomicfile"
 	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/binance/binancetest"
 	"github.com/smartradex/smartradex/internal/bots"
@@ -335,5 +336,40 @@ func TestSecretNeverInErrors(t *testing.T) {
 		if en := e.entry(t, "btc-spot"); en == nil || en.Status != state.StatusPending {
 			t.Errorf("%d: key not kept as pending", status)
 		}
+	}
+}
+
+// preparingStore plays a store that asks for a passphrase: its Prepare
+// checks that nobody holds the index lock meanwhile.
+type preparingStore struct {
+	secrets.Store
+	indexLock string
+	prepared  int
+	lockErr   error
+}
+
+func (s *preparingStore) Prepare(ctx context.Context) error {
+	s.prepared++
+	unlock, err := atomicfile.Lock(ctx, s.indexLock, 50*time.Millisecond)
+	if err != nil {
+		s.lockErr = err
+		return nil
+	}
+	unlock()
+	return nil
+}
+
+func TestAddPreparesTheStoreBeforeTakingTheIndexLock(t *testing.T) {
+	e := newEnv(t)
+	ps := &preparingStore{Store: e.store, indexLock: e.d.Index.Path() + ".lock"}
+	e.d.Store = ps
+	if _, err := e.add(t, "btc-spot", "ok", nil); err != nil {
+		t.Fatal(err)
+	}
+	if ps.prepared != 1 {
+		t.Fatalf("Prepare called %d times, want 1", ps.prepared)
+	}
+	if ps.lockErr != nil {
+		t.Fatalf("the index lock was held while the store was prepared: %v", ps.lockErr)
 	}
 }

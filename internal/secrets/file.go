@@ -102,6 +102,22 @@ func (s *fileStore) Get(ctx context.Context, name string) (string, error) {
 	return v, nil
 }
 
+// Prepare asks for the passphrase and, when the file exists, unlocks it.
+func (s *fileStore) Prepare(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, err := s.read()
+	if err != nil {
+		return err
+	}
+	if raw == nil {
+		_, err = s.pass1(ctx)
+		return err
+	}
+	_, err = s.open(ctx, raw)
+	return err
+}
+
 func (s *fileStore) Set(ctx context.Context, name, value string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -469,3 +469,46 @@ func TestFileConcurrentGoroutines(t *testing.T) {
 		}
 	}
 }
+
+func TestFilePrepareAsksOnceAndDerivesOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "config")
+	ctx := context.Background()
+	p := &passCounter{pass: testPass}
+	s := openFile(t, dir, p)
+	// No file yet: the passphrase is asked, nothing is written.
+	if err := Prepare(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if p.calls != 1 {
+		t.Fatalf("passphrase asked %d times, want 1", p.calls)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("Prepare wrote something")
+	}
+	if err := s.Set(ctx, "bot/btc-spot", testSecret); err != nil {
+		t.Fatal(err)
+	}
+	if p.calls != 1 {
+		t.Fatalf("passphrase asked %d times after Set, want 1", p.calls)
+	}
+
+	// An existing file: Prepare unlocks it, and reads after it derive nothing.
+	p2 := &passCounter{pass: testPass}
+	s2 := openFile(t, dir, p2)
+	before := scryptRuns.Load()
+	if err := Prepare(ctx, s2); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s2.Get(ctx, "bot/btc-spot"); err != nil || v != testSecret {
+		t.Fatalf("Get = %q, %v", v, err)
+	}
+	if n := scryptRuns.Load() - before; n != 1 || p2.calls != 1 {
+		t.Fatalf("%d derivations and %d passphrase questions, want 1 and 1", n, p2.calls)
+	}
+
+	// A wrong passphrase is reported by Prepare itself.
+	s3 := openFile(t, dir, &passCounter{pass: "not the passphrase"})
+	if err := Prepare(ctx, s3); err == nil || !strings.Contains(err.Error(), "passphrase") {
+		t.Fatalf("Prepare with a wrong passphrase = %v", err)
+	}
+}

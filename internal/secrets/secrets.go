@@ -26,6 +26,22 @@ type Store interface {
 	Backend() string                               // "system" or "file"
 }
 
+// Preparer is a Store with slow or interactive work to do before its first
+// read or write (asking for a passphrase, deriving a key from it).
+type Preparer interface {
+	Prepare(ctx context.Context) error
+}
+
+// Prepare does store's preliminary work now, if it has any, so that a
+// caller about to write while holding a lock that other smartradex
+// processes wait for does not hold it while a person types a passphrase.
+func Prepare(ctx context.Context, store Store) error {
+	if p, ok := store.(Preparer); ok {
+		return p.Prepare(ctx)
+	}
+	return nil
+}
+
 // Backend names, as accepted by --keyring and SMARTRADEX_KEYRING.
 const (
 	BackendSystem = "system"
