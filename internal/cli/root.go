@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/auth"
@@ -183,7 +184,10 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		}
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return apperr.Wrap(apperr.Usage, "usage.flag", err, i18n.M("error.flag", err.Error()), i18n.M("error.usage_hint", cmd.CommandPath()))
+		// pflag's own text quotes the value given, which may be a secret
+		// (--secret-stdin=SECRET): the message is rebuilt from the kind of
+		// error, and the cause is not kept.
+		return apperr.New(apperr.Usage, "usage.flag", flagErrorMessage(err), i18n.M("error.usage_hint", cmd.CommandPath()))
 	})
 	wrapArgs(root)
 	localizeHelp(root, f)
@@ -191,19 +195,62 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 }
 
 // wrapArgs gives every command an argument validator (none means no
-// positional arguments) whose failures are usage errors.
+// positional arguments) whose failures are usage errors. The arguments
+// are counted, never quoted: a secret pasted as an argument must not be
+// printed back.
 func wrapArgs(cmd *cobra.Command) {
-	validate := cmd.Args
-	if validate == nil {
+	validate, none := cmd.Args, cmd.Args == nil
+	if none {
 		validate = cobra.NoArgs
 	}
 	cmd.Args = func(c *cobra.Command, args []string) error {
 		if err := validate(c, args); err != nil {
-			return apperr.Wrap(apperr.Usage, "usage.args", err, i18n.M("error.args", err.Error()), i18n.M("error.usage_hint", c.CommandPath()))
+			msg := i18n.M("error.args_invalid", c.CommandPath(), len(args))
+			if none {
+				msg = i18n.M("error.args_none", c.CommandPath(), len(args))
+			}
+			return apperr.New(apperr.Usage, "usage.args", msg, i18n.M("error.usage_hint", c.CommandPath()))
 		}
 		return nil
 	}
 	for _, c := range cmd.Commands() {
 		wrapArgs(c)
 	}
+}
+
+// flagErrorMessage says what is wrong with the flags in the user's
+// language, naming the flag but never the value given.
+func flagErrorMessage(err error) i18n.Message {
+	var (
+		notExist *pflag.NotExistError
+		needs    *pflag.ValueRequiredError
+		invalid  *pflag.InvalidValueError
+		syntax   *pflag.InvalidSyntaxError
+	)
+	switch {
+	case errors.As(err, &notExist):
+		// "-xyz" is parsed as the shorthands x, y, z: the group, not only
+		// its first letter, decides whether it may be quoted.
+		if group := notExist.GetSpecifiedShortnames(); group != "" {
+			if len(group) == 1 && cmdutil.PlausibleWord(group) {
+				return i18n.M("error.unknown_flag", "-"+group)
+			}
+			return i18n.M("error.unknown_flag_hidden")
+		}
+		if name := notExist.GetSpecifiedName(); cmdutil.PlausibleWord(name) {
+			return i18n.M("error.unknown_flag", "--"+name)
+		}
+		return i18n.M("error.unknown_flag_hidden")
+	case errors.As(err, &needs) && needs.GetFlag() != nil:
+		return i18n.M("error.flag_needs_value", "--"+needs.GetFlag().Name)
+	case errors.As(err, &invalid) && invalid.GetFlag() != nil:
+		fl := invalid.GetFlag()
+		if fl.Value.Type() == "bool" {
+			return i18n.M("error.flag_takes_no_value", "--"+fl.Name, "--"+fl.Name)
+		}
+		return i18n.M("error.flag_bad_value", "--"+fl.Name, fl.Value.Type())
+	case errors.As(err, &syntax):
+		return i18n.M("error.flag_bad_syntax")
+	}
+	return i18n.M("error.flag_invalid")
 }
