@@ -118,6 +118,13 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 // never from argv, where other users and shell history could see it.
 func readToken(ctx context.Context, opts *LoginOptions) (string, error) {
 	f := opts.F
+	if opts.WithToken && opts.IO.IsStdinTTY() {
+		// Reading to the end of a terminal waits for Ctrl-D while the
+		// terminal echoes the pasted token.
+		const cmd = "smartradex auth login --with-token"
+		return "", apperr.New(apperr.Usage, "auth.token_stdin_terminal", i18n.M("auth.login.token_terminal"),
+			i18n.M("auth.login.token_terminal_hint"), i18n.M("auth.login.token_terminal_pipe", cmd, cmd))
+	}
 	if opts.WithToken {
 		data, tooLarge, err := opts.IO.ReadAllLimited(maxTokenInput)
 		if err != nil {

@@ -46,6 +46,9 @@ type CheckOptions struct {
 	JSON        bool
 	APIKey      string
 	SecretStdin bool
+	// Command is how hints spell the command, up to --secret-stdin;
+	// "" means `smartradex keys check --api-key KEY`.
+	Command string
 }
 
 // NewCmdCheck builds `smartradex keys check`. runF replaces checkRun in tests.
@@ -107,6 +110,11 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 		key, keyFrom = o.env("SMARTRADEX_API_KEY"), "SMARTRADEX_API_KEY"
 	}
 	var secret, secretFrom string
+	if o.SecretStdin {
+		if err := secretStdinOnTerminal(o.IO, o.Command); err != nil {
+			return binance.Credentials{}, err
+		}
+	}
 	if o.SecretStdin && key == "" {
 		// Standard input carries the secret, so the key cannot be asked for.
 		return binance.Credentials{}, apperr.New(apperr.Usage, "keys.missing_credentials", i18n.M("keys.check.missing_key"), i18n.M("keys.check.missing_key_hint"))
@@ -170,6 +178,20 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 	}
 	o.debugf("keys check: key %s (%s) from %s, secret from %s", redact.MaskKey(creds.APIKey), creds.Type, keyFrom, secretFrom)
 	return creds, nil
+}
+
+// secretStdinOnTerminal refuses --secret-stdin when standard input is a
+// terminal: reading it to the end would wait for Ctrl-D while the terminal
+// echoes the pasted secret. command is how the hint spells the command.
+func secretStdinOnTerminal(io *iostreams.IOStreams, command string) error {
+	if !io.IsStdinTTY() {
+		return nil
+	}
+	if command == "" {
+		command = "smartradex keys check --api-key KEY"
+	}
+	return apperr.New(apperr.Usage, "keys.secret_stdin_terminal", i18n.M("keys.check.stdin_terminal"),
+		i18n.M("keys.check.stdin_terminal_hint_prompt"), i18n.M("keys.check.stdin_terminal_hint_pipe", command, command))
 }
 
 func checkRun(ctx context.Context, o *CheckOptions) error {
