@@ -414,7 +414,9 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			ok = true
 		}
 		var checked *enroll.Checked
-		err := fl.ui.Spin(ctx, f.T("keys.check.checking", redact.MaskKey(creds.APIKey)), func(ctx context.Context) error {
+		// No part of the key is shown before Binance has recognised it: a
+		// secret pasted as the key has the same shape (see checkRun).
+		err := fl.ui.Spin(ctx, f.T("keys.check.checking"), func(ctx context.Context) error {
 			var err error
 			checked, err = enroll.Check(ctx, fl.deps, creds)
 			return err

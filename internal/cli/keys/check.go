@@ -176,7 +176,8 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 	if o.AddSecret != nil {
 		o.AddSecret(creds.Secret)
 	}
-	o.debugf("keys check: key %s (%s) from %s, secret from %s", redact.MaskKey(creds.APIKey), creds.Type, keyFrom, secretFrom)
+	// No part of the key is logged yet: see checkRun.
+	o.debugf("keys check: key (%s) from %s, secret from %s", creds.Type, keyFrom, secretFrom)
 	return creds, nil
 }
 
@@ -203,15 +204,20 @@ func checkRun(ctx context.Context, o *CheckOptions) error {
 	if err != nil {
 		return err
 	}
+	// An HMAC secret and an API key are both 64 letters and digits, so a
+	// pair pasted the wrong way round passes every local check: until
+	// Binance has recognised the key, the "key" may be the secret, and no
+	// part of it (not even the masked first and last four characters) is
+	// shown. If Binance refuses it, it never is.
 	if !o.JSON && o.IO.IsStderrTTY() {
-		fmt.Fprintln(o.IO.ErrOut, o.Lang.T("keys.check.checking", redact.MaskKey(creds.APIKey)))
+		fmt.Fprintln(o.IO.ErrOut, o.Lang.T("keys.check.checking"))
 	}
 	start := time.Now()
 	insp, err := client.Inspect(ctx, creds)
 	if err != nil {
 		return err
 	}
-	o.debugf("keys check: Binance answered in %s (uid %d, clock resynced: %v)", time.Since(start).Round(time.Millisecond), insp.UID, insp.Resynced)
+	o.debugf("keys check: Binance recognised key %s in %s (uid %d, clock resynced: %v)", redact.MaskKey(creds.APIKey), time.Since(start).Round(time.Millisecond), insp.UID, insp.Resynced)
 	now := time.Now()
 	if o.Now != nil {
 		now = o.Now()
