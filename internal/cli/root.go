@@ -181,6 +181,14 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.Short = f.T("completion.short")
+			c.Long = f.T("completion.long")
+			// Cobra's completion command only shows its help, even for an
+			// unknown shell, and exits 0.
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = cmdutil.GroupRunE
+			for _, sh := range c.Commands() {
+				sh.Short = f.T("completion.shell_short", sh.Name())
+			}
 		}
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

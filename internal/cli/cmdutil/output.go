@@ -87,9 +87,23 @@ func GroupRunE(cmd *cobra.Command, args []string) error {
 		if PlausibleWord(args[0]) {
 			msg = i18n.M("error.unknown_command", args[0], cmd.CommandPath())
 		}
-		return apperr.New(apperr.Usage, "usage.unknown_command", msg, i18n.M("error.usage_hint", cmd.CommandPath()))
+		return apperr.New(apperr.Usage, "usage.unknown_command", msg,
+			i18n.M("error.valid_commands", cmd.CommandPath(), strings.Join(SubcommandNames(cmd, false), ", ")),
+			i18n.M("error.usage_hint", cmd.CommandPath()))
 	}
 	return cmd.Help()
+}
+
+// SubcommandNames lists the commands a user may run under cmd (not help),
+// and its help topics too when topics is set.
+func SubcommandNames(cmd *cobra.Command, topics bool) []string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() || (topics && c.IsAdditionalHelpTopicCommand()) {
+			names = append(names, c.Name())
+		}
+	}
+	return names
 }
 
 // PlausibleWord tells whether s, a word the user typed where a command,
