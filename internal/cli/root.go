@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -39,6 +40,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	lang, langErr := i18n.Detect(preScanFlag(args, "lang"), f.Getenv)
 	f.SetLang(lang)
 	root := NewRootCmd(f)
+	// A usage error may stop parsing before --json is reached; it must
+	// still be reported as JSON. (Defining the flag reset the value.)
+	if preScanBool(args, "json") {
+		f.Globals.JSON = true
+	}
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -133,6 +139,25 @@ func preScanFlag(args []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// preScanBool finds --name or --name=BOOL before cobra parses; the last
+// one wins, as when pflag parses them.
+func preScanBool(args []string, name string) bool {
+	on := false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--"+name {
+			on = true
+		} else if v, ok := strings.CutPrefix(a, "--"+name+"="); ok {
+			if b, err := strconv.ParseBool(v); err == nil {
+				on = b
+			}
+		}
+	}
+	return on
 }
 
 // NewRootCmd builds the whole command tree.

@@ -88,3 +88,22 @@ func TestStdinFlagsRefuseATerminal(t *testing.T) {
 		}
 	}
 }
+
+func TestPreScanBool(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"keys", "check", "--bogus", "--json"}, true},
+		{[]string{"--json=true", "bots"}, true},
+		{[]string{"--json", "--json=false"}, false},
+		{[]string{"--json=maybe"}, false},
+		{[]string{"--jsonx", "-json"}, false},
+		{[]string{"keys", "--", "--json"}, false},
+		{nil, false},
+	} {
+		if got := preScanBool(c.args, "json"); got != c.want {
+			t.Errorf("preScanBool(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}
