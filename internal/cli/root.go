@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/cli/auth"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/cli/doctor"
@@ -242,7 +243,14 @@ func wrapArgs(cmd *cobra.Command) {
 			if none {
 				msg = i18n.M("error.args_none", c.CommandPath(), len(args))
 			}
-			return apperr.New(apperr.Usage, "usage.args", msg, i18n.M("error.usage_hint", c.CommandPath()))
+			hints := []i18n.Message{i18n.M("error.usage_hint", c.CommandPath())}
+			// "keys remove eth-spot": the bot was given as an argument.
+			if fl := c.Flags().Lookup("bot"); fl != nil && !fl.Changed && len(args) == 1 {
+				if b, ok := bots.Lookup(args[0]); ok {
+					hints = append([]i18n.Message{i18n.M("error.use_bot_flag", b.ID)}, hints...)
+				}
+			}
+			return apperr.New(apperr.Usage, "usage.args", msg, hints...)
 		}
 		return nil
 	}
