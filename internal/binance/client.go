@@ -61,7 +61,7 @@ func New(opts Options) (*Client, error) {
 	}
 	u, err := httpx.CheckBaseURL(raw)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Usage, "binance.bad_url", err, i18n.M("binance.bad_url", err.Error()), i18n.M("binance.bad_url_hint"))
+		return nil, apperr.Wrap(apperr.Usage, "binance.bad_url", err, i18n.M("binance.bad_url", urlProblem(err)), i18n.M("binance.bad_url_hint"))
 	}
 	hc := opts.HTTP
 	if hc == nil {
@@ -82,6 +82,11 @@ func New(opts Options) (*Client, error) {
 	base := hc.Transport
 	if base == nil {
 		base = http.DefaultTransport
+	}
+	if u.Scheme == "http" {
+		// Plain http carries the API key in clear: never through a proxy,
+		// never to an address that is not this computer.
+		base = httpx.LoopbackOnly(base)
 	}
 	if opts.Log != nil {
 		base = &httpx.LoggingTransport{Base: base, Log: opts.Log}
@@ -112,6 +117,22 @@ func New(opts Options) (*Client, error) {
 		c.recvWindow = time.Minute
 	}
 	return c, nil
+}
+
+// urlProblem says in the user's language why CheckBaseURL refused a URL.
+func urlProblem(err error) i18n.Message {
+	var ue *httpx.URLError
+	if !errors.As(err, &ue) {
+		return i18n.M("binance.url_not_absolute", "")
+	}
+	switch ue.Problem {
+	case httpx.URLCredentials:
+		return i18n.M("binance.url_credentials", ue.URL)
+	case httpx.URLPlainHTTP:
+		return i18n.M("binance.url_plain_http", ue.URL)
+	default:
+		return i18n.M("binance.url_not_absolute", ue.URL)
+	}
 }
 
 // BaseURL is the validated base URL.

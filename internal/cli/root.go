@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/cli/auth"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/cli/doctor"
@@ -38,6 +41,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	lang, langErr := i18n.Detect(preScanFlag(args, "lang"), f.Getenv)
 	f.SetLang(lang)
 	root := NewRootCmd(f)
+	// A usage error may stop parsing before --json is reached; it must
+	// still be reported as JSON. (Defining the flag reset the value.)
+	if preScanBool(args, "json") {
+		f.Globals.JSON = true
+	}
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -134,6 +142,25 @@ func preScanFlag(args []string, name string) string {
 	return ""
 }
 
+// preScanBool finds --name or --name=BOOL before cobra parses; the last
+// one wins, as when pflag parses them.
+func preScanBool(args []string, name string) bool {
+	on := false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "--"+name {
+			on = true
+		} else if v, ok := strings.CutPrefix(a, "--"+name+"="); ok {
+			if b, err := strconv.ParseBool(v); err == nil {
+				on = b
+			}
+		}
+	}
+	return on
+}
+
 // NewRootCmd builds the whole command tree.
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	g := f.Globals
@@ -180,10 +207,21 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.Short = f.T("completion.short")
+			c.Long = f.T("completion.long")
+			// Cobra's completion command only shows its help, even for an
+			// unknown shell, and exits 0.
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = cmdutil.GroupRunE
+			for _, sh := range c.Commands() {
+				sh.Short = f.T("completion.shell_short", sh.Name())
+			}
 		}
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return apperr.Wrap(apperr.Usage, "usage.flag", err, i18n.M("error.flag", err.Error()), i18n.M("error.usage_hint", cmd.CommandPath()))
+		// pflag's own text quotes the value given, which may be a secret
+		// (--secret-stdin=SECRET): the message is rebuilt from the kind of
+		// error, and the cause is not kept.
+		return apperr.New(apperr.Usage, "usage.flag", flagErrorMessage(err), i18n.M("error.usage_hint", cmd.CommandPath()))
 	})
 	wrapArgs(root)
 	localizeHelp(root, f)
@@ -191,19 +229,69 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 }
 
 // wrapArgs gives every command an argument validator (none means no
-// positional arguments) whose failures are usage errors.
+// positional arguments) whose failures are usage errors. The arguments
+// are counted, never quoted: a secret pasted as an argument must not be
+// printed back.
 func wrapArgs(cmd *cobra.Command) {
-	validate := cmd.Args
-	if validate == nil {
+	validate, none := cmd.Args, cmd.Args == nil
+	if none {
 		validate = cobra.NoArgs
 	}
 	cmd.Args = func(c *cobra.Command, args []string) error {
 		if err := validate(c, args); err != nil {
-			return apperr.Wrap(apperr.Usage, "usage.args", err, i18n.M("error.args", err.Error()), i18n.M("error.usage_hint", c.CommandPath()))
+			msg := i18n.M("error.args_invalid", c.CommandPath(), len(args))
+			if none {
+				msg = i18n.M("error.args_none", c.CommandPath(), len(args))
+			}
+			hints := []i18n.Message{i18n.M("error.usage_hint", c.CommandPath())}
+			// "keys remove eth-spot": the bot was given as an argument.
+			if fl := c.Flags().Lookup("bot"); fl != nil && !fl.Changed && len(args) == 1 {
+				if b, ok := bots.Lookup(args[0]); ok {
+					hints = append([]i18n.Message{i18n.M("error.use_bot_flag", b.ID)}, hints...)
+				}
+			}
+			return apperr.New(apperr.Usage, "usage.args", msg, hints...)
 		}
 		return nil
 	}
 	for _, c := range cmd.Commands() {
 		wrapArgs(c)
 	}
+}
+
+// flagErrorMessage says what is wrong with the flags in the user's
+// language, naming the flag but never the value given.
+func flagErrorMessage(err error) i18n.Message {
+	var (
+		notExist *pflag.NotExistError
+		needs    *pflag.ValueRequiredError
+		invalid  *pflag.InvalidValueError
+		syntax   *pflag.InvalidSyntaxError
+	)
+	switch {
+	case errors.As(err, &notExist):
+		// "-xyz" is parsed as the shorthands x, y, z: the group, not only
+		// its first letter, decides whether it may be quoted.
+		if group := notExist.GetSpecifiedShortnames(); group != "" {
+			if len(group) == 1 && cmdutil.PlausibleWord(group) {
+				return i18n.M("error.unknown_flag", "-"+group)
+			}
+			return i18n.M("error.unknown_flag_hidden")
+		}
+		if name := notExist.GetSpecifiedName(); cmdutil.PlausibleWord(name) {
+			return i18n.M("error.unknown_flag", "--"+name)
+		}
+		return i18n.M("error.unknown_flag_hidden")
+	case errors.As(err, &needs) && needs.GetFlag() != nil:
+		return i18n.M("error.flag_needs_value", "--"+needs.GetFlag().Name)
+	case errors.As(err, &invalid) && invalid.GetFlag() != nil:
+		fl := invalid.GetFlag()
+		if fl.Value.Type() == "bool" {
+			return i18n.M("error.flag_takes_no_value", "--"+fl.Name, "--"+fl.Name)
+		}
+		return i18n.M("error.flag_bad_value", "--"+fl.Name, fl.Value.Type())
+	case errors.As(err, &syntax):
+		return i18n.M("error.flag_bad_syntax")
+	}
+	return i18n.M("error.flag_invalid")
 }

@@ -388,7 +388,7 @@ func probeService(ctx context.Context, d Deps) Result {
 	u, err := httpx.CheckBaseURL(d.ServiceURL)
 	if err != nil {
 		return Result{ID: IDService, Status: Fail, Kind: apperr.Usage, Err: err,
-			Message: i18n.M("service.bad_url", httpx.SafeURL(d.ServiceURL)), Fix: []i18n.Message{i18n.M("service.bad_url_hint", service.DefaultBaseURL())}}
+			Message: service.BadURLMessage(d.ServiceURL, err), Fix: []i18n.Message{i18n.M("service.bad_url_hint", service.DefaultBaseURL())}}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String()+"/v1/me", nil)
 	if err != nil {

@@ -21,7 +21,9 @@ import (
 
 // NewClient returns an *http.Client with an overall timeout. Its transport is
 // a clone of Go's default one, so HTTPS_PROXY, HTTP_PROXY and NO_PROXY are
-// honoured exactly as Go's tools honour them, and TLS is verified.
+// honoured exactly as Go's tools honour them, and TLS is verified. A client
+// that sends credentials over plain http must wrap its transport with
+// LoopbackOnly.
 func NewClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment
@@ -107,33 +109,159 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// IsLoopbackHost reports whether host (no port) is localhost, 127.0.0.0/8 or ::1.
+// IsLoopbackHost reports whether host (no port) may be reached over plain
+// http: exactly "localhost" (in any case, without a trailing dot) or a
+// literal address in 127.0.0.0/8 or ::1. Nothing else, because Go's proxy
+// settings exempt only these forms, and a name such as x.localhost or
+// "localhost." may go through a proxy or be resolved by DNS to any address.
 func IsLoopbackHost(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
+	_, ok := canonicalLoopback(host)
+	return ok
+}
+
+// canonicalLoopback returns the canonical spelling of a loopback host:
+// "localhost", or the IP address as Go prints it (bracketed for IPv6).
+func canonicalLoopback(host string) (string, bool) {
+	if strings.EqualFold(host, "localhost") {
+		return "localhost", true
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	if ip == nil || !ip.IsLoopback() {
+		return "", false
+	}
+	if ip.To4() != nil {
+		return ip.To4().String(), true
+	}
+	return "[" + ip.String() + "]", true
+}
+
+// URLProblem says why CheckBaseURL refused a base URL, so that each caller
+// can tell the user what to correct in their own words.
+type URLProblem int
+
+const (
+	// URLNotAbsolute: not an absolute http:// or https:// URL.
+	URLNotAbsolute URLProblem = iota + 1
+	// URLCredentials: the URL carries a user name or a password.
+	URLCredentials
+	// URLPlainHTTP: plain http:// to a host that is not loopback.
+	URLPlainHTTP
+)
+
+// URLError is CheckBaseURL's refusal. URL is the value made safe to quote
+// (see SafeURL).
+type URLError struct {
+	Problem URLProblem
+	URL     string
+}
+
+func (e *URLError) Error() string {
+	switch e.Problem {
+	case URLCredentials:
+		return fmt.Sprintf("%q must not carry credentials", e.URL)
+	case URLPlainHTTP:
+		return fmt.Sprintf("%q uses plain http to a host that is not loopback; only https is allowed there", e.URL)
+	default:
+		return fmt.Sprintf("%q is not an absolute http(s) URL", e.URL)
+	}
 }
 
 // CheckBaseURL validates a base URL to which credentials will be sent: it must
-// be absolute https, or http on a loopback host. It is called before any
-// connection is opened.
+// be absolute https, or http on a loopback host (see IsLoopbackHost), which
+// is then spelt canonically. It is called before any connection is opened;
+// an http base URL must also be used with a LoopbackOnly transport. A
+// refusal is a *URLError.
 func CheckBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("%q is not an absolute http(s) URL", SafeURL(raw))
+		return nil, &URLError{Problem: URLNotAbsolute, URL: SafeURL(raw)}
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%q must not carry credentials", SafeURL(raw))
+		return nil, &URLError{Problem: URLCredentials, URL: SafeURL(raw)}
 	}
-	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
-		return nil, fmt.Errorf("%q uses plain http to a host that is not loopback; only https is allowed there", SafeURL(raw))
+	if u.Scheme == "http" {
+		host, ok := canonicalLoopback(u.Hostname())
+		if !ok {
+			return nil, &URLError{Problem: URLPlainHTTP, URL: SafeURL(raw)}
+		}
+		if port := u.Port(); port != "" {
+			host += ":" + port
+		}
+		u.Host = host
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawQuery, u.Fragment = "", ""
 	return u, nil
+}
+
+// LoopbackOnly returns the transport to use with a plain-http base URL: a
+// copy of rt (nil means http.DefaultTransport) that never uses a proxy,
+// whatever HTTP_PROXY says, and that connects only to loopback addresses,
+// checked after name resolution. A RoundTripper that is not an
+// *http.Transport cannot be made so, and every request through the result
+// fails.
+func LoopbackOnly(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	t, ok := rt.(*http.Transport)
+	if !ok {
+		return refuseTransport{}
+	}
+	t = t.Clone()
+	t.Proxy = nil
+	t.DialTLSContext = nil
+	dial := t.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	t.DialContext = loopbackDial(dial)
+	return t
+}
+
+// ErrNotLoopback is returned by a LoopbackOnly transport asked to connect
+// elsewhere than this computer.
+var ErrNotLoopback = errors.New("plain http is only allowed to a loopback address")
+
+type refuseTransport struct{}
+
+func (refuseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	return nil, ErrNotLoopback
+}
+
+// loopbackDial resolves the host itself and hands dial only literal
+// loopback addresses, so no later resolution can lead elsewhere.
+func loopbackDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		if len(ips) == 0 {
+			return nil, fmt.Errorf("%s: %w", host, ErrNotLoopback)
+		}
+		for _, ip := range ips {
+			if !ip.IP.IsLoopback() {
+				return nil, fmt.Errorf("%s resolves to %s: %w", host, ip.IP, ErrNotLoopback)
+			}
+		}
+		var lastErr error
+		for _, ip := range ips {
+			conn, err := dial(ctx, network, net.JoinHostPort(ip.IP.String(), port))
+			if err == nil {
+				return conn, nil
+			}
+			lastErr = err
+		}
+		return nil, lastErr
+	}
 }
 
 var userinfo = regexp.MustCompile(`(//)[^/@?#]*@`)

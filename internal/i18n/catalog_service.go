@@ -3,7 +3,8 @@ package i18n
 // Messages of the SmartradeX service client (internal/service).
 func init() {
 	register(EN, map[string]string{
-		"service.bad_url":              "the SmartradeX service address %q is not accepted: it must start with https:// (plain http:// is allowed only for this computer: localhost, 127.0.0.1 or ::1)",
+		"service.bad_url":              "the SmartradeX service address %q is not accepted: it must start with https:// (plain http:// is allowed only for this computer, written exactly localhost, 127.0.0.1 or [::1])",
+		"service.bad_url_credentials":  "the SmartradeX service address %q is not accepted: a user name or password in the address is not allowed",
 		"service.bad_url_hint":         "correct --service-url or SMARTRADEX_SERVICE_URL, or remove it to use %s",
 		"service.not_logged_in":        "you are not logged in to SmartradeX",
 		"service.login_hint":           "copy the access token shown on your account page (https://smartradex.fr, \"Mon compte\"), then run smartradex auth login",
@@ -43,7 +44,8 @@ func init() {
 		"service.update_hint":          "update smartradex to its latest version, then try again",
 	})
 	register(FR, map[string]string{
-		"service.bad_url":              "l'adresse du service SmartradeX %q n'est pas acceptée : elle doit commencer par https:// (http:// simple n'est permis que pour cet ordinateur : localhost, 127.0.0.1 ou ::1)",
+		"service.bad_url":              "l'adresse du service SmartradeX %q n'est pas acceptée : elle doit commencer par https:// (http:// simple n'est permis que pour cet ordinateur, écrit exactement localhost, 127.0.0.1 ou [::1])",
+		"service.bad_url_credentials":  "l'adresse du service SmartradeX %q n'est pas acceptée : un nom d'utilisateur ou un mot de passe dans l'adresse n'est pas permis",
 		"service.bad_url_hint":         "corrigez --service-url ou SMARTRADEX_SERVICE_URL, ou retirez-le pour utiliser %s",
 		"service.not_logged_in":        "vous n'êtes pas connecté à SmartradeX",
 		"service.login_hint":           "copiez le jeton d'accès affiché sur votre page de compte (https://smartradex.fr, « Mon compte »), puis tapez smartradex auth login",

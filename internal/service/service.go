@@ -71,8 +71,7 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		// CheckBaseURL quotes the raw value, which may carry a password or
 		// a query: the user sees a cleaned copy instead.
-		return nil, apperr.New(apperr.Usage, "service.bad_url",
-			i18n.M("service.bad_url", displayURL(raw)), i18n.M("service.bad_url_hint", defaultBaseURL))
+		return nil, apperr.New(apperr.Usage, "service.bad_url", BadURLMessage(raw, err), i18n.M("service.bad_url_hint", defaultBaseURL))
 	}
 	token := strings.TrimSpace(opts.Token)
 	if token == "" {
@@ -94,6 +93,11 @@ func New(opts Options) (*Client, error) {
 	// secret) or the Authorization header to another scheme or host, so a
 	// redirect is returned as is and reported as a bad response.
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if base.Scheme == "http" {
+		// Plain http carries the token and the secret in clear: never
+		// through a proxy, never to an address that is not this computer.
+		own.Transport = httpx.LoopbackOnly(own.Transport)
+	}
 	if opts.Log != nil {
 		rt := own.Transport
 		if rt == nil {
@@ -140,6 +144,17 @@ func validToken(t string) bool {
 		}
 	}
 	return true
+}
+
+// BadURLMessage explains why a service base URL was refused by
+// httpx.CheckBaseURL (err): a user name or password in it, or not https
+// (nor http to this computer). raw is quoted cleaned by displayURL.
+func BadURLMessage(raw string, err error) i18n.Message {
+	var ue *httpx.URLError
+	if errors.As(err, &ue) && ue.Problem == httpx.URLCredentials {
+		return i18n.M("service.bad_url_credentials", displayURL(raw))
+	}
+	return i18n.M("service.bad_url", displayURL(raw))
 }
 
 // displayURL is raw without user info, query or fragment, for messages.

@@ -138,6 +138,13 @@ type checkResult struct {
 // the prompt, a token the service refuses is asked for again.
 func readToken(ctx context.Context, opts *LoginOptions, check func(string) (*service.Me, error)) (string, error) {
 	f := opts.F
+	if opts.WithToken && opts.IO.IsStdinTTY() {
+		// Reading to the end of a terminal waits for Ctrl-D while the
+		// terminal echoes the pasted token.
+		const cmd = "smartradex auth login --with-token"
+		return "", apperr.New(apperr.Usage, "auth.token_stdin_terminal", i18n.M("auth.login.token_terminal"),
+			i18n.M("auth.login.token_terminal_hint"), i18n.M("auth.login.token_terminal_pipe", cmd, cmd))
+	}
 	if opts.WithToken {
 		data, tooLarge, err := opts.IO.ReadAllLimited(maxTokenInput)
 		if err != nil {

@@ -78,10 +78,46 @@ func UsageError(code string, msg i18n.Message, hints ...i18n.Message) error {
 }
 
 // GroupRunE makes a command group print its help, and reject unknown
-// subcommands with a usage error instead of silently showing help.
+// subcommands with a usage error instead of silently showing help. The
+// argument is quoted only when it looks like a command word: a pasted
+// secret or token must not be printed back.
 func GroupRunE(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return apperr.New(apperr.Usage, "usage.unknown_command", i18n.M("error.unknown_command", args[0], cmd.CommandPath()), i18n.M("error.usage_hint", cmd.CommandPath()))
+		msg := i18n.M("error.unexpected_argument", cmd.CommandPath())
+		if PlausibleWord(args[0]) {
+			msg = i18n.M("error.unknown_command", args[0], cmd.CommandPath())
+		}
+		return apperr.New(apperr.Usage, "usage.unknown_command", msg,
+			i18n.M("error.valid_commands", cmd.CommandPath(), strings.Join(SubcommandNames(cmd, false), ", ")),
+			i18n.M("error.usage_hint", cmd.CommandPath()))
 	}
 	return cmd.Help()
+}
+
+// SubcommandNames lists the commands a user may run under cmd (not help),
+// and its help topics too when topics is set.
+func SubcommandNames(cmd *cobra.Command, topics bool) []string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() || (topics && c.IsAdditionalHelpTopicCommand()) {
+			names = append(names, c.Name())
+		}
+	}
+	return names
+}
+
+// PlausibleWord tells whether s, a word the user typed where a command,
+// a flag name or a help topic was expected, may be quoted back: short
+// lower-case letters and dashes, as every command and flag name is. A
+// secret, a token or a passphrase pasted in the wrong place fails it.
+func PlausibleWord(s string) bool {
+	if s == "" || len(s) > 24 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '-' {
+			return false
+		}
+	}
+	return true
 }

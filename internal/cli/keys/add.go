@@ -104,6 +104,12 @@ type addFlow struct {
 
 func addRun(ctx context.Context, o *AddOptions) error {
 	f := o.F
+	if o.SecretStdin {
+		// Before any question or store is opened.
+		if err := secretStdinOnTerminal(o.IO, o.command()); err != nil {
+			return err
+		}
+	}
 	fl := &addFlow{o: o, f: f, lang: f.Lang(), guided: o.IO.CanPrompt(), sandbox: f.SandboxOn()}
 	if err := fl.pickBot(ctx); err != nil {
 		return err
@@ -231,7 +237,20 @@ func (fl *addFlow) precheck() error {
 func (fl *addFlow) checkOptions() *CheckOptions {
 	f := fl.f
 	return &CheckOptions{IO: fl.o.IO, Lang: fl.lang, Getenv: f.Getenv, Now: f.Now, AddSecret: f.AddSecret, Debugf: f.Debugf,
-		APIKey: fl.o.APIKey, SecretStdin: fl.o.SecretStdin, JSON: fl.o.JSON}
+		APIKey: fl.o.APIKey, SecretStdin: fl.o.SecretStdin, JSON: fl.o.JSON, Command: fl.o.command()}
+}
+
+// command is how hints spell this command, up to --secret-stdin.
+func (o *AddOptions) command() string {
+	name, bot := "add", "BOT"
+	if o.Rotate {
+		name = "rotate"
+	}
+	// Only a known bot is repeated: --bot may have been given anything.
+	if b, ok := bots.Lookup(o.Bot); ok {
+		bot = b.ID
+	}
+	return "smartradex keys " + name + " --bot " + bot + " --api-key KEY"
 }
 
 // generatedCreds pairs the API key with the private key `keys generate`
@@ -395,7 +414,9 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			ok = true
 		}
 		var checked *enroll.Checked
-		err := fl.ui.Spin(ctx, f.T("keys.check.checking", redact.MaskKey(creds.APIKey)), func(ctx context.Context) error {
+		// No part of the key is shown before Binance has recognised it: a
+		// secret pasted as the key has the same shape (see checkRun).
+		err := fl.ui.Spin(ctx, f.T("keys.check.checking"), func(ctx context.Context) error {
 			var err error
 			checked, err = enroll.Check(ctx, fl.deps, creds)
 			return err

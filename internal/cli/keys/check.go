@@ -46,6 +46,9 @@ type CheckOptions struct {
 	JSON        bool
 	APIKey      string
 	SecretStdin bool
+	// Command is how hints spell the command, up to --secret-stdin;
+	// "" means `smartradex keys check --api-key KEY`.
+	Command string
 }
 
 // NewCmdCheck builds `smartradex keys check`. runF replaces checkRun in tests.
@@ -107,6 +110,11 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 		key, keyFrom = o.env("SMARTRADEX_API_KEY"), "SMARTRADEX_API_KEY"
 	}
 	var secret, secretFrom string
+	if o.SecretStdin {
+		if err := secretStdinOnTerminal(o.IO, o.Command); err != nil {
+			return binance.Credentials{}, err
+		}
+	}
 	if o.SecretStdin && key == "" {
 		// Standard input carries the secret, so the key cannot be asked for.
 		return binance.Credentials{}, apperr.New(apperr.Usage, "keys.missing_credentials", i18n.M("keys.check.missing_key"), i18n.M("keys.check.missing_key_hint"))
@@ -168,8 +176,23 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 	if o.AddSecret != nil {
 		o.AddSecret(creds.Secret)
 	}
-	o.debugf("keys check: key %s (%s) from %s, secret from %s", redact.MaskKey(creds.APIKey), creds.Type, keyFrom, secretFrom)
+	// No part of the key is logged yet: see checkRun.
+	o.debugf("keys check: key (%s) from %s, secret from %s", creds.Type, keyFrom, secretFrom)
 	return creds, nil
+}
+
+// secretStdinOnTerminal refuses --secret-stdin when standard input is a
+// terminal: reading it to the end would wait for Ctrl-D while the terminal
+// echoes the pasted secret. command is how the hint spells the command.
+func secretStdinOnTerminal(io *iostreams.IOStreams, command string) error {
+	if !io.IsStdinTTY() {
+		return nil
+	}
+	if command == "" {
+		command = "smartradex keys check --api-key KEY"
+	}
+	return apperr.New(apperr.Usage, "keys.secret_stdin_terminal", i18n.M("keys.check.stdin_terminal"),
+		i18n.M("keys.check.stdin_terminal_hint_prompt"), i18n.M("keys.check.stdin_terminal_hint_pipe", command, command))
 }
 
 func checkRun(ctx context.Context, o *CheckOptions) error {
@@ -181,15 +204,20 @@ func checkRun(ctx context.Context, o *CheckOptions) error {
 	if err != nil {
 		return err
 	}
+	// An HMAC secret and an API key are both 64 letters and digits, so a
+	// pair pasted the wrong way round passes every local check: until
+	// Binance has recognised the key, the "key" may be the secret, and no
+	// part of it (not even the masked first and last four characters) is
+	// shown. If Binance refuses it, it never is.
 	if !o.JSON && o.IO.IsStderrTTY() {
-		fmt.Fprintln(o.IO.ErrOut, o.Lang.T("keys.check.checking", redact.MaskKey(creds.APIKey)))
+		fmt.Fprintln(o.IO.ErrOut, o.Lang.T("keys.check.checking"))
 	}
 	start := time.Now()
 	insp, err := client.Inspect(ctx, creds)
 	if err != nil {
 		return err
 	}
-	o.debugf("keys check: Binance answered in %s (uid %d, clock resynced: %v)", time.Since(start).Round(time.Millisecond), insp.UID, insp.Resynced)
+	o.debugf("keys check: Binance recognised key %s in %s (uid %d, clock resynced: %v)", redact.MaskKey(creds.APIKey), time.Since(start).Round(time.Millisecond), insp.UID, insp.Resynced)
 	now := time.Now()
 	if o.Now != nil {
 		now = o.Now()

@@ -18,6 +18,7 @@ import (
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/redact"
 )
 
 func TestNewCmdCheckFlags(t *testing.T) {
@@ -222,6 +223,76 @@ func TestSecretNeverLeaks(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// An HMAC secret has the shape of an API key, so a pair pasted the wrong
+// way round reaches Binance, which refuses it. Nothing printed along the
+// way, on a terminal and with --debug, shows any of the secret: not even
+// the masked key's first and last four characters, which are the
+// secret's. Once Binance has recognised a key, the masked key is shown.
+func TestSwappedPairShowsNoPartOfTheSecret(t *testing.T) {
+	srv := binancetest.New()
+	if _, err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.AddKey(binancetest.Key{APIKey: testKey, Secret: testSecret, UID: 9,
+		Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true}`)})
+	secretParts := []string{redact.MaskKey(testSecret), testSecret[:4], testSecret[len(testSecret)-4:]}
+
+	run := func(key, secret string, lang i18n.Lang) (string, error) {
+		ios, _, out, errOut := iostreams.Test()
+		ios.SetTTY(false, false, true) // the "checking" line is for a terminal
+		env := map[string]string{"SMARTRADEX_API_KEY": key, "SMARTRADEX_API_SECRET": secret}
+		f := cmdutil.New(ios, func(k string) string { return env[k] })
+		f.SetLang(lang)
+		f.Globals.Debug = true
+		opts, _ := testOptions(nil, env)
+		opts.IO, opts.Lang, opts.AddSecret, opts.Debugf = ios, lang, f.AddSecret, f.Debugf
+		opts.Binance = func() (Inspector, error) {
+			return binance.New(binance.Options{BaseURL: srv.URL, Log: f.DebugLog(), Sleep: func(context.Context, time.Duration) error { return nil }})
+		}
+		err := checkRun(context.Background(), opts)
+		printed := out.String() + errOut.String()
+		var e *apperr.Error
+		if errors.As(err, &e) {
+			printed += e.Error() + "\n" + f.Render(e.Message) + "\n"
+			for _, h := range e.Hints {
+				printed += f.Render(h) + "\n"
+			}
+		}
+		return printed, err
+	}
+
+	for _, lang := range i18n.Langs {
+		printed, err := run(testSecret, testKey, lang)
+		if apperr.KindOf(err) != apperr.Rejected {
+			t.Fatalf("%s: swapped pair: %v", lang, err)
+		}
+		if !strings.Contains(printed, "debug:") || !strings.Contains(printed, "Binance") {
+			t.Fatalf("%s: nothing was printed, so nothing was proved:\n%s", lang, printed)
+		}
+		for _, p := range secretParts {
+			if strings.Contains(printed, p) {
+				t.Errorf("%s: swapped pair: %q, part of the secret, was printed:\n%s", lang, p, printed)
+			}
+		}
+	}
+
+	// The control: the right pair is recognised, and then its masked key
+	// is shown.
+	printed, err := run(testKey, testSecret, i18n.EN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(printed, redact.MaskKey(testKey)) {
+		t.Errorf("the recognised key is not shown:\n%s", printed)
+	}
+	for _, p := range secretParts {
+		if strings.Contains(printed, p) {
+			t.Errorf("%q, part of the secret, was printed:\n%s", p, printed)
 		}
 	}
 }
