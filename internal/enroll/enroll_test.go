@@ -351,11 +351,10 @@ type preparingStore struct {
 func (s *preparingStore) Prepare(ctx context.Context) error {
 	s.prepared++
 	unlock, err := atomicfile.Lock(ctx, s.indexLock, 50*time.Millisecond)
-	if err != nil {
-		s.lockErr = err
-		return nil
+	if err == nil {
+		unlock()
 	}
-	unlock()
+	s.lockErr = err
 	return nil
 }
 
