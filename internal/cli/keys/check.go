@@ -111,7 +111,7 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 	}
 	var secret, secretFrom string
 	if o.SecretStdin {
-		if err := secretStdinOnTerminal(o.IO, o.Command); err != nil {
+		if err := secretStdinOnTerminal(o.IO, o.commandLine()); err != nil {
 			return binance.Credentials{}, err
 		}
 	}
@@ -122,14 +122,14 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 	if o.SecretStdin {
 		data, tooLarge, err := o.IO.ReadAllLimited(maxSecretInput)
 		if err != nil {
-			return binance.Credentials{}, apperr.Wrap(apperr.Usage, "keys.secret_unreadable", err, i18n.M("keys.check.secret_unreadable"), i18n.M("keys.check.missing_secret_hint"))
+			return binance.Credentials{}, apperr.Wrap(apperr.Usage, "keys.secret_unreadable", err, i18n.M("keys.check.secret_unreadable"), i18n.M("keys.check.missing_secret_hint", o.commandLine()))
 		}
 		if tooLarge {
-			return binance.Credentials{}, apperr.New(apperr.Usage, "keys.secret_too_large", i18n.M("keys.check.secret_too_large", maxSecretInput), i18n.M("keys.check.missing_secret_hint"))
+			return binance.Credentials{}, apperr.New(apperr.Usage, "keys.secret_too_large", i18n.M("keys.check.secret_too_large", maxSecretInput), i18n.M("keys.check.missing_secret_hint", o.commandLine()))
 		}
 		secret, secretFrom = data, "stdin"
 		if secret == "" {
-			return binance.Credentials{}, apperr.New(apperr.Usage, "binance.empty_secret", i18n.M("keys.check.stdin_empty"), i18n.M("keys.check.missing_secret_hint"))
+			return binance.Credentials{}, apperr.New(apperr.Usage, "binance.empty_secret", i18n.M("keys.check.stdin_empty"), i18n.M("keys.check.missing_secret_hint", o.commandLine()))
 		}
 	} else if v := o.Getenv; v != nil {
 		secret, secretFrom = strings.TrimSpace(v("SMARTRADEX_API_SECRET")), "SMARTRADEX_API_SECRET"
@@ -158,13 +158,13 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 			switch {
 			case key == "" && secret == "":
 				what = "keys.check.missing_both"
-				hints = []i18n.Message{i18n.M("keys.check.missing_key_hint"), i18n.M("keys.check.missing_secret_hint")}
+				hints = []i18n.Message{i18n.M("keys.check.missing_key_hint"), i18n.M("keys.check.missing_secret_hint", o.commandLine())}
 			case key == "":
 				what = "keys.check.missing_key"
 				hints = []i18n.Message{i18n.M("keys.check.missing_key_hint")}
 			default:
 				what = "keys.check.missing_secret"
-				hints = []i18n.Message{i18n.M("keys.check.missing_secret_hint")}
+				hints = []i18n.Message{i18n.M("keys.check.missing_secret_hint", o.commandLine())}
 			}
 			return binance.Credentials{}, apperr.New(apperr.Usage, "keys.missing_credentials", i18n.M(what), hints...)
 		}
@@ -184,12 +184,17 @@ func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials,
 // secretStdinOnTerminal refuses --secret-stdin when standard input is a
 // terminal: reading it to the end would wait for Ctrl-D while the terminal
 // echoes the pasted secret. command is how the hint spells the command.
+// commandLine is how hints spell the command, up to --secret-stdin.
+func (o *CheckOptions) commandLine() string {
+	if o.Command == "" {
+		return "smartradex keys check --api-key KEY"
+	}
+	return o.Command
+}
+
 func secretStdinOnTerminal(io *iostreams.IOStreams, command string) error {
 	if !io.IsStdinTTY() {
 		return nil
-	}
-	if command == "" {
-		command = "smartradex keys check --api-key KEY"
 	}
 	return apperr.New(apperr.Usage, "keys.secret_stdin_terminal", i18n.M("keys.check.stdin_terminal"),
 		i18n.M("keys.check.stdin_terminal_hint_prompt"), i18n.M("keys.check.stdin_terminal_hint_pipe", command, command))
