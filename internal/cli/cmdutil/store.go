@@ -14,6 +14,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/state"
 )
@@ -173,7 +174,7 @@ var PromptPassphrase = func(ctx context.Context, f *Factory, path string, confir
 				return nil
 			}))
 	}
-	err := huh.NewForm(huh.NewGroup(fields...)).
+	err := prompt.NewForm(f.Lang(), huh.NewGroup(fields...)).
 		WithInput(f.IO.In).WithOutput(f.IO.ErrOut).
 		WithAccessible(f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1").
 		RunWithContext(ctx)
