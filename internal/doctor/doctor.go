@@ -394,8 +394,16 @@ func probeService(ctx context.Context, d Deps) Result {
 	if err != nil {
 		return Result{ID: IDService, Status: Fail, Kind: apperr.Unexpected, Err: err, Message: i18n.M("doctor.service_down")}
 	}
+	hc := d.HTTP
+	if u.Scheme == "http" {
+		// As for the service client: plain http stays on this computer
+		// and never goes through a proxy.
+		own := *hc
+		own.Transport = httpx.LoopbackOnly(own.Transport)
+		hc = &own
+	}
 	start := time.Now()
-	resp, err := d.HTTP.Do(req)
+	resp, err := hc.Do(req)
 	took := time.Since(start)
 	if err != nil {
 		return Result{ID: IDService, Status: Fail, Kind: apperr.Unavailable, Duration: took, Err: httpx.StripURLs(err),
