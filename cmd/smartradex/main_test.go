@@ -10,10 +10,14 @@ import (
 )
 
 // TestMain lets testscript run the real smartradex binary (this test
-// binary, re-executed) as the `smartradex` command of each script.
+// binary, re-executed) as the `smartradex` command of each script, and
+// TestNoSecretLeaks run it as a plain subprocess.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"smartradex": func() { os.Exit(cli.Main()) },
+		"smartradex": func() {
+			waitAtStartGate()
+			os.Exit(cli.Main())
+		},
 	})
 }
 

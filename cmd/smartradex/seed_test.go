@@ -39,36 +39,63 @@ func seedKey(ts *testscript.TestScript, neg bool, args []string) {
 	if err := fs.Parse(args); err != nil || fs.NArg() != 3 {
 		ts.Fatalf("usage: seed-key [-missing] [-status S] [-uid N] [-backend B] BOT APIKEY SECRET")
 	}
-	bot, apiKey, secret := fs.Arg(0), fs.Arg(1), fs.Arg(2)
 	dir := ts.Getenv("SMARTRADEX_CONFIG_DIR")
 	if dir == "" {
 		ts.Fatalf("seed-key needs SMARTRADEX_CONFIG_DIR")
 	}
-	if *backend == "" {
-		*backend = secrets.BackendSystem
+	ts.Check(seedSpec{
+		Dir: dir, Backend: *backend, Passphrase: ts.Getenv("SMARTRADEX_PASSPHRASE"),
+		Bot: fs.Arg(0), APIKey: fs.Arg(1), Secret: fs.Arg(2),
+		Status: state.Status(*status), UID: *uid, Missing: *missing,
+	}.seed(context.Background()))
+}
+
+// seedSpec is one key to seed: its secret in the backend, then its index
+// entry, in the order smartradex itself follows.
+type seedSpec struct {
+	Dir, Backend, Passphrase string
+	Bot, APIKey, Secret      string
+	Status                   state.Status
+	UID                      int64
+	Missing                  bool // the index entry only, without its secret
+}
+
+func (s seedSpec) seed(ctx context.Context) error {
+	if s.Backend == "" {
+		s.Backend = secrets.BackendSystem
 	}
-	ctx := context.Background()
-	if !*missing {
-		store, err := secrets.Open(secrets.Options{
-			Backend: *backend, Dir: dir, ScryptWorkFactor: 10,
-			Passphrase: func(context.Context) (string, error) { return ts.Getenv("SMARTRADEX_PASSPHRASE"), nil },
-		})
-		ts.Check(err)
-		ts.Check(store.Set(ctx, secrets.BotSecretName(bot), secret))
+	if !s.Missing {
+		store, err := openTestStore(s.Dir, s.Backend, s.Passphrase)
+		if err != nil {
+			return err
+		}
+		if err := store.Set(ctx, secrets.BotSecretName(s.Bot), s.Secret); err != nil {
+			return err
+		}
 	}
 	verified := time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)
 	entry := &state.Entry{
-		Bot: bot, APIKey: apiKey, KeyType: "HMAC", UID: *uid, Backend: *backend,
-		SecretName: secrets.BotSecretName(bot), Status: state.Status(*status),
+		Bot: s.Bot, APIKey: s.APIKey, KeyType: "HMAC", UID: s.UID, Backend: s.Backend,
+		SecretName: secrets.BotSecretName(s.Bot), Status: s.Status,
 		CreatedAt: verified.Add(-time.Hour),
 	}
 	if entry.Status == state.StatusRegistered {
 		entry.VerifiedAt, entry.RegisteredAt = &verified, &verified
 	}
-	ts.Check(state.Open(dir).Update(ctx, func(s *state.Snapshot) error {
-		s.Entries[bot] = entry
+	return state.Open(s.Dir).Update(ctx, func(snap *state.Snapshot) error {
+		snap.Entries[s.Bot] = entry
 		return nil
-	}))
+	})
+}
+
+// openTestStore opens a secret store as the tests set it up: a file store
+// that is created with a cheap scrypt work factor, so that every later
+// smartradex run unlocks it in milliseconds instead of about a second.
+func openTestStore(dir, backend, passphrase string) (secrets.Store, error) {
+	return secrets.Open(secrets.Options{
+		Backend: backend, Dir: dir, ScryptWorkFactor: 10,
+		Passphrase: func(context.Context) (string, error) { return passphrase, nil },
+	})
 }
 
 // secretServiceCondition is true when a throwaway Secret Service is

@@ -142,12 +142,17 @@ func cmdSecretFileInit(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: secret-file-init")
 	}
-	store, err := secrets.Open(secrets.Options{
-		Backend: secrets.BackendFile, Dir: ts.Getenv("SMARTRADEX_CONFIG_DIR"), ScryptWorkFactor: 10,
-		Passphrase: func(context.Context) (string, error) { return ts.Getenv("SMARTRADEX_PASSPHRASE"), nil },
-	})
-	ts.Check(err)
-	ts.Check(store.Set(context.Background(), "test/placeholder", "placeholder"))
+	ts.Check(initSecretFile(ts.Getenv("SMARTRADEX_CONFIG_DIR"), ts.Getenv("SMARTRADEX_PASSPHRASE")))
+}
+
+// initSecretFile creates dir's encrypted secret file, cheap to unlock (see
+// openTestStore), holding one unrelated entry.
+func initSecretFile(dir, passphrase string) error {
+	store, err := openTestStore(dir, secrets.BackendFile, passphrase)
+	if err != nil {
+		return err
+	}
+	return store.Set(context.Background(), "test/placeholder", "placeholder")
 }
 
 // service-forget BOT deletes the service's registration of BOT, as if

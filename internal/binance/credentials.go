@@ -132,6 +132,11 @@ func parsePEM(apiKey, secret string) (Credentials, error) {
 	case "RSA PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "DSA PRIVATE KEY":
 		return Credentials{}, usage("not_pkcs8", "not_pkcs8", block.Type)(hint("not_pkcs8_hint"))
 	default:
+		if !pemLabels[block.Type] {
+			// The label came from the paste, like the rest of it: only the
+			// labels real PEM files carry are named.
+			return Credentials{}, usage("bad_pem", "bad_pem")(hint("bad_pem_hint"))
+		}
 		return Credentials{}, usage("bad_pem", "not_a_private_key", block.Type)(hint("public_key_hint"))
 	}
 	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
@@ -148,6 +153,15 @@ func parsePEM(apiKey, secret string) (Credentials, error) {
 		return Credentials{}, usage("unsupported_key", "unsupported_key")(hint("unsupported_key_hint"))
 	}
 	return out, nil
+}
+
+// pemLabels are the PEM labels (RFC 7468 and common others) that are not
+// a private key and that a refusal may name.
+var pemLabels = map[string]bool{
+	"CERTIFICATE": true, "X509 CERTIFICATE": true, "TRUSTED CERTIFICATE": true,
+	"CERTIFICATE REQUEST": true, "NEW CERTIFICATE REQUEST": true, "ATTRIBUTE CERTIFICATE": true,
+	"X509 CRL": true, "PKCS7": true, "CMS": true, "EC PARAMETERS": true, "DH PARAMETERS": true,
+	"PGP PUBLIC KEY BLOCK": true, "PGP PRIVATE KEY BLOCK": true, "PGP MESSAGE": true, "PGP SIGNATURE": true,
 }
 
 // normalisePEM repairs a PEM that lost its line breaks on the way: pasted

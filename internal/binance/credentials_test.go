@@ -191,6 +191,31 @@ func secretParts(secret string) []string {
 	return parts
 }
 
+// TestPEMLabels: a refusal names the label of a PEM block that is not a
+// private key only when real PEM files use it; any other label came from
+// the paste and is not shown.
+func TestPEMLabels(t *testing.T) {
+	render := func(err error) string {
+		var e *apperr.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("err = %v, want *apperr.Error", err)
+		}
+		var b strings.Builder
+		for _, l := range i18n.Langs {
+			b.WriteString(l.Render(e.Message) + "\n")
+		}
+		return b.String()
+	}
+	_, err := ParseCredentials(docAPIKey, pemOf(t, "CERTIFICATE", []byte{1, 2, 3}))
+	if got := render(err); !strings.Contains(got, `"CERTIFICATE"`) {
+		t.Errorf("a certificate is not named: %s", got)
+	}
+	_, err = ParseCredentials(docAPIKey, pemOf(t, docSecret, []byte{1, 2, 3}))
+	if got := render(err); strings.Contains(got, docSecret) {
+		t.Errorf("the label of an unknown PEM block is shown: %s", got)
+	}
+}
+
 func TestCredentialsNeverPrintTheSecret(t *testing.T) {
 	for _, secret := range []string{docSecret, docEd25519} {
 		creds, err := ParseCredentials(docAPIKey, secret)

@@ -3,78 +3,161 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
+	"errors"
+	"io"
+	"reflect"
+	"sort"
 	"testing"
+
+	"github.com/smartradex/smartradex/internal/apperr"
 )
 
-// FuzzJudge checks the one property that matters: whatever Binance (or
-// anything pretending to be it) sends, Judge never panics and never passes a
-// key unless both required rights are literally true and nothing else is.
+// FuzzJudge checks Judge on whatever Binance (or anything pretending to be
+// it) could send:
+//   - it never panics and gives the same answer twice;
+//   - a body it cannot read is an "unavailable" error, never a verdict;
+//   - a verdict lists the two required rights first, and its findings
+//     are sorted and each has a code and a message;
+//   - a key passes only if, read independently, the body is one object
+//     without duplicate names where both required rights are literally
+//     true, every other right is false (Enable FIX Read Only may be
+//     true), createTime is null or a count of milliseconds, and a trading
+//     expiry, if any, is in the future;
+//   - a body that passes stops passing when any other right is turned on.
 func FuzzJudge(f *testing.F) {
 	for _, seed := range []string{
 		documented,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enableFixReadOnly":true,"ipRestrict":false,"createTime":1}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":1628985600000}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":4102444800000}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":null,"enableWithdrawals":null}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":"soon"}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enableNew":true}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enableNew":"true"}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enableNew":{"on":true}}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enable\u0057ithdrawals":true}`,
 		`{"enableReading":true,"enableReading":true,"enableSpotAndMarginTrading":true}`,
+		`{"enableWithdrawals":true,"enableReading":true,"enableSpotAndMarginTrading":true,"enableWithdrawals":false}`,
 		`{"enableReading":1,"enableSpotAndMarginTrading":true}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"":0}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"createTime":true}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"createTime":"1"}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"enableWithdrawals":null}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":1e20}`,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":99999999999999}`,
+		` {"enableReading":true,"enableSpotAndMarginTrading":true} `,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true}{}`,
 		`[true]`, `null`, ``, `{`, `{"a":}`, `<html>`,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		v, err := Judge(raw, now)
+		v2, err2 := Judge(raw, now)
+		if (err == nil) != (err2 == nil) || !reflect.DeepEqual(v, v2) {
+			t.Fatal("Judge gave two answers to one body")
+		}
 		if err != nil {
+			var e *apperr.Error
+			if !errors.As(err, &e) || e.Kind != apperr.Unavailable || !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("error %v is not a bad-response error", err)
+			}
+			if !reflect.DeepEqual(v, Verdict{}) {
+				t.Fatal("both an error and a verdict")
+			}
 			return
 		}
+		checkVerdictShape(t, v)
 		if !v.OK() {
 			return
 		}
-		// Independent check with a plain decoder: the accepted body must be
-		// an object in which both required rights are true, enableFixReadOnly
-		// is a boolean, createTime is null or a count of milliseconds, the
-		// trading expiry is null or in the future, and every other field is
-		// exactly false.
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("accepted a body the standard decoder rejects: %v", err)
-		}
-		for k, val := range m {
-			s := string(bytes.TrimSpace(val))
-			switch k {
-			case FieldReading, FieldSpotTrading:
-				if s != "true" {
-					t.Fatalf("accepted with %s = %s", k, s)
-				}
-			case FieldFixReadOnly:
-				if s != "true" && s != "false" {
-					t.Fatalf("accepted with %s = %s", k, s)
-				}
-			case FieldCreateTime:
-				if n, err := strconv.ParseInt(s, 10, 64); s != "null" && (err != nil || n < 0) {
-					t.Fatalf("accepted with %s = %s", k, s)
-				}
-			case FieldTradingExpiration:
-				if n, err := strconv.ParseInt(s, 10, 64); s != "null" && (err != nil || n <= now.UnixMilli()) {
-					t.Fatalf("accepted with %s = %s", k, s)
-				}
-			default:
-				if s != "false" {
-					t.Fatalf("accepted with %s = %s", k, s)
-				}
-			}
-		}
-		for _, req := range []string{FieldReading, FieldSpotTrading} {
-			if _, ok := m[req]; !ok {
-				t.Fatalf("accepted without %s", req)
-			}
+		checkAcceptedBody(t, raw)
+		// Turning on any other right must make the key fail.
+		i := bytes.IndexByte(raw, '{')
+		more := append(append(append([]byte(nil), raw[:i+1]...), `"enableSomethingNew":true,`...), raw[i+1:]...)
+		if v, err := Judge(more, now); err == nil && v.OK() {
+			t.Fatal("still passes with an unknown right turned on")
 		}
 	})
+}
+
+func checkVerdictShape(t *testing.T, v Verdict) {
+	t.Helper()
+	if len(v.Rights) < 2 || v.Rights[0].Field != FieldReading || v.Rights[1].Field != FieldSpotTrading {
+		t.Fatalf("the required rights do not come first: %+v", v.Rights)
+	}
+	for _, list := range [][]Finding{v.Problems, v.Warnings} {
+		for _, f := range list {
+			if f.Code == "" || f.Message.IsZero() { // a field may be named ""
+				t.Fatalf("incomplete finding %+v", f)
+			}
+		}
+		if !sort.SliceIsSorted(list, func(i, j int) bool {
+			return list[i].Field < list[j].Field || list[i].Field == list[j].Field && list[i].Code < list[j].Code
+		}) {
+			t.Fatalf("findings out of order: %+v", list)
+		}
+	}
+}
+
+// checkAcceptedBody reads an accepted body with its own decoder and checks
+// it against the allow-list.
+func checkAcceptedBody(t *testing.T, raw []byte) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("accepted a body that is not an object: %v", err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("accepted a body the standard decoder rejects: %v", err)
+		}
+		name := tok.(string)
+		if seen[name] {
+			t.Fatalf("accepted a body with %s twice", name)
+		}
+		seen[name] = true
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			t.Fatalf("accepted a body the standard decoder rejects: %v", err)
+		}
+		val = bytes.TrimSpace(val)
+		switch name {
+		case FieldReading, FieldSpotTrading:
+			if string(val) != "true" {
+				t.Fatalf("accepted with %s = %s", name, val)
+			}
+		case FieldCreateTime:
+			var ms *int64
+			if err := json.Unmarshal(val, &ms); err != nil || (ms != nil && *ms < 0) {
+				t.Fatalf("accepted with %s = %s", name, val)
+			}
+		case FieldTradingExpiration:
+			var ms *int64
+			if err := json.Unmarshal(val, &ms); err != nil {
+				t.Fatalf("accepted with %s = %s", name, val)
+			}
+			if ms != nil && *ms <= now.UnixMilli() {
+				t.Fatalf("accepted with the trading right expired at %d", *ms)
+			}
+		default:
+			// null is no answer: a right must be literally off.
+			ok := string(val) == "false" || name == FieldFixReadOnly && string(val) == "true"
+			if !ok {
+				t.Fatalf("accepted with %s = %s", name, val)
+			}
+		}
+	}
+	if !seen[FieldReading] || !seen[FieldSpotTrading] {
+		t.Fatal("accepted without a required right")
+	}
+	if _, err := dec.Token(); err != nil {
+		t.Fatalf("accepted an unterminated object: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		t.Fatal("accepted a body with something after the object")
+	}
 }

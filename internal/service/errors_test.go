@@ -1,6 +1,7 @@
 package service
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,25 +57,37 @@ func TestDecodeError(t *testing.T) {
 	}
 }
 
-// FuzzDecodeError checks that whatever a service sends, the decoded error
-// is printable, bounded, and free of the secret it was given.
+// FuzzDecodeError checks that whatever a service sends, and whatever the
+// secret, the decoded error is printable (valid UTF-8, one line, no
+// control or formatting character), bounded, free of the secret even when
+// the body hides it behind invisible characters, and that it keeps what
+// is already fit to print: a valid code, and a clean message.
 func FuzzDecodeError(f *testing.F) {
 	const secret = "SECRETabcdef123"
-	seeds := []string{
-		`{"error":{"code":"key_in_use","message":"used by eth-spot"}}`,
-		`{"error":{"code":"x","message":"\u001b[2J\u202e` + secret + `"}}`,
-		`{"error":{"code":"x","message":"SECRET\u0000abcdef123"}}`,
-		`{"error":{"code":["a"],"message":null}}`,
-		`<html><body>502</body></html>`,
-		"{\"error\":{\"message\":\"\xff\xfe\"}}",
-		`{"error":{"code":"` + strings.Repeat("z", 80) + `","message":"` + strings.Repeat("\\n", 500) + `"}}`,
-		``,
+	seeds := []struct{ body, secret string }{
+		{`{"error":{"code":"key_in_use","message":"used by eth-spot"}}`, secret},
+		{`{"error":{"code":"x","message":"\u001b[2J\u202e` + secret + `"}}`, secret},
+		{`{"error":{"code":"x","message":"SECRET\u0000abcdef123"}}`, secret},
+		{`{"error":{"code":"x","message":"SECRETabc\u200bdef123 and SECRETabcdef123"}}`, secret},
+		{`{"error":{"code":"x","message":"token sxt_live_Abc123 refused"}}`, "sxt_live_Abc123"},
+		{`{"error":{"code":"x","message":"MC4CAQAwBQYDK2VwBCIEIIJEYWtGBrhACmb9Dvy+qa8WEf0lQOl1s4CLIAB9m89u"}}`, "MC4CAQAwBQYDK2VwBCIEIIJEYWtGBrhACmb9Dvy+qa8WEf0lQOl1s4CLIAB9m89u"},
+		{`{"error":{"code":["a"],"message":null}}`, secret},
+		{`{"error":{"code":"a.b-c_9","message":"plain words, kept as they are"},"error":{"code":"x"}}`, secret},
+		{`<html><body>502</body></html>`, secret},
+		{"{\"error\":{\"message\":\"\xff\xfe\"}}", secret},
+		{`{"error":{"code":"` + strings.Repeat("z", 80) + `","message":"` + strings.Repeat("\\n", 500) + `"}}`, secret},
+		{`{"error":{"code":"x","message":"` + strings.Repeat("é", maxMessage) + `"}}`, secret},
+		{``, ``},
 	}
 	for _, s := range seeds {
-		f.Add([]byte(s))
+		f.Add([]byte(s.body), s.secret)
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		got := decodeError(body, scrubberFor(secret))
+	f.Fuzz(func(t *testing.T, body []byte, secret string) {
+		if !plausibleSecret(secret) {
+			secret = "SECRETabcdef123"
+		}
+		scrub := scrubberFor(secret)
+		got := decodeError(body, scrub)
 		if got.Code != "" && !errorCode.MatchString(got.Code) {
 			t.Errorf("code %q escaped validation", got.Code)
 		}
@@ -93,7 +106,41 @@ func FuzzDecodeError(f *testing.F) {
 		if strings.Contains(m, secret) {
 			t.Errorf("message %q shows the secret", m)
 		}
+
+		// What is already fit to print is kept as it is.
+		var env struct {
+			Error struct {
+				Code    json.RawMessage `json:"code"`
+				Message json.RawMessage `json:"message"`
+			} `json:"error"`
+		}
+		if len(body) > maxBody || json.Unmarshal(body, &env) != nil {
+			return
+		}
+		var code, msg string
+		if json.Unmarshal(env.Error.Code, &code) == nil && errorCode.MatchString(code) && got.Code != code {
+			t.Errorf("the valid code %q was lost", code)
+		}
+		if json.Unmarshal(env.Error.Message, &msg) == nil && msg == cleanText(msg) && msg == scrub.Redact(msg) &&
+			utf8.RuneCountInString(msg) <= maxMessage && got.Message != msg {
+			t.Errorf("the clean message %q became %q", msg, got.Message)
+		}
 	})
+}
+
+// plausibleSecret tells whether s looks like a secret smartradex scrubs:
+// a token, an HMAC secret or a line of a PEM body, long enough to be
+// registered, and not a piece of the placeholder that replaces it.
+func plausibleSecret(s string) bool {
+	if len(s) < 6 || strings.Contains("[REDACTED]", s) {
+		return false
+	}
+	for _, r := range s {
+		if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("+/=_.-", r))) {
+			return false
+		}
+	}
+	return true
 }
 
 // TestMessageKeysExist catches a typo in a catalogue key, which would

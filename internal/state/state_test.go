@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -247,14 +248,22 @@ func TestDefaultDir(t *testing.T) {
 	}
 }
 
-// FuzzLoad checks that no index file, however damaged, makes Load panic,
-// and that whatever it accepts is consistent.
+// FuzzLoad checks that no index file, however damaged, makes Load panic;
+// that whatever it accepts is consistent (every entry under its own bot,
+// saying where its secret is, with a known status); and that an accepted
+// index survives being written back as Update writes it: it loads again
+// to the same index, so that no change to one entry can lose another.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"entries":{}}`))
 	f.Add([]byte(`{"version":1,"entries":{"btc-spot":{"bot":"btc-spot","api_key":"k","key_type":"HMAC","uid":1,"backend":"system","secret_name":"bot/btc-spot","status":"registered","created_at":"2026-01-02T03:04:05Z","verified_at":"2026-01-02T03:04:05Z"}}}`))
+	f.Add([]byte(`{"version":1,"entries":{"btc-spot":{"bot":"btc-spot","key_type":"ED25519","backend":"file","secret_name":"bot/btc-spot/generated","status":"pending","created_at":"2026-01-02T03:04:05+14:00","generated_at":"9999-12-31T23:59:59.999999999-23:59"}}}`))
+	f.Add([]byte(`{"version":1,"entries":{"eth-spot":{"bot":"eth-spot","api_key":"k\u00e9\ud800","backend":"system","secret_name":"bot/eth-spot","status":"pending","created_at":"0000-01-01T00:00:00Z","label":"\u0000"}},"extra":[1,2]}`))
+	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"registered"}},"entries":{}}`))
+	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"paused"}}}`))
 	f.Add([]byte(`{"version":2}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":null}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","created_at":"not a time"}}}`))
+	f.Add([]byte(`{"version":1} {"version":1}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte{0xff, 0xfe, 0})
 	f.Add([]byte(""))
@@ -273,6 +282,21 @@ func FuzzLoad(f *testing.F) {
 			if e == nil || e.Bot != bot || e.SecretName == "" || e.Backend == "" {
 				t.Fatalf("accepted inconsistent entry %q: %+v", bot, e)
 			}
+			if e.Status != StatusPending && e.Status != StatusRegistered {
+				t.Fatalf("accepted entry %q with status %q", bot, e.Status)
+			}
+		}
+		written, err := json.MarshalIndent(snap, "", "  ")
+		if err != nil {
+			t.Fatalf("an index that loads cannot be written back: %v", err)
+		}
+		again, err := parse(written)
+		if err != nil {
+			t.Fatalf("an index written back no longer loads: %v", err)
+		}
+		rewritten, err := json.MarshalIndent(again, "", "  ")
+		if err != nil || !bytes.Equal(written, rewritten) {
+			t.Fatalf("an index changes when written back and loaded again:\n%s\n%s", written, rewritten)
 		}
 	})
 }
