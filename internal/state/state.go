@@ -197,6 +197,9 @@ func parse(data []byte) (*Snapshot, error) {
 		if e == nil {
 			return nil, fmt.Errorf("entry %q is null", bot)
 		}
+		if strings.TrimSpace(bot) == "" {
+			return nil, errors.New("an entry has no bot name")
+		}
 		if e.Bot != bot {
 			return nil, fmt.Errorf("entry %q names bot %q", bot, e.Bot)
 		}

@@ -144,6 +144,7 @@ func TestLoadRejectsDamagedIndex(t *testing.T) {
 		"no secret name":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","status":"pending"}}}`,
 		"unknown status":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"lost"}}}`,
 		"entries is list": `{"version":1,"entries":[]}`,
+		"no bot name":     `{"version":1,"entries":{"":{"bot":"","backend":"system","secret_name":"bot/","status":"pending"}}}`,
 	}
 	for name, content := range cases {
 		ix := Open(t.TempDir())
