@@ -19,7 +19,6 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
-	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/state"
@@ -426,8 +425,8 @@ func checkKeys(ctx context.Context, d Deps) Result {
 	for _, bot := range bots {
 		e := snap.Entries[bot]
 		names := []string{e.SecretName}
-		if e.GeneratedAt != nil && e.SecretName != keygen.SecretName(bot) {
-			names = append(names, keygen.SecretName(bot))
+		if e.GeneratedAt != nil && e.SecretName != secrets.BotGeneratedSecretName(bot) {
+			names = append(names, secrets.BotGeneratedSecretName(bot))
 		}
 		if e.AwaitingAPIKey() {
 			pending++

@@ -61,14 +61,10 @@ type Request struct {
 	NoRegister bool   // store as pending, do not contact the service
 	Label      string // sent to the service; default the bot's suggested label
 	// FromGenerated: the secret is the private key made by `keys generate`
-	// and kept under GeneratedSecretName; once the key is stored as the
-	// bot's own secret, that copy is deleted.
+	// and kept under secrets.BotGeneratedSecretName; once the key is stored
+	// as the bot's own secret, that copy is deleted.
 	FromGenerated bool
 }
-
-// GeneratedSecretName is where `keys generate` keeps a bot's Ed25519
-// private key until its API key is known.
-func GeneratedSecretName(bot string) string { return "bot/" + bot + "/generated" }
 
 // Checked is what Binance said about a key and the policy's verdict.
 type Checked struct {
@@ -148,7 +144,7 @@ func conflict(snap *state.Snapshot, self string, creds binance.Credentials, uid 
 // usableEntry tells an entry that holds a key in service from the
 // placeholder `keys generate` leaves while the API key is unknown.
 func usableEntry(e *state.Entry) bool {
-	return e != nil && e.APIKey != "" && e.SecretName != GeneratedSecretName(e.Bot)
+	return e != nil && e.APIKey != "" && e.SecretName != secrets.BotGeneratedSecretName(e.Bot)
 }
 
 func label(req Request) string {
@@ -211,7 +207,7 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	if req.FromGenerated {
 		// The private key now lives under the bot's own name; the copy made
 		// by `keys generate` is no longer needed.
-		if err := d.Store.Delete(ctx, GeneratedSecretName(req.Bot.ID)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+		if err := d.Store.Delete(ctx, secrets.BotGeneratedSecretName(req.Bot.ID)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
 			return nil, err
 		}
 	}
@@ -400,7 +396,7 @@ func Rotate(ctx context.Context, d Deps, req Request, checked *Checked) (*Result
 		_ = oldStore.Delete(ctx, old.SecretName)
 	}
 	if req.FromGenerated {
-		_ = d.Store.Delete(ctx, GeneratedSecretName(bot))
+		_ = d.Store.Delete(ctx, secrets.BotGeneratedSecretName(bot))
 	}
 	prev := *old
 	return &Result{Entry: entry, Registered: registered, Replaced: &prev}, nil

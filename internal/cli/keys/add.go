@@ -218,7 +218,7 @@ func (fl *addFlow) precheck() error {
 		return err
 	}
 	e := snap.Entries[fl.bot.ID]
-	has := e != nil && e.APIKey != "" && e.SecretName != enroll.GeneratedSecretName(fl.bot.ID)
+	has := e != nil && e.APIKey != "" && e.SecretName != secrets.BotGeneratedSecretName(fl.bot.ID)
 	switch {
 	case fl.o.Rotate && !has:
 		return apperr.New(apperr.Usage, "enroll.no_key", i18n.M("enroll.no_key", fl.bot.ID), i18n.M("enroll.add_hint", fl.bot.ID))
@@ -237,7 +237,7 @@ func (fl *addFlow) checkOptions() *CheckOptions {
 // generatedCreds pairs the API key with the private key `keys generate`
 // stored for the bot.
 func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.Credentials, error) {
-	pem, err := fl.deps.Store.Get(ctx, enroll.GeneratedSecretName(fl.bot.ID))
+	pem, err := fl.deps.Store.Get(ctx, secrets.BotGeneratedSecretName(fl.bot.ID))
 	if errors.Is(err, secrets.ErrNotFound) {
 		return binance.Credentials{}, apperr.New(apperr.Usage, "enroll.generated_missing", i18n.M("enroll.generated_missing", fl.bot.ID), i18n.M("enroll.generated_missing_hint", fl.bot.ID))
 	}

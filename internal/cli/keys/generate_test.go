@@ -55,7 +55,7 @@ func TestGenerateOnTerminalContinuesWithTheGeneratedKey(t *testing.T) {
 	if err := generateRun(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	priv, err := store.Get(context.Background(), keygen.SecretName("btc-spot"))
+	priv, err := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,13 +98,13 @@ func TestGenerateAgainAsksFirst(t *testing.T) {
 			if err := generateRun(context.Background(), o); err != nil {
 				t.Fatal(err)
 			}
-			first, _ := store.Get(context.Background(), keygen.SecretName("btc-spot"))
+			first, _ := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot"))
 			fake.Answers = tt.answers
 			err := generateRun(context.Background(), o)
 			if apperr.KindOf(err) != tt.kind {
 				t.Fatalf("err %v, want kind %d", err, tt.kind)
 			}
-			second, _ := store.Get(context.Background(), keygen.SecretName("btc-spot"))
+			second, _ := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot"))
 			if (first == second) != tt.same {
 				t.Fatalf("key replaced = %v, want %v", first != second, !tt.same)
 			}
@@ -124,7 +124,7 @@ func TestGenerateCancelledAtAPIKeyKeepsThePair(t *testing.T) {
 	if len(*calls) != 0 {
 		t.Fatal("continued after Ctrl-C")
 	}
-	if _, err := store.Get(context.Background(), keygen.SecretName("btc-spot")); err != nil {
+	if _, err := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot")); err != nil {
 		t.Fatal(err)
 	}
 	snap, _ := ix.Load()
