@@ -26,16 +26,18 @@ import (
 // ContinueFunc carries a generated key on, once Binance has shown its API
 // key, exactly as `keys add --use-generated` does: check, store, register.
 // replace is true when the bot already has a key in force.
-type ContinueFunc func(ctx context.Context, o *GenerateOptions, bot bots.Bot, creds binance.Credentials, replace bool) error
+type ContinueFunc func(ctx context.Context, o *GenerateOptions, bot bots.Bot, apiKey string, replace bool) error
 
 // GenerateOptions are the inputs of `keys generate`.
 type GenerateOptions struct {
-	F        *cmdutil.Factory
-	IO       *iostreams.IOStreams
-	Index    func() (*state.Index, error)
-	Store    func(backend string) (secrets.Store, error)
-	Backend  func() (string, error) // the selected store, for a bot with no entry
-	Prompter func() prompt.Prompter
+	F       *cmdutil.Factory
+	IO      *iostreams.IOStreams
+	Index   func() (*state.Index, error)
+	Store   func(backend string) (secrets.Store, error)
+	Backend func() (string, error) // the selected store, for a bot with no entry
+	// Prompter, when set, asks every question, here and in the keys add
+	// flow that follows (tests pass a *prompt.Fake); nil means the terminal.
+	Prompter prompt.Prompter
 	Rand     io.Reader // nil: crypto/rand
 	Now      func() time.Time
 	Continue ContinueFunc
@@ -50,9 +52,6 @@ type GenerateOptions struct {
 func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
 	opts := &GenerateOptions{
 		F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor, Backend: f.KeyringBackend, Now: f.Now,
-		Prompter: func() prompt.Prompter {
-			return prompt.New(f.IO.In, f.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
-		},
 		Continue: continueGenerated,
 	}
 	cmd := &cobra.Command{
@@ -78,6 +77,25 @@ func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOpti
 		return bots.IDs(), cobra.ShellCompDirectiveNoFileComp
 	})
 	return cmd
+}
+
+func (o *GenerateOptions) prompter() prompt.Prompter {
+	if o.Prompter != nil {
+		return o.Prompter
+	}
+	f := o.F
+	return prompt.New(o.IO.In, o.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
+}
+
+// continueGenerated carries a generated key on once Binance has shown its
+// API key: it is `keys add --use-generated` (with --replace when the bot
+// has a key in force), so the key is checked, stored, registered and
+// reported exactly as keys add does.
+func continueGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, apiKey string, replace bool) error {
+	return addRun(ctx, &AddOptions{
+		F: o.F, IO: o.IO, Prompter: o.Prompter,
+		Bot: bot.ID, APIKey: apiKey, UseGenerated: true, Replace: replace, JSON: o.JSON,
+	})
 }
 
 // generateJSON is the --json result of a new key pair.
@@ -132,7 +150,7 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 				i18n.M("keys.generate.pending_finish_hint", NextCommand(bot.ID, active)),
 				i18n.M("keys.generate.pending_replace_hint", bot.ID))
 		}
-		yes, err := o.Prompter().Confirm(ctx, f.T("keys.generate.confirm_replace", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
+		yes, err := o.prompter().Confirm(ctx, f.T("keys.generate.confirm_replace", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
 			f.T("keys.generate.confirm_replace_desc"), "", "", false)
 		if err != nil {
 			return err
@@ -181,7 +199,7 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		f.Errf("keys.generate.next", next)
 		return nil
 	}
-	apiKey, err := o.Prompter().Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
+	apiKey, err := o.prompter().Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
 		func(s string) error {
 			if _, err := binance.ParseCredentials(s, pair.PrivatePEM); err != nil {
 				return errors.New(f.Render(messageOf(err)))
@@ -195,11 +213,7 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		}
 		return err
 	}
-	creds, err := binance.ParseCredentials(apiKey, pair.PrivatePEM)
-	if err != nil {
-		return err
-	}
-	return o.Continue(ctx, o, bot, creds, active)
+	return o.Continue(ctx, o, bot, strings.TrimSpace(apiKey), active)
 }
 
 // resumeGenerated continues with the pending key pair of bot, now that
@@ -209,24 +223,7 @@ func resumeGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entr
 		return cmdutil.UsageError("keys.generate.none_pending", i18n.M("keys.generate.none_pending", bot.ID),
 			i18n.M("keys.generate.none_pending_hint", bot.ID))
 	}
-	store, err := o.Store(entry.Backend)
-	if err != nil {
-		return err
-	}
-	pemText, err := keygen.Load(ctx, store, bot.ID)
-	if errors.Is(err, secrets.ErrNotFound) {
-		return apperr.New(apperr.Unexpected, "keys.generate.secret_missing", i18n.M("keys.generate.secret_missing", bot.ID),
-			i18n.M("keys.generate.pending_replace_hint", bot.ID))
-	}
-	if err != nil {
-		return err
-	}
-	o.F.AddSecret(pemText)
-	creds, err := binance.ParseCredentials(apiKey, pemText)
-	if err != nil {
-		return err
-	}
-	return o.Continue(ctx, o, bot, creds, entry.APIKey != "")
+	return o.Continue(ctx, o, bot, strings.TrimSpace(apiKey), entry.APIKey != "")
 }
 
 func printGenerated(o *GenerateOptions, bot bots.Bot, backend, publicPEM string, active bool) {
