@@ -245,7 +245,21 @@ func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.C
 		return binance.Credentials{}, err
 	}
 	fl.f.AddSecret(pem)
-	return binance.ParseCredentials(apiKey, pem)
+	creds, err := binance.ParseCredentials(apiKey, pem)
+	if err != nil {
+		return creds, generatedKeyError(err, fl.bot.ID)
+	}
+	return creds, nil
+}
+
+// check asks Binance about the key; a generated key's failures are worded
+// for it (there is no secret key to paste again).
+func (fl *addFlow) check(ctx context.Context, creds binance.Credentials) (*enroll.Checked, error) {
+	checked, err := enroll.Check(ctx, fl.deps, creds)
+	if err != nil && fl.o.UseGenerated {
+		err = generatedKeyError(err, fl.bot.ID)
+	}
+	return checked, err
 }
 
 func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enroll.Checked, error) {
@@ -266,7 +280,7 @@ func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enr
 	if err != nil {
 		return creds, nil, err
 	}
-	checked, err := enroll.Check(ctx, fl.deps, creds)
+	checked, err := fl.check(ctx, creds)
 	if err != nil {
 		return creds, nil, err
 	}
@@ -397,7 +411,7 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 		var checked *enroll.Checked
 		err := fl.ui.Spin(ctx, f.T("keys.check.checking", redact.MaskKey(creds.APIKey)), func(ctx context.Context) error {
 			var err error
-			checked, err = enroll.Check(ctx, fl.deps, creds)
+			checked, err = fl.check(ctx, creds)
 			return err
 		})
 		if err != nil {
