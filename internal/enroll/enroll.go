@@ -170,7 +170,8 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	if old := snap.Entries[req.Bot.ID]; usableEntry(old) {
+	old := snap.Entries[req.Bot.ID]
+	if usableEntry(old) {
 		if req.Replace {
 			return Rotate(ctx, d, req, checked)
 		}
@@ -204,12 +205,8 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	if req.FromGenerated {
-		// The private key now lives under the bot's own name; the copy made
-		// by `keys generate` is no longer needed.
-		if err := d.Store.Delete(ctx, secrets.BotGeneratedSecretName(req.Bot.ID)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
-			return nil, err
-		}
+	if err := dropGenerated(ctx, d, req, old); err != nil {
+		return nil, err
 	}
 	res := &Result{Entry: entry}
 	if req.NoRegister {
@@ -220,6 +217,32 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	}
 	res.Registered = true
 	return res, nil
+}
+
+// dropGenerated deletes the private key `keys generate` kept for the bot,
+// once Add or Rotate has set the bot's key: either it now lives under the
+// bot's own name (FromGenerated), or the new entry replaced the one that
+// named it (old.GeneratedAt), and a key no entry names would stay in the
+// store where no command finds or removes it.
+func dropGenerated(ctx context.Context, d Deps, req Request, old *state.Entry) error {
+	name := secrets.BotGeneratedSecretName(req.Bot.ID)
+	var stores []secrets.Store
+	if req.FromGenerated {
+		stores = append(stores, d.Store)
+	}
+	if old != nil && old.GeneratedAt != nil && (!req.FromGenerated || old.Backend != d.Store.Backend()) {
+		s, err := d.storeFor(old.Backend)
+		if err != nil {
+			return err
+		}
+		stores = append(stores, s)
+	}
+	for _, s := range stores {
+		if err := s.Delete(ctx, name); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 func newEntry(req Request, checked *Checked, backend, secretName string, now time.Time) state.Entry {
@@ -395,9 +418,9 @@ func Rotate(ctx context.Context, d Deps, req Request, checked *Checked) (*Result
 	if !sameSlot {
 		_ = oldStore.Delete(ctx, old.SecretName)
 	}
-	if req.FromGenerated {
-		_ = d.Store.Delete(ctx, secrets.BotGeneratedSecretName(bot))
-	}
+	// The new key is in force: a copy of the generated key that cannot be
+	// deleted is not worth failing the rotation for.
+	_ = dropGenerated(ctx, d, req, old)
 	prev := *old
 	return &Result{Entry: entry, Registered: registered, Replaced: &prev}, nil
 }

@@ -161,9 +161,15 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 		}
 	}
 
-	// A rotation left half-way keeps its new secret under another name.
-	if err := store.Delete(ctx, secrets.BotNextSecretName(bot)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
-		return err
+	// A rotation left half-way keeps its new secret under another name, and
+	// a key pair made by keys generate its private key under a third.
+	for _, name := range []string{secrets.BotNextSecretName(bot), secrets.BotGeneratedSecretName(bot)} {
+		if name == entry.SecretName {
+			continue
+		}
+		if err := store.Delete(ctx, name); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+			return err
+		}
 	}
 	secretState := "deleted"
 	if err := store.Delete(ctx, entry.SecretName); err != nil {
