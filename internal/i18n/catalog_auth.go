@@ -49,7 +49,7 @@ func init() {
 		"keys.remove.force_hint":             "to remove the key from this computer anyway, leaving it registered at SmartradeX: smartradex keys remove --bot %s --force",
 		"keys.remove.keep_hint":              "to remove it here on purpose and let the bot keep trading with it: smartradex keys remove --bot %s --keep-registration",
 		"keys.verify.short":                  "Check that every bot's key is still safe and still working",
-		"keys.verify.long":                   "For every key kept here (or only --bot's), at the same time: its secret is still in its store, Binance\nstill accepts the key, its rights still pass SmartradeX's rules (only \"Enable Reading\" and \"Enable Spot\n& Margin Trading\"), no two bots share a Binance sub-account, how many days the trading right has left,\nand SmartradeX still holds this key for the bot. Every problem comes with what to do.\n\nExit codes, when several apply the first in this list wins:\n  3  a key breaks the rules (a right to untick or tick on Binance, a sub-account shared by two bots)\n  4  credentials are rejected or unusable: Binance refuses a key, a secret is missing here, SmartradeX\n     holds another key or none for a bot, or you are not logged in to SmartradeX (smartradex auth login)\n  5  something could not be checked: Binance or SmartradeX could not be reached, a key is still pending\n  0  every key passes",
+		"keys.verify.long":                   "For every key kept here (or only --bot's), at the same time: its secret is still in its store, Binance\nstill accepts the key, its rights still pass SmartradeX's rules (only \"Enable Reading\" and \"Enable Spot\n& Margin Trading\"), no two bots share a Binance sub-account, how many days the trading right has left,\nand SmartradeX still holds this key for the bot. Every problem comes with what to do.\n\nExit codes, when several apply the first in this list wins:\n  3  a key breaks the rules (a right to untick or tick on Binance, a sub-account shared by two bots)\n  4  credentials are rejected or unusable: Binance refuses a key, a secret is missing here, SmartradeX\n     holds another key or none for a bot, or you are not logged in to SmartradeX (smartradex auth login)\n  5  something could not be checked: Binance or SmartradeX could not be reached, a key is still pending,\n     or a key made by smartradex keys generate still waits for its API key\n  0  every key passes",
 		"keys.verify.flag_bot":               "verify only this bot's key",
 		"keys.verify.no_key":                 "bot %s has no key to verify",
 		"keys.verify.no_key_hint":            "add one with smartradex keys add --bot %s, or run smartradex keys list to see the keys set up",
@@ -62,6 +62,7 @@ func init() {
 		"keys.verify.line_ok":                "%s: ok (API key %s, sub-account uid %s, %s)",
 		"keys.verify.line_problems":          "%s: API key %s, sub-account uid %s, %s: %d problems",
 		"keys.verify.line_problems#one":      "%s: API key %s, sub-account uid %s, %s: %d problem",
+		"keys.verify.line_awaiting":          "%s: generated key waiting for its API key",
 		"keys.verify.expires_in":             "the trading right expires in %d days (%s)",
 		"keys.verify.summary_ok":             "all %d keys are safe and working",
 		"keys.verify.summary_ok#one":         "%d key checked: it is safe and working",
@@ -78,6 +79,8 @@ func init() {
 		"verify.shared_subaccount":           "bot %s uses the same Binance sub-account as %s (uid %s): each bot needs its own sub-account, or the bots trade against each other's funds",
 		"verify.shared_subaccount_hint":      "on Binance, create a sub-account for bot %s (Sub-account tab, Create Sub-account), create the key there, and add it with smartradex keys add --replace",
 		"verify.with_cause":                  "%s (%s)",
+		"verify.awaiting_api_key":            "the key generated for bot %s is waiting for its API key, so the bot cannot trade with it yet",
+		"verify.replacement_awaiting":        "a generated key to replace this one is waiting for its API key: when Binance shows it, type: %s",
 	})
 	register(FR, map[string]string{
 		"keys.remove.long_service":           "D'abord, l'enregistrement de la clé chez SmartradeX est supprimé, pour que le bot cesse de trader avec\n(--keep-registration saute cette étape). Si SmartradeX est injoignable, ou si vous n'êtes pas connecté, rien n'est\nsupprimé (code 5, ou 4), sauf avec --force, qui retire la clé de cet ordinateur seulement.",
@@ -125,7 +128,7 @@ func init() {
 		"auth.logout.done":                   "déconnecté : le jeton d'accès a été effacé du %s",
 		"auth.logout.not_logged_in":          "vous n'étiez pas connecté : aucun jeton d'accès n'est enregistré dans le %s",
 		"keys.verify.short":                  "Vérifier que la clé de chaque bot est toujours sûre et fonctionne toujours",
-		"keys.verify.long":                   "Pour chaque clé gardée ici (ou seulement celle de --bot), en même temps : son secret est toujours dans son\nemplacement, Binance accepte toujours la clé, ses droits respectent toujours les règles de SmartradeX (seulement\n« Permettre la lecture » et « Activer le trading Spot et sur marge »), deux bots ne partagent pas un sous-compte\nBinance, combien de jours il reste au droit de trading, et SmartradeX détient toujours cette clé pour le bot.\nChaque problème est accompagné de ce qu'il faut faire.\n\nCodes de sortie ; si plusieurs s'appliquent, le premier de cette liste l'emporte :\n  3  une clé enfreint les règles (un droit à cocher ou décocher sur Binance, un sous-compte partagé par deux bots)\n  4  des identifiants sont refusés ou inutilisables : Binance refuse une clé, un secret manque ici, SmartradeX\n     détient une autre clé ou aucune pour un bot, ou vous n'êtes pas connecté à SmartradeX (smartradex auth login)\n  5  quelque chose n'a pas pu être vérifié : Binance ou SmartradeX injoignable, une clé encore en attente\n  0  toutes les clés sont bonnes",
+		"keys.verify.long":                   "Pour chaque clé gardée ici (ou seulement celle de --bot), en même temps : son secret est toujours dans son\nemplacement, Binance accepte toujours la clé, ses droits respectent toujours les règles de SmartradeX (seulement\n« Permettre la lecture » et « Activer le trading Spot et sur marge »), deux bots ne partagent pas un sous-compte\nBinance, combien de jours il reste au droit de trading, et SmartradeX détient toujours cette clé pour le bot.\nChaque problème est accompagné de ce qu'il faut faire.\n\nCodes de sortie ; si plusieurs s'appliquent, le premier de cette liste l'emporte :\n  3  une clé enfreint les règles (un droit à cocher ou décocher sur Binance, un sous-compte partagé par deux bots)\n  4  des identifiants sont refusés ou inutilisables : Binance refuse une clé, un secret manque ici, SmartradeX\n     détient une autre clé ou aucune pour un bot, ou vous n'êtes pas connecté à SmartradeX (smartradex auth login)\n  5  quelque chose n'a pas pu être vérifié : Binance ou SmartradeX injoignable, une clé encore en attente,\n     ou une clé créée par smartradex keys generate attend encore sa clé API\n  0  toutes les clés sont bonnes",
 		"keys.verify.flag_bot":               "vérifier seulement la clé de ce bot",
 		"keys.verify.no_key":                 "le bot %s n'a pas de clé à vérifier",
 		"keys.verify.no_key_hint":            "ajoutez-en une avec smartradex keys add --bot %s, ou tapez smartradex keys list pour voir les clés configurées",
@@ -138,6 +141,7 @@ func init() {
 		"keys.verify.line_ok":                "%s : ok (clé API %s, sous-compte uid %s, %s)",
 		"keys.verify.line_problems":          "%s : clé API %s, sous-compte uid %s, %s : %d problèmes",
 		"keys.verify.line_problems#one":      "%s : clé API %s, sous-compte uid %s, %s : %d problème",
+		"keys.verify.line_awaiting":          "%s : clé générée en attente de sa clé API",
 		"keys.verify.expires_in":             "le droit de trading expire dans %d jours (%s)",
 		"keys.verify.summary_ok":             "les %d clés sont sûres et fonctionnent",
 		"keys.verify.summary_ok#one":         "%d clé vérifiée : elle est sûre et fonctionne",
@@ -154,5 +158,7 @@ func init() {
 		"verify.shared_subaccount":           "le bot %s utilise le même sous-compte Binance que %s (uid %s) : chaque bot a besoin de son propre sous-compte, sinon les bots tradent avec les fonds l'un de l'autre",
 		"verify.shared_subaccount_hint":      "sur Binance, créez un sous-compte pour le bot %s (onglet Sous-compte, Créer un sous-compte), créez la clé dessus, et ajoutez-la avec smartradex keys add --replace",
 		"verify.with_cause":                  "%s (%s)",
+		"verify.awaiting_api_key":            "la clé générée pour le bot %s attend sa clé API, le bot ne peut donc pas encore trader avec",
+		"verify.replacement_awaiting":        "une clé générée pour remplacer celle-ci attend sa clé API : quand Binance l'affiche, tapez : %s",
 	})
 }

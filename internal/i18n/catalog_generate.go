@@ -63,9 +63,8 @@ func init() {
 		"doctor.keys_none":                    "no key stored yet",
 		"doctor.keys_ok":                      "%d keys, each with its secret",
 		"doctor.keys_ok#one":                  "%d key, with its secret",
-		"doctor.keys_pending":                 "%d keys, each with its secret; generated keys still waiting for their API key: %d",
-		"doctor.keys_pending#one":             "%d key, with its secret; generated keys still waiting for their API key: %d",
-		"doctor.keys_pending_fix":             "finish with smartradex keys add --bot BOT --api-key KEY --use-generated, using the API key Binance showed",
+		"doctor.keys_pending":                 "%d keys, each with its secret; bots whose generated key waits for its API key: %s",
+		"doctor.keys_pending#one":             "%d key, with its secret; bot whose generated key waits for its API key: %s",
 		"doctor.keys_missing":                 "the secret of these bots' keys is missing from the store: %s",
 		"doctor.keys_missing_fix":             "remove the broken entry with smartradex keys remove --bot %s --yes, then add the key again with smartradex keys add --bot %s",
 		"keys.generate.short":                 "Make an Ed25519 API key on this computer: you paste only its public key into Binance",
@@ -102,6 +101,7 @@ func init() {
 		"keys.generate.prompt_key_desc":       "paste the \"API Key\" of the key you just created (64 letters and digits)",
 		"keys.generate.cancelled_kept":        "cancelled: the generated key pair is kept, waiting for its API key",
 		"keys.list.status_generated":          "generated, waiting for its API key",
+		"keys.list.waiting_hint":              "bot %s has a generated key waiting for its API key: when Binance shows it, type: %s",
 	})
 	register(FR, map[string]string{
 		"doctor.short":                        "Vérifier que smartradex peut fonctionner sur cet ordinateur",
@@ -164,9 +164,8 @@ func init() {
 		"doctor.keys_none":                    "aucune clé enregistrée pour l'instant",
 		"doctor.keys_ok":                      "%d clés, chacune avec son secret",
 		"doctor.keys_ok#one":                  "%d clé, avec son secret",
-		"doctor.keys_pending":                 "%d clés, chacune avec son secret ; clés générées attendant encore leur clé API : %d",
-		"doctor.keys_pending#one":             "%d clé, avec son secret ; clés générées attendant encore leur clé API : %d",
-		"doctor.keys_pending_fix":             "terminez avec smartradex keys add --bot BOT --api-key CLÉ --use-generated, avec la clé API affichée par Binance",
+		"doctor.keys_pending":                 "%d clés, chacune avec son secret ; bots dont la clé générée attend sa clé API : %s",
+		"doctor.keys_pending#one":             "%d clé, avec son secret ; bot dont la clé générée attend sa clé API : %s",
 		"doctor.keys_missing":                 "le secret de la clé de ces bots manque dans le stockage : %s",
 		"doctor.keys_missing_fix":             "supprimez l'entrée abîmée avec smartradex keys remove --bot %s --yes, puis ajoutez à nouveau la clé avec smartradex keys add --bot %s",
 		"keys.generate.short":                 "Créer une clé API Ed25519 sur cet ordinateur : vous ne collez que sa clé publique dans Binance",
@@ -203,5 +202,6 @@ func init() {
 		"keys.generate.prompt_key_desc":       "collez la « Clé API » de la clé que vous venez de créer (64 lettres et chiffres)",
 		"keys.generate.cancelled_kept":        "annulé : la paire de clés générée est gardée et attend sa clé API",
 		"keys.list.status_generated":          "générée, en attente de sa clé API",
+		"keys.list.waiting_hint":              "le bot %s a une clé générée qui attend sa clé API : quand Binance l'affiche, tapez : %s",
 	})
 }
