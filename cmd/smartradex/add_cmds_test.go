@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/secrets"
 )
 
@@ -17,11 +20,19 @@ func addCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	}
 }
 
-// [!] service-has BOT [APIKEY [SECRET]] asserts what the service holds for BOT.
+// [!] service-has [-type T] [-public FILE] BOT [APIKEY [SECRET]] asserts
+// what the service holds for BOT: with -type, the key type it was
+// registered with; with -public, that its secret is the private key of the
+// public key in FILE (the --json output of keys generate), which no script
+// can know otherwise.
 func cmdServiceHas(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) < 1 || len(args) > 3 {
-		ts.Fatalf("usage: [!] service-has BOT [APIKEY [SECRET]]")
+	fs := flag.NewFlagSet("service-has", flag.ContinueOnError)
+	keyType := fs.String("type", "", "key type")
+	public := fs.String("public", "", "keys generate --json output")
+	if err := fs.Parse(args); err != nil || fs.NArg() < 1 || fs.NArg() > 3 || (neg && fs.NFlag() > 0) {
+		ts.Fatalf("usage: service-has [-type T] [-public FILE] BOT [APIKEY [SECRET]] (no flags with !)")
 	}
+	args = fs.Args()
 	st, ok := serviceStand(ts).Registration(args[0])
 	if neg {
 		if ok && (len(args) == 1 || st.APIKey == args[1]) {
@@ -37,6 +48,22 @@ func cmdServiceHas(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if len(args) > 2 && st.APISecret != args[2] {
 		ts.Fatalf("the service holds another secret for %s", args[0])
+	}
+	if *keyType != "" && st.KeyType != *keyType {
+		ts.Fatalf("the service holds a %s key for %s, want %s", st.KeyType, args[0], *keyType)
+	}
+	if *public != "" {
+		var out struct {
+			PublicKeyPEM string `json:"public_key_pem"`
+		}
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile(*public)), &out))
+		pub, err := keygen.PublicPEM(st.APISecret)
+		if err != nil {
+			ts.Fatalf("the service's secret for %s is not an Ed25519 private key: %v", args[0], err)
+		}
+		if out.PublicKeyPEM == "" || pub != out.PublicKeyPEM {
+			ts.Fatalf("the service's secret for %s is not the private key of the public key in %s", args[0], *public)
+		}
 	}
 }
 

@@ -3,26 +3,19 @@ package main
 import (
 	"encoding/json"
 	"strconv"
-	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/smartradex/smartradex/internal/binance/binancetest"
-	"github.com/smartradex/smartradex/internal/service/servicetest"
 )
 
-// generateCmds are the script commands of `keys generate` and `doctor`.
+// generateCmds are the script commands of `keys generate`. The doctor
+// scripts use the script's own service (service-account, service-down).
 func generateCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	return map[string]func(*testscript.TestScript, bool, []string){
 		"binance-add-ed25519": cmdBinanceAddEd25519,
-		"doctor-service":      cmdDoctorService,
-		"doctor-service-down": cmdDoctorServiceDown,
 	}
 }
-
-// doctorServices holds each script's SmartradeX stand-in: custom commands
-// cannot add values to a running script.
-var doctorServices sync.Map // *testscript.TestScript → *servicetest.Server
 
 // binance-add-ed25519 APIKEY JSONFILE [UID] registers with the stand-in
 // the public key that `keys generate --json` printed (saved in JSONFILE),
@@ -47,35 +40,4 @@ func cmdBinanceAddEd25519(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 	}
 	stand(ts).AddKey(binancetest.Key{APIKey: args[0], PublicKeyPEM: out.PublicKeyPEM, Restrictions: ok.Key.Restrictions, UID: uid})
-}
-
-// doctor-service TOKEN EMAIL [BOT...] starts a SmartradeX stand-in with one
-// account and points SMARTRADEX_SERVICE_URL at it.
-func cmdDoctorService(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: doctor-service TOKEN EMAIL [BOT...]")
-	}
-	srv := servicetest.New()
-	srv.AddAccount(args[0], args[1], args[2:])
-	url, err := srv.Start()
-	ts.Check(err)
-	ts.Defer(func() {
-		srv.Close()
-		doctorServices.Delete(ts)
-	})
-	ts.Setenv("SMARTRADEX_SERVICE_URL", url)
-	doctorServices.Store(ts, srv)
-}
-
-// doctor-service-down makes the stand-in started by doctor-service drop
-// every connection.
-func cmdDoctorServiceDown(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 0 {
-		ts.Fatalf("usage: doctor-service-down")
-	}
-	v, ok := doctorServices.Load(ts)
-	if !ok {
-		ts.Fatalf("doctor-service-down needs doctor-service first")
-	}
-	v.(*servicetest.Server).SetDown(true)
 }

@@ -437,16 +437,17 @@ func checkKeys(ctx context.Context, d Deps) Result {
 		bots = append(bots, b)
 	}
 	sort.Strings(bots)
-	var missing []string
-	pending := 0
+	var missing, waiting []string
+	var waitingFix []i18n.Message
 	for _, bot := range bots {
 		e := snap.Entries[bot]
 		names := []string{e.SecretName}
-		if e.GeneratedAt != nil && e.SecretName != keygen.SecretName(bot) {
-			names = append(names, keygen.SecretName(bot))
+		if e.GeneratedAt != nil && e.SecretName != secrets.BotGeneratedSecretName(bot) {
+			names = append(names, secrets.BotGeneratedSecretName(bot))
 		}
-		if e.AwaitingAPIKey() {
-			pending++
+		if e.GeneratedAt != nil {
+			waiting = append(waiting, bot)
+			waitingFix = append(waitingFix, i18n.M("keys.generate.next", keygen.NextCommand(bot, e.APIKey != "")))
 		}
 		store, err := d.StoreFor(e.Backend)
 		if err != nil {
@@ -474,10 +475,10 @@ func checkKeys(ctx context.Context, d Deps) Result {
 			Message: i18n.M("doctor.keys_missing", strings.Join(missing, ", ")), Fix: fix}
 	}
 	r := Result{ID: IDKeys, Status: OK, Message: i18n.M("doctor.keys_ok", len(bots))}
-	if pending > 0 {
+	if len(waiting) > 0 {
 		r.Status = Warn
-		r.Message = i18n.M("doctor.keys_pending", len(bots), pending)
-		r.Fix = []i18n.Message{i18n.M("doctor.keys_pending_fix")}
+		r.Message = i18n.M("doctor.keys_pending", len(bots), strings.Join(waiting, ", "))
+		r.Fix = waitingFix
 	}
 	return r
 }

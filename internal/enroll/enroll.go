@@ -61,14 +61,10 @@ type Request struct {
 	NoRegister bool   // store as pending, do not contact the service
 	Label      string // sent to the service; default the bot's suggested label
 	// FromGenerated: the secret is the private key made by `keys generate`
-	// and kept under GeneratedSecretName; once the key is stored as the
-	// bot's own secret, that copy is deleted.
+	// and kept under secrets.BotGeneratedSecretName; once the key is stored
+	// as the bot's own secret, that copy is deleted.
 	FromGenerated bool
 }
-
-// GeneratedSecretName is where `keys generate` keeps a bot's Ed25519
-// private key until its API key is known.
-func GeneratedSecretName(bot string) string { return "bot/" + bot + "/generated" }
 
 // Checked is what Binance said about a key and the policy's verdict.
 type Checked struct {
@@ -148,7 +144,7 @@ func conflict(snap *state.Snapshot, self string, creds binance.Credentials, uid 
 // usableEntry tells an entry that holds a key in service from the
 // placeholder `keys generate` leaves while the API key is unknown.
 func usableEntry(e *state.Entry) bool {
-	return e != nil && e.APIKey != "" && e.SecretName != GeneratedSecretName(e.Bot)
+	return e != nil && e.APIKey != "" && e.SecretName != secrets.BotGeneratedSecretName(e.Bot)
 }
 
 func label(req Request) string {
@@ -174,7 +170,8 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	if old := snap.Entries[req.Bot.ID]; usableEntry(old) {
+	old := snap.Entries[req.Bot.ID]
+	if usableEntry(old) {
 		if req.Replace {
 			return Rotate(ctx, d, req, checked)
 		}
@@ -213,12 +210,8 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	if req.FromGenerated {
-		// The private key now lives under the bot's own name; the copy made
-		// by `keys generate` is no longer needed.
-		if err := d.Store.Delete(ctx, GeneratedSecretName(req.Bot.ID)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
-			return nil, err
-		}
+	if err := dropGenerated(ctx, d, req, old); err != nil {
+		return nil, err
 	}
 	res := &Result{Entry: entry}
 	if req.NoRegister {
@@ -229,6 +222,32 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	}
 	res.Registered = true
 	return res, nil
+}
+
+// dropGenerated deletes the private key `keys generate` kept for the bot,
+// once Add or Rotate has set the bot's key: either it now lives under the
+// bot's own name (FromGenerated), or the new entry replaced the one that
+// named it (old.GeneratedAt), and a key no entry names would stay in the
+// store where no command finds or removes it.
+func dropGenerated(ctx context.Context, d Deps, req Request, old *state.Entry) error {
+	name := secrets.BotGeneratedSecretName(req.Bot.ID)
+	var stores []secrets.Store
+	if req.FromGenerated {
+		stores = append(stores, d.Store)
+	}
+	if old != nil && old.GeneratedAt != nil && (!req.FromGenerated || old.Backend != d.Store.Backend()) {
+		s, err := d.storeFor(old.Backend)
+		if err != nil {
+			return err
+		}
+		stores = append(stores, s)
+	}
+	for _, s := range stores {
+		if err := s.Delete(ctx, name); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 func newEntry(req Request, checked *Checked, backend, secretName string, now time.Time) state.Entry {
@@ -409,9 +428,9 @@ func Rotate(ctx context.Context, d Deps, req Request, checked *Checked) (*Result
 	if !sameSlot {
 		_ = oldStore.Delete(ctx, old.SecretName)
 	}
-	if req.FromGenerated {
-		_ = d.Store.Delete(ctx, GeneratedSecretName(bot))
-	}
+	// The new key is in force: a copy of the generated key that cannot be
+	// deleted is not worth failing the rotation for.
+	_ = dropGenerated(ctx, d, req, old)
 	prev := *old
 	return &Result{Entry: entry, Registered: registered, Replaced: &prev}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/smartradex/smartradex/internal/binance/binancetest"
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/httpx"
+	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/service/servicetest"
@@ -370,5 +371,49 @@ func TestAddPreparesTheStoreBeforeTakingTheIndexLock(t *testing.T) {
 	}
 	if ps.lockErr != nil {
 		t.Fatalf("the index lock was held while the store was prepared: %v", ps.lockErr)
+	}
+}
+
+// A key pair made by keys generate that a typed key replaces is deleted:
+// the new entry no longer names it, so nothing would ever find it again.
+func TestAddAndRotateDropAGeneratedKeyTheyReplace(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	generate := func(bot string) {
+		t.Helper()
+		pair, err := keygen.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := keygen.Save(ctx, e.store, e.d.Index, bot, pair, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := func(bot string) {
+		t.Helper()
+		if _, err := e.store.Get(ctx, secrets.BotGeneratedSecretName(bot)); !errors.Is(err, secrets.ErrNotFound) {
+			t.Fatalf("the generated key of %s is still stored (%v)", bot, err)
+		}
+		if en := e.entry(t, bot); en.GeneratedAt != nil {
+			t.Fatalf("entry %+v", en)
+		}
+	}
+
+	// A bot whose only entry is a generated key waiting for its API key.
+	generate("btc-spot")
+	if _, err := e.add(t, "btc-spot", "ok", nil); err != nil {
+		t.Fatal(err)
+	}
+	gone("btc-spot")
+
+	// A replacement prepared beside the key in force, then a typed key
+	// rotated in instead.
+	generate("btc-spot")
+	if _, err := e.add(t, "btc-spot", "same-subaccount", func(r *Request) { r.Replace = true }); err != nil {
+		t.Fatal(err)
+	}
+	gone("btc-spot")
+	if e.secret(secrets.BotSecretName("btc-spot")) != demo(t, "same-subaccount").Secret {
+		t.Fatal("the new key is not in force")
 	}
 }

@@ -75,7 +75,7 @@ func init() {
 		"keys.list.secret_missing":      "secret missing",
 		"keys.list.never":               "never",
 		"keys.list.empty":               "no key is set up yet: run smartradex keys add --bot btc-spot to add your first one",
-		"keys.list.secret_missing_hint": "the secret of bot %s is no longer in the %s: add the key again with smartradex keys add --bot %s, or remove it with smartradex keys remove --bot %s",
+		"keys.list.secret_missing_hint": "the secret of bot %s is no longer in the %s: remove the entry from this computer only with smartradex keys remove --bot %s --keep-registration (the bot keeps trading with the copy SmartradeX holds), then add the key again with smartradex keys add --bot %s",
 		"keys.list.secret_unknown":      "warning: could not check whether the secrets are in the %s: %s",
 		"keys.list.hint":                "hint: %s",
 
@@ -170,7 +170,7 @@ func init() {
 		"keys.list.secret_missing":      "secret manquant",
 		"keys.list.never":               "jamais",
 		"keys.list.empty":               "aucune clé n'est encore configurée : tapez smartradex keys add --bot btc-spot pour ajouter la première",
-		"keys.list.secret_missing_hint": "le secret du bot %s n'est plus dans le %s : ajoutez de nouveau la clé avec smartradex keys add --bot %s, ou retirez-la avec smartradex keys remove --bot %s",
+		"keys.list.secret_missing_hint": "le secret du bot %s n'est plus dans le %s : retirez l'entrée de cet ordinateur seulement avec smartradex keys remove --bot %s --keep-registration (le bot continue de trader avec la copie que détient SmartradeX), puis ajoutez à nouveau la clé avec smartradex keys add --bot %s",
 		"keys.list.secret_unknown":      "attention : impossible de vérifier la présence des secrets dans le %s : %s",
 		"keys.list.hint":                "conseil : %s",
 

@@ -20,10 +20,6 @@ import (
 	"github.com/smartradex/smartradex/internal/state"
 )
 
-// SecretName is where a bot's generated private key waits for its API key:
-// "bot/<bot>/generated". `keys add --use-generated` reads it from there.
-func SecretName(bot string) string { return "bot/" + bot + "/generated" }
-
 // Pair is a new key pair. PrivatePEM is a secret: it goes to the store and
 // to the signer, never to output.
 type Pair struct {
@@ -106,7 +102,7 @@ func Credentials(apiKey, privatePEM string) binance.Credentials {
 // A bot with no key gets an entry that only awaits its API key; a bot
 // whose key is in force keeps it, and its entry only notes GeneratedAt.
 func Save(ctx context.Context, store secrets.Store, ix *state.Index, bot string, p Pair, now time.Time) (state.Entry, error) {
-	if err := store.Set(ctx, SecretName(bot), p.PrivatePEM); err != nil {
+	if err := store.Set(ctx, secrets.BotGeneratedSecretName(bot), p.PrivatePEM); err != nil {
 		return state.Entry{}, err
 	}
 	at := now.UTC()
@@ -116,7 +112,7 @@ func Save(ctx context.Context, store secrets.Store, ix *state.Index, bot string,
 		if e == nil || e.AwaitingAPIKey() {
 			e = &state.Entry{
 				Bot: bot, KeyType: string(binance.ED25519), Backend: store.Backend(),
-				SecretName: SecretName(bot), Status: state.StatusPending, CreatedAt: at,
+				SecretName: secrets.BotGeneratedSecretName(bot), Status: state.StatusPending, CreatedAt: at,
 			}
 			s.Entries[bot] = e
 		}
@@ -130,7 +126,18 @@ func Save(ctx context.Context, store secrets.Store, ix *state.Index, bot string,
 	return saved, nil
 }
 
+// NextCommand is the command that finishes bot's generated key once Binance
+// has shown its API key; replace is for a bot whose key is in force. Every
+// command that reports a waiting key names this one.
+func NextCommand(bot string, replace bool) string {
+	s := "smartradex keys add --bot " + bot + " --api-key <KEY> --use-generated"
+	if replace {
+		s += " --replace"
+	}
+	return s
+}
+
 // Load returns bot's waiting private key from store.
 func Load(ctx context.Context, store secrets.Store, bot string) (string, error) {
-	return store.Get(ctx, SecretName(bot))
+	return store.Get(ctx, secrets.BotGeneratedSecretName(bot))
 }

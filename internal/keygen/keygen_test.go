@@ -103,7 +103,7 @@ func TestSave(t *testing.T) {
 		wantName string
 		awaiting bool
 	}{
-		{"new bot", "btc-spot", secrets.NewMemory(), false, SecretName("btc-spot"), true},
+		{"new bot", "btc-spot", secrets.NewMemory(), false, secrets.BotGeneratedSecretName("btc-spot"), true},
 		{"key in force stays", "eth-spot", secrets.NewMemory(), false, secrets.BotSecretName("eth-spot"), false},
 		{"store fails: no entry", "btc-spot", failingStore{secrets.NewMemory()}, true, "", false},
 	}

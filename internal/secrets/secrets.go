@@ -61,6 +61,10 @@ func BotSecretName(bot string) string { return "bot/" + bot }
 // under way.
 func BotNextSecretName(bot string) string { return "bot/" + bot + "/next" }
 
+// BotGeneratedSecretName is the name under which `keys generate` keeps a
+// bot's Ed25519 private key until Binance gives it an API key.
+func BotGeneratedSecretName(bot string) string { return "bot/" + bot + "/generated" }
+
 // DefaultTimeout bounds every call to the system keyring.
 const DefaultTimeout = 3 * time.Second
 

@@ -302,7 +302,8 @@ func TestOpenOptions(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	if BotSecretName("btc-spot") != "bot/btc-spot" || BotNextSecretName("btc-spot") != "bot/btc-spot/next" || ServiceTokenName != "service-token" {
+	if BotSecretName("btc-spot") != "bot/btc-spot" || BotNextSecretName("btc-spot") != "bot/btc-spot/next" ||
+		BotGeneratedSecretName("btc-spot") != "bot/btc-spot/generated" || ServiceTokenName != "service-token" {
 		t.Fatal("secret names changed")
 	}
 }

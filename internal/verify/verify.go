@@ -17,6 +17,7 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
@@ -80,8 +81,11 @@ type Result struct {
 	TradingExpiresAt *time.Time
 	Registration     string
 	RegisteredAt     *time.Time
-	Problems         []Finding
-	Warnings         []Finding
+	// Awaiting is true for a key pair made by `keys generate` that waits
+	// for its API key: nothing was checked.
+	Awaiting bool
+	Problems []Finding
+	Warnings []Finding
 }
 
 // OK reports whether the key is safe and working.
@@ -152,7 +156,14 @@ func cancelled(e *state.Entry, err error) Result {
 }
 
 func checkOne(ctx context.Context, e *state.Entry, opts Options) Result {
+	if e.AwaitingAPIKey() {
+		return awaiting(e)
+	}
 	r := Result{Bot: e.Bot, APIKey: e.APIKey, UID: e.UID, Registration: Unknown}
+	if e.GeneratedAt != nil {
+		r.Warnings = append(r.Warnings, Finding{Code: "replacement_awaiting_api_key", Field: "api_key",
+			Message: i18n.M("verify.replacement_awaiting", keygen.NextCommand(e.Bot, true))})
+	}
 
 	// The service's record does not need the secret: ask for it at once,
 	// while the secret is read and Binance is asked.
@@ -172,6 +183,17 @@ func checkOne(ctx context.Context, e *state.Entry, opts Options) Result {
 	wg.Wait()
 	checkRegistration(e, opts, reg, regErr, &r)
 	return r
+}
+
+// awaiting is the result for a key pair made by `keys generate` that
+// Binance has not given an API key yet: there is nothing to ask Binance or
+// SmartradeX about, and the bot cannot trade, so it needs attention, with
+// the exit code of a key still pending (5) rather than of a rejected one.
+func awaiting(e *state.Entry) Result {
+	return Result{Bot: e.Bot, Registration: Pending, Awaiting: true,
+		Problems: []Finding{{Code: "awaiting_api_key", Field: "api_key", Kind: apperr.Unavailable,
+			Message: i18n.M("verify.awaiting_api_key", e.Bot),
+			Hints:   []i18n.Message{i18n.M("keys.generate.next", keygen.NextCommand(e.Bot, false))}}}}
 }
 
 func checkBinance(ctx context.Context, e *state.Entry, opts Options, r *Result) {

@@ -256,3 +256,38 @@ func TestApply(t *testing.T) {
 		t.Errorf("a replaced entry was changed: %+v", rep)
 	}
 }
+
+// refuseRegistry fails the test if the service is asked anything.
+type refuseRegistry struct{ t *testing.T }
+
+func (r refuseRegistry) GetKey(context.Context, string) (*service.Registration, error) {
+	r.t.Error("the service was asked about a key that has no API key")
+	return nil, errors.New("unexpected call")
+}
+
+// A key pair made by keys generate that waits for its API key is reported
+// as waiting (exit 5), not as empty credentials (exit 4), and nothing is
+// asked of the store, Binance or the service.
+func TestAwaitingAPIKey(t *testing.T) {
+	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	e := &state.Entry{Bot: "btc-spot", KeyType: "ED25519", Backend: "system",
+		SecretName: secrets.BotGeneratedSecretName("btc-spot"), Status: state.StatusPending, CreatedAt: at, GeneratedAt: &at}
+	res := Run(context.Background(), []*state.Entry{e}, Options{
+		Binance: &fakeBinance{}, Service: refuseRegistry{t},
+		Secret: func(context.Context, *state.Entry) (string, error) {
+			t.Error("the secret store was read")
+			return "", secrets.ErrNotFound
+		},
+		Now: at,
+	})
+	r := res[0]
+	if r.OK() || !r.Awaiting || r.Registration != Pending || len(r.Problems) != 1 || r.Problems[0].Code != "awaiting_api_key" {
+		t.Fatalf("result %+v", r)
+	}
+	if got := r.Problems[0].Hints[0].Args[0]; got != "smartradex keys add --bot btc-spot --api-key <KEY> --use-generated" {
+		t.Fatalf("hint names %v", got)
+	}
+	if k := ExitKind(res); k != apperr.Unavailable {
+		t.Fatalf("exit kind %v, want %v", k, apperr.Unavailable)
+	}
+}

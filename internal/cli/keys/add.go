@@ -224,7 +224,7 @@ func (fl *addFlow) precheck() error {
 		return err
 	}
 	e := snap.Entries[fl.bot.ID]
-	has := e != nil && e.APIKey != "" && e.SecretName != enroll.GeneratedSecretName(fl.bot.ID)
+	has := e != nil && e.APIKey != "" && e.SecretName != secrets.BotGeneratedSecretName(fl.bot.ID)
 	switch {
 	case fl.o.Rotate && !has:
 		return apperr.New(apperr.Usage, "enroll.no_key", i18n.M("enroll.no_key", fl.bot.ID), i18n.M("enroll.add_hint", fl.bot.ID))
@@ -256,7 +256,7 @@ func (o *AddOptions) command() string {
 // generatedCreds pairs the API key with the private key `keys generate`
 // stored for the bot.
 func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.Credentials, error) {
-	pem, err := fl.deps.Store.Get(ctx, enroll.GeneratedSecretName(fl.bot.ID))
+	pem, err := fl.deps.Store.Get(ctx, secrets.BotGeneratedSecretName(fl.bot.ID))
 	if errors.Is(err, secrets.ErrNotFound) {
 		return binance.Credentials{}, apperr.New(apperr.Usage, "enroll.generated_missing", i18n.M("enroll.generated_missing", fl.bot.ID), i18n.M("enroll.generated_missing_hint", fl.bot.ID))
 	}
@@ -264,7 +264,21 @@ func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.C
 		return binance.Credentials{}, err
 	}
 	fl.f.AddSecret(pem)
-	return binance.ParseCredentials(apiKey, pem)
+	creds, err := binance.ParseCredentials(apiKey, pem)
+	if err != nil {
+		return creds, generatedKeyError(err, fl.bot.ID)
+	}
+	return creds, nil
+}
+
+// check asks Binance about the key; a generated key's failures are worded
+// for it (there is no secret key to paste again).
+func (fl *addFlow) check(ctx context.Context, creds binance.Credentials) (*enroll.Checked, error) {
+	checked, err := enroll.Check(ctx, fl.deps, creds)
+	if err != nil && fl.o.UseGenerated {
+		err = generatedKeyError(err, fl.bot.ID)
+	}
+	return checked, err
 }
 
 func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enroll.Checked, error) {
@@ -285,7 +299,7 @@ func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enr
 	if err != nil {
 		return creds, nil, err
 	}
-	checked, err := enroll.Check(ctx, fl.deps, creds)
+	checked, err := fl.check(ctx, creds)
 	if err != nil {
 		return creds, nil, err
 	}
@@ -418,7 +432,7 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 		// secret pasted as the key has the same shape (see checkRun).
 		err := fl.ui.Spin(ctx, f.T("keys.check.checking"), func(ctx context.Context) error {
 			var err error
-			checked, err = enroll.Check(ctx, fl.deps, creds)
+			checked, err = fl.check(ctx, creds)
 			return err
 		})
 		if err != nil {

@@ -26,16 +26,18 @@ import (
 // ContinueFunc carries a generated key on, once Binance has shown its API
 // key, exactly as `keys add --use-generated` does: check, store, register.
 // replace is true when the bot already has a key in force.
-type ContinueFunc func(ctx context.Context, o *GenerateOptions, bot bots.Bot, creds binance.Credentials, replace bool) error
+type ContinueFunc func(ctx context.Context, o *GenerateOptions, bot bots.Bot, apiKey string, replace bool) error
 
 // GenerateOptions are the inputs of `keys generate`.
 type GenerateOptions struct {
-	F        *cmdutil.Factory
-	IO       *iostreams.IOStreams
-	Index    func() (*state.Index, error)
-	Store    func(backend string) (secrets.Store, error)
-	Backend  func() (string, error) // the selected store, for a bot with no entry
-	Prompter func() prompt.Prompter
+	F       *cmdutil.Factory
+	IO      *iostreams.IOStreams
+	Index   func() (*state.Index, error)
+	Store   func(backend string) (secrets.Store, error)
+	Backend func() (string, error) // the selected store, for a bot with no entry
+	// Prompter, when set, asks every question, here and in the keys add
+	// flow that follows (tests pass a *prompt.Fake); nil means the terminal.
+	Prompter prompt.Prompter
 	Rand     io.Reader // nil: crypto/rand
 	Now      func() time.Time
 	Continue ContinueFunc
@@ -43,6 +45,7 @@ type GenerateOptions struct {
 	Bot     string
 	APIKey  string
 	Replace bool
+	Show    bool
 	JSON    bool
 }
 
@@ -50,16 +53,13 @@ type GenerateOptions struct {
 func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
 	opts := &GenerateOptions{
 		F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor, Backend: f.KeyringBackend, Now: f.Now,
-		Prompter: func() prompt.Prompter {
-			return prompt.New(f.IO.In, f.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
-		},
 		Continue: continueGenerated,
 	}
 	cmd := &cobra.Command{
-		Use:     "generate --bot BOT [--api-key KEY] [--replace]",
+		Use:     "generate --bot BOT [--api-key KEY] [--replace] [--show]",
 		Short:   f.T("keys.generate.short"),
 		Long:    f.T("keys.generate.long"),
-		Example: "  smartradex keys generate --bot btc-spot\n  smartradex keys generate --bot btc-spot --json\n  smartradex keys add --bot btc-spot --api-key KEY --use-generated",
+		Example: "  smartradex keys generate --bot btc-spot\n  smartradex keys generate --bot btc-spot --json\n  smartradex keys generate --bot btc-spot --show\n  smartradex keys add --bot btc-spot --api-key KEY --use-generated",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.Globals.JSON
 			if _, err := f.SecretStore(); err != nil {
@@ -74,10 +74,30 @@ func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOpti
 	cmd.Flags().StringVar(&opts.Bot, "bot", "", f.T("keys.generate.flag_bot"))
 	cmd.Flags().StringVar(&opts.APIKey, "api-key", "", f.T("keys.generate.flag_api_key"))
 	cmd.Flags().BoolVar(&opts.Replace, "replace", false, f.T("keys.generate.flag_replace"))
+	cmd.Flags().BoolVar(&opts.Show, "show", false, f.T("keys.generate.flag_show"))
 	_ = cmd.RegisterFlagCompletionFunc("bot", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return bots.IDs(), cobra.ShellCompDirectiveNoFileComp
 	})
 	return cmd
+}
+
+func (o *GenerateOptions) prompter() prompt.Prompter {
+	if o.Prompter != nil {
+		return o.Prompter
+	}
+	f := o.F
+	return prompt.New(o.IO.In, o.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
+}
+
+// continueGenerated carries a generated key on once Binance has shown its
+// API key: it is `keys add --use-generated` (with --replace when the bot
+// has a key in force), so the key is checked, stored, registered and
+// reported exactly as keys add does.
+func continueGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, apiKey string, replace bool) error {
+	return addRun(ctx, &AddOptions{
+		F: o.F, IO: o.IO, Prompter: o.Prompter,
+		Bot: bot.ID, APIKey: apiKey, UseGenerated: true, Replace: replace, JSON: o.JSON,
+	})
 }
 
 // generateJSON is the --json result of a new key pair.
@@ -87,16 +107,6 @@ type generateJSON struct {
 	KeyType      string `json:"key_type"`
 	Status       string `json:"status"`
 	Next         string `json:"next"`
-}
-
-// NextCommand is the command that finishes a generated key once Binance has
-// shown its API key.
-func NextCommand(bot string, replace bool) string {
-	s := "smartradex keys add --bot " + bot + " --api-key <KEY> --use-generated"
-	if replace {
-		s += " --replace"
-	}
-	return s
 }
 
 func generateRun(ctx context.Context, o *GenerateOptions) error {
@@ -120,6 +130,13 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		return err
 	}
 	entry := snap.Entries[bot.ID]
+	if o.Show {
+		if o.Replace || strings.TrimSpace(o.APIKey) != "" {
+			return cmdutil.UsageError("keys.generate.show_alone", i18n.M("keys.generate.show_alone"),
+				i18n.M("keys.generate.show_hint", bot.ID))
+		}
+		return showGenerated(ctx, o, bot, entry)
+	}
 	if strings.TrimSpace(o.APIKey) != "" {
 		return resumeGenerated(ctx, o, bot, entry, o.APIKey)
 	}
@@ -129,11 +146,12 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		if !o.IO.CanPrompt() {
 			return cmdutil.UsageError("keys.generate.pending_exists",
 				i18n.M("keys.generate.pending_exists", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
-				i18n.M("keys.generate.pending_finish_hint", NextCommand(bot.ID, active)),
+				i18n.M("keys.generate.pending_finish_hint", keygen.NextCommand(bot.ID, active)),
+				i18n.M("keys.generate.show_hint", bot.ID),
 				i18n.M("keys.generate.pending_replace_hint", bot.ID))
 		}
-		yes, err := o.Prompter().Confirm(ctx, f.T("keys.generate.confirm_replace", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
-			f.T("keys.generate.confirm_replace_desc"), "", "", false)
+		yes, err := o.prompter().Confirm(ctx, f.T("keys.generate.confirm_replace", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
+			f.T("keys.generate.confirm_replace_desc", bot.ID), "", "", false)
 		if err != nil {
 			return err
 		}
@@ -168,20 +186,56 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 	if _, err := keygen.Save(ctx, store, ix, bot.ID, pair, now); err != nil {
 		return err
 	}
-	next := NextCommand(bot.ID, active)
+	return offerGenerated(ctx, o, bot, i18n.M("keys.generate.made", bot.ID, backendLabel(f, backend)), pair, active)
+}
 
+// showGenerated shows again the public key of bot's generated key that
+// waits for its API key, derived from the stored private key, and carries
+// on as generate does.
+func showGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry *state.Entry) error {
+	if entry == nil || entry.GeneratedAt == nil {
+		return cmdutil.UsageError("keys.generate.none_pending", i18n.M("keys.generate.none_pending", bot.ID),
+			i18n.M("keys.generate.none_pending_hint", bot.ID))
+	}
+	store, err := o.Store(entry.Backend)
+	if err != nil {
+		return err
+	}
+	priv, err := keygen.Load(ctx, store, bot.ID)
+	if errors.Is(err, secrets.ErrNotFound) {
+		return apperr.New(apperr.Unexpected, "keys.generate.secret_missing", i18n.M("keys.generate.secret_missing", bot.ID),
+			i18n.M("keys.generate.pending_replace_hint", bot.ID))
+	}
+	if err != nil {
+		return err
+	}
+	o.F.AddSecret(priv)
+	pub, err := keygen.PublicPEM(priv)
+	if err != nil {
+		return err
+	}
+	made := i18n.M("keys.generate.shown", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04"), backendLabel(o.F, entry.Backend))
+	return offerGenerated(ctx, o, bot, made, keygen.Pair{PrivatePEM: priv, PublicPEM: pub}, entry.APIKey != "")
+}
+
+// offerGenerated prints the public key of pair with the Binance steps (or
+// the --json result), then, on a terminal, asks for the API key Binance
+// shows and carries on; elsewhere it prints the command that does.
+func offerGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, headline i18n.Message, pair keygen.Pair, active bool) error {
+	f := o.F
+	next := keygen.NextCommand(bot.ID, active)
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, generateJSON{
 			Bot: bot.ID, PublicKeyPEM: pair.PublicPEM, KeyType: string(binance.ED25519),
 			Status: string(state.StatusPending), Next: next,
 		})
 	}
-	printGenerated(o, bot, backend, pair.PublicPEM, active)
+	printGenerated(o, bot, headline, pair.PublicPEM, active)
 	if !o.IO.CanPrompt() {
 		f.Errf("keys.generate.next", next)
 		return nil
 	}
-	apiKey, err := o.Prompter().Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
+	apiKey, err := o.prompter().Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
 		func(s string) error {
 			if _, err := binance.ParseCredentials(s, pair.PrivatePEM); err != nil {
 				return errors.New(f.Render(messageOf(err)))
@@ -195,11 +249,7 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		}
 		return err
 	}
-	creds, err := binance.ParseCredentials(apiKey, pair.PrivatePEM)
-	if err != nil {
-		return err
-	}
-	return o.Continue(ctx, o, bot, creds, active)
+	return o.Continue(ctx, o, bot, strings.TrimSpace(apiKey), active)
 }
 
 // resumeGenerated continues with the pending key pair of bot, now that
@@ -209,29 +259,12 @@ func resumeGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entr
 		return cmdutil.UsageError("keys.generate.none_pending", i18n.M("keys.generate.none_pending", bot.ID),
 			i18n.M("keys.generate.none_pending_hint", bot.ID))
 	}
-	store, err := o.Store(entry.Backend)
-	if err != nil {
-		return err
-	}
-	pemText, err := keygen.Load(ctx, store, bot.ID)
-	if errors.Is(err, secrets.ErrNotFound) {
-		return apperr.New(apperr.Unexpected, "keys.generate.secret_missing", i18n.M("keys.generate.secret_missing", bot.ID),
-			i18n.M("keys.generate.pending_replace_hint", bot.ID))
-	}
-	if err != nil {
-		return err
-	}
-	o.F.AddSecret(pemText)
-	creds, err := binance.ParseCredentials(apiKey, pemText)
-	if err != nil {
-		return err
-	}
-	return o.Continue(ctx, o, bot, creds, entry.APIKey != "")
+	return o.Continue(ctx, o, bot, strings.TrimSpace(apiKey), entry.APIKey != "")
 }
 
-func printGenerated(o *GenerateOptions, bot bots.Bot, backend, publicPEM string, active bool) {
+func printGenerated(o *GenerateOptions, bot bots.Bot, headline i18n.Message, publicPEM string, active bool) {
 	f := o.F
-	f.Errf("keys.generate.made", bot.ID, backendLabel(f, backend))
+	fmt.Fprintln(o.IO.ErrOut, f.Render(headline))
 	if active {
 		f.Errf("keys.generate.old_stays", bot.ID)
 	}
@@ -251,4 +284,29 @@ func messageOf(err error) i18n.Message {
 		return e.Message
 	}
 	return i18n.M("error.unexpected", err.Error())
+}
+
+// generatedKeyError words for a generated key the errors that speak of a
+// pasted secret key: with a generated key there is none, only the public
+// key given to Binance and the API key Binance showed for it. Codes, kinds
+// and causes stay as they are.
+func generatedKeyError(err error, bot string) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return err
+	}
+	cp := *ae
+	if ae.Code == "binance.invalid_signature" {
+		cp.Message = i18n.M("keys.generate.wrong_public_key", bot)
+		cp.Hints = []i18n.Message{i18n.M("keys.generate.wrong_public_key_hint", bot, bot), i18n.M("keys.generate.new_key_hint", bot)}
+		return &cp
+	}
+	cp.Hints = nil
+	for _, h := range ae.Hints {
+		if h.Key == "binance.creds.swapped_hint" {
+			h = i18n.M("binance.creds.key_is_public_key_hint")
+		}
+		cp.Hints = append(cp.Hints, h)
+	}
+	return &cp
 }

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
-	"github.com/smartradex/smartradex/internal/binance"
+	"github.com/smartradex/smartradex/internal/binance/binancetest"
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/prompt"
@@ -22,7 +23,7 @@ const generatedAPIKey = "EdGeneratedApiKeyForUnitTests00000000000000000000000000
 
 type continued struct {
 	bot     string
-	creds   binance.Credentials
+	apiKey  string
 	replace bool
 }
 
@@ -39,10 +40,10 @@ func newGenerate(t *testing.T, answers ...any) (*GenerateOptions, *prompt.Fake, 
 		F: f, IO: ios, Index: func() (*state.Index, error) { return ix, nil },
 		Store:    func(string) (secrets.Store, error) { return store, nil },
 		Backend:  func() (string, error) { return secrets.BackendSystem, nil },
-		Prompter: func() prompt.Prompter { return fake },
+		Prompter: fake,
 		Now:      func() time.Time { return time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC) },
-		Continue: func(_ context.Context, _ *GenerateOptions, b bots.Bot, c binance.Credentials, replace bool) error {
-			calls = append(calls, continued{b.ID, c, replace})
+		Continue: func(_ context.Context, _ *GenerateOptions, b bots.Bot, apiKey string, replace bool) error {
+			calls = append(calls, continued{b.ID, apiKey, replace})
 			return nil
 		},
 		Bot: "btc-spot",
@@ -55,7 +56,7 @@ func TestGenerateOnTerminalContinuesWithTheGeneratedKey(t *testing.T) {
 	if err := generateRun(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	priv, err := store.Get(context.Background(), keygen.SecretName("btc-spot"))
+	priv, err := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +64,8 @@ func TestGenerateOnTerminalContinuesWithTheGeneratedKey(t *testing.T) {
 		t.Fatalf("continue called %d times", len(*calls))
 	}
 	c := (*calls)[0]
-	if c.bot != "btc-spot" || c.replace || c.creds.APIKey != generatedAPIKey || c.creds.Type != binance.ED25519 || strings.TrimSpace(c.creds.Secret) != strings.TrimSpace(priv) {
-		t.Fatalf("continued with bot %s, replace %v, %v", c.bot, c.replace, c.creds)
+	if c.bot != "btc-spot" || c.replace || c.apiKey != generatedAPIKey {
+		t.Fatalf("continued with bot %s, replace %v, API key %q", c.bot, c.replace, c.apiKey)
 	}
 	if len(fake.Asked) != 1 || fake.Asked[0].Kind != "input" {
 		t.Fatalf("asked %+v", fake.Asked)
@@ -98,13 +99,13 @@ func TestGenerateAgainAsksFirst(t *testing.T) {
 			if err := generateRun(context.Background(), o); err != nil {
 				t.Fatal(err)
 			}
-			first, _ := store.Get(context.Background(), keygen.SecretName("btc-spot"))
+			first, _ := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot"))
 			fake.Answers = tt.answers
 			err := generateRun(context.Background(), o)
 			if apperr.KindOf(err) != tt.kind {
 				t.Fatalf("err %v, want kind %d", err, tt.kind)
 			}
-			second, _ := store.Get(context.Background(), keygen.SecretName("btc-spot"))
+			second, _ := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot"))
 			if (first == second) != tt.same {
 				t.Fatalf("key replaced = %v, want %v", first != second, !tt.same)
 			}
@@ -124,7 +125,7 @@ func TestGenerateCancelledAtAPIKeyKeepsThePair(t *testing.T) {
 	if len(*calls) != 0 {
 		t.Fatal("continued after Ctrl-C")
 	}
-	if _, err := store.Get(context.Background(), keygen.SecretName("btc-spot")); err != nil {
+	if _, err := store.Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot")); err != nil {
 		t.Fatal(err)
 	}
 	snap, _ := ix.Load()
@@ -154,4 +155,73 @@ type setFails struct{ secrets.Store }
 
 func (setFails) Set(context.Context, string, string) error {
 	return apperr.New(apperr.Unexpected, "secrets.keyring_failed", messageOf(errors.New("locked")))
+}
+
+// inputHook runs onInput before each Input: the test plays the user
+// pasting the public key into Binance while the API key is asked for.
+type inputHook struct {
+	*prompt.Fake
+	onInput func()
+}
+
+func (h *inputHook) Input(ctx context.Context, title, description string, validate func(string) error) (string, error) {
+	if h.onInput != nil {
+		h.onInput()
+	}
+	return h.Fake.Input(ctx, title, description, validate)
+}
+
+// On a terminal, generate carries on as keys add --use-generated: the key
+// is checked with a request signed by the generated private key, stored as
+// the bot's key, registered as ED25519, and the generated copy is gone.
+func TestGenerateOnTerminalCarriesOnAsKeysAdd(t *testing.T) {
+	g := newGuided(t, i18n.EN, nil, generatedAPIKey)
+	ctx := context.Background()
+	store, err := g.f.SecretStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := &inputHook{Fake: g.fake, onInput: func() {
+		priv, err := store.Get(ctx, secrets.BotGeneratedSecretName("btc-spot"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := keygen.PublicPEM(priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.bin.AddKey(binancetest.Key{APIKey: generatedAPIKey, PublicKeyPEM: pub, Restrictions: demoKey(t, "ok").Restrictions, UID: 900000042})
+	}}
+	o := &GenerateOptions{
+		F: g.f, IO: g.ios, Index: g.f.Index, Store: g.f.SecretStoreFor, Backend: g.f.KeyringBackend, Now: g.f.Now,
+		Prompter: hook, Continue: continueGenerated, Bot: "btc-spot",
+	}
+	if err := generateRun(ctx, o); err != nil {
+		t.Fatalf("%v\n%s", err, g.stderr.String())
+	}
+	priv, err := store.Get(ctx, secrets.BotSecretName("btc-spot"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Get(ctx, secrets.BotGeneratedSecretName("btc-spot")); !errors.Is(err, secrets.ErrNotFound) {
+		t.Fatalf("the generated copy is still stored: %v", err)
+	}
+	reg, ok := g.svc.Registration("btc-spot")
+	if !ok || reg.APIKey != generatedAPIKey || reg.KeyType != "ED25519" || reg.APISecret != priv {
+		t.Fatalf("registration %+v, %v", reg.APIKey, reg.KeyType)
+	}
+	e := g.entry(t, "btc-spot")
+	if e == nil || e.Status != state.StatusRegistered || e.KeyType != "ED25519" || e.GeneratedAt != nil || e.UID != 900000042 {
+		t.Fatalf("entry %+v", e)
+	}
+	if len(g.fake.Asked) != 1 || g.fake.Asked[0].Kind != "input" {
+		t.Fatalf("asked %+v", g.fake.Asked)
+	}
+	out := g.stdout.String() + g.stderr.String()
+	if strings.Contains(out, "PRIVATE") || strings.Contains(out, strings.Split(priv, "\n")[1]) {
+		t.Fatal("the private key was printed")
+	}
+	if !strings.Contains(g.stdout.String(), "smartradex keys verify") {
+		t.Fatalf("no summary:\n%s", g.stdout.String())
+	}
 }

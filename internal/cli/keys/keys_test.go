@@ -15,6 +15,7 @@ import (
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/state"
 )
 
@@ -302,11 +303,14 @@ func TestRemoveDeletesSecretThenEntry(t *testing.T) {
 	_ = e.store.Set(ctx, secrets.BotNextSecretName("btc-spot"), testSecret+"next")
 	var deregistered []string
 	opts := e.removeOpts("BTC-Spot", true)
-	opts.Deregister = func(_ context.Context, bot string) error { deregistered = append(deregistered, bot); return nil }
+	opts.Deregister = func(_ context.Context, bot, apiKey string) error {
+		deregistered = append(deregistered, bot+" "+apiKey)
+		return nil
+	}
 	if err := removeRun(ctx, opts); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(deregistered, ",") != "btc-spot" {
+	if strings.Join(deregistered, ",") != "btc-spot "+testAPIKey {
 		t.Errorf("deregistered %v", deregistered)
 	}
 	for _, name := range []string{"bot/btc-spot", "bot/btc-spot/next"} {
@@ -355,7 +359,7 @@ func TestRemoveStopsOnFailures(t *testing.T) {
 		e.seed(t, "btc-spot", state.StatusRegistered, 1, false)
 		opts := e.removeOpts("btc-spot", true)
 		boom := apperr.New(apperr.Unavailable, "service.unavailable", i18n.M("error.cancelled"))
-		opts.Deregister = func(context.Context, string) error { return boom }
+		opts.Deregister = func(context.Context, string, string) error { return boom }
 		err := removeRun(context.Background(), opts)
 		if appCode(err) != "service.unavailable" || apperr.KindOf(err) != apperr.Unavailable {
 			t.Fatalf("err %v", err)
@@ -432,5 +436,45 @@ func TestFlagParsing(t *testing.T) {
 	lcmd.SilenceErrors, lcmd.SilenceUsage = true, true
 	if err := lcmd.Execute(); appCode(err) != "secrets.bad_backend" {
 		t.Fatalf("bad backend: %v", err)
+	}
+}
+
+// fakeRegistrar holds one registration per bot and records DELETEs.
+type fakeRegistrar struct {
+	keys    map[string]string
+	deleted []string
+}
+
+func (r *fakeRegistrar) GetKey(_ context.Context, bot string) (*service.Registration, error) {
+	k, ok := r.keys[bot]
+	if !ok {
+		return nil, apperr.Wrap(apperr.Unexpected, "service.not_registered", service.ErrNotFound, i18n.M("service.not_registered", bot))
+	}
+	return &service.Registration{Bot: bot, APIKey: k}, nil
+}
+
+func (r *fakeRegistrar) DeleteKey(_ context.Context, bot string) error {
+	r.deleted = append(r.deleted, bot)
+	delete(r.keys, bot)
+	return nil
+}
+
+// Only the registration of the key being removed is deleted.
+func TestDeregisterKeyDeletesOnlyThisKey(t *testing.T) {
+	ctx := context.Background()
+	other := strings.Repeat("B", 64)
+	r := &fakeRegistrar{keys: map[string]string{"btc-spot": other, "eth-spot": testAPIKey}}
+	var oe *otherKeyError
+	if err := deregisterKey(ctx, r, "btc-spot", testAPIKey); !errors.As(err, &oe) || oe.APIKey != other {
+		t.Fatalf("err %v, want the other key", err)
+	}
+	if err := deregisterKey(ctx, r, "eth-spot", testAPIKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := deregisterKey(ctx, r, "eth-spot", testAPIKey); !errors.Is(err, service.ErrNotFound) {
+		t.Fatalf("err %v, want not found", err)
+	}
+	if strings.Join(r.deleted, ",") != "eth-spot" || r.keys["btc-spot"] != other {
+		t.Fatalf("deleted %v, left %v", r.deleted, r.keys)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/state"
@@ -146,9 +147,14 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		f.T("keys.list.col_bot"), f.T("keys.list.col_api_key"), f.T("keys.list.col_type"), f.T("keys.list.col_uid"),
 		f.T("keys.list.col_backend"), f.T("keys.list.col_status"), f.T("keys.list.col_verified"),
 	}, rows)
-	for _, it := range items {
+	for i, it := range items {
 		if it.Secret == secretMissing {
 			f.Errf("keys.list.secret_missing_hint", it.Bot, backendLabel(f, it.Backend), it.Bot, it.Bot)
+		}
+		// As keys verify and doctor say it: waiting, and the command that
+		// finishes it.
+		if e := entries[i]; e.GeneratedAt != nil {
+			f.Errf("keys.list.waiting_hint", it.Bot, keygen.NextCommand(it.Bot, e.APIKey != ""))
 		}
 	}
 	return nil

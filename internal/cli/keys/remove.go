@@ -27,10 +27,11 @@ type RemoveOptions struct {
 	Store func(backend string) (secrets.Store, error)
 	// Confirm asks a yes/no question on the terminal.
 	Confirm func(ctx context.Context, question string) (bool, error)
-	// Deregister withdraws the bot's key from the SmartradeX service before
-	// anything is deleted locally; nil skips that step. The service
-	// integration sets it.
-	Deregister func(ctx context.Context, bot string) error
+	// Deregister withdraws the bot's key apiKey from the SmartradeX service
+	// before anything is deleted locally, and returns an *otherKeyError when
+	// the service holds another key for the bot; nil skips that step. The
+	// service integration sets it.
+	Deregister func(ctx context.Context, bot, apiKey string) error
 
 	Bot              string
 	Yes              bool
@@ -42,7 +43,8 @@ type RemoveOptions struct {
 // Registration outcomes of `keys remove`, as in its --json output.
 const (
 	regDeleted       = "deleted"          // the service deleted it
-	regNotRegistered = "not_registered"   // the service held none (404)
+	regNotRegistered = "not_registered"   // the service held none (404), or the key never had an API key
+	regOtherKey      = "other_key"        // the service holds another key for the bot: left alone
 	regKept          = "kept"             // --keep-registration
 	regStill         = "still_registered" // the service could not be told; --force went on
 )
@@ -51,12 +53,12 @@ const (
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions) error) *cobra.Command {
 	opts := &RemoveOptions{F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor}
 	opts.Confirm = func(ctx context.Context, q string) (bool, error) { return huhConfirm(ctx, f, q) }
-	deregister := func(ctx context.Context, bot string) error {
+	deregister := func(ctx context.Context, bot, apiKey string) error {
 		c, err := f.Service(ctx)
 		if err != nil {
 			return err
 		}
-		return c.DeleteKey(ctx, bot)
+		return deregisterKey(ctx, c, bot, apiKey)
 	}
 	cmd := &cobra.Command{
 		Use:     "remove --bot BOT [--yes] [--keep-registration] [--force]",
@@ -145,11 +147,19 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	// there would keep trading with nobody able to see it from this tool.
 	registration := regKept
 	var deregErr error
-	if opts.Deregister != nil {
-		err := opts.Deregister(ctx, bot)
+	var other *otherKeyError
+	switch {
+	case entry.AwaitingAPIKey():
+		// A generated key that never had an API key was never registered:
+		// whatever the service holds for the bot is not this key.
+		registration = regNotRegistered
+	case opts.Deregister != nil:
+		err := opts.Deregister(ctx, bot, entry.APIKey)
 		switch {
 		case err == nil:
 			registration = regDeleted
+		case errors.As(err, &other):
+			registration = regOtherKey
 		case errors.Is(err, service.ErrNotFound):
 			registration = regNotRegistered
 		case apperr.KindOf(err) == apperr.Cancelled:
@@ -161,9 +171,15 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 		}
 	}
 
-	// A rotation left half-way keeps its new secret under another name.
-	if err := store.Delete(ctx, secrets.BotNextSecretName(bot)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
-		return err
+	// A rotation left half-way keeps its new secret under another name, and
+	// a key pair made by keys generate its private key under a third.
+	for _, name := range []string{secrets.BotNextSecretName(bot), secrets.BotGeneratedSecretName(bot)} {
+		if name == entry.SecretName {
+			continue
+		}
+		if err := store.Delete(ctx, name); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+			return err
+		}
 	}
 	secretState := "deleted"
 	if err := store.Delete(ctx, entry.SecretName); err != nil {
@@ -204,7 +220,13 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	case regDeleted:
 		f.Errf("keys.remove.registration_deleted")
 	case regNotRegistered:
-		f.Errf("keys.remove.registration_none", bot)
+		if entry.AwaitingAPIKey() {
+			f.Errf("keys.remove.registration_never", bot)
+		} else {
+			f.Errf("keys.remove.registration_none", bot)
+		}
+	case regOtherKey:
+		f.Errf("keys.remove.registration_other", bot, redact.MaskKey(other.APIKey))
 	case regKept:
 		f.Errf("keys.remove.registration_kept", bot)
 	case regStill:
@@ -212,6 +234,35 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	}
 	f.Errf("keys.remove.binance_hint")
 	return nil
+}
+
+// registrar is the part of the service client keys remove needs.
+type registrar interface {
+	GetKey(ctx context.Context, bot string) (*service.Registration, error)
+	DeleteKey(ctx context.Context, bot string) error
+}
+
+// otherKeyError says that the service holds, for the bot, another key than
+// the one being removed (APIKey, public): it was left alone.
+type otherKeyError struct{ APIKey string }
+
+func (e *otherKeyError) Error() string {
+	return "the service holds another key for the bot: " + redact.MaskKey(e.APIKey)
+}
+
+// deregisterKey deletes bot's registration only if it is apiKey. The
+// service keeps one key per bot and account, whichever computer or config
+// directory registered it: deleting blindly would stop the bot trading
+// with a key added elsewhere. The check costs a GET before the DELETE.
+func deregisterKey(ctx context.Context, c registrar, bot, apiKey string) error {
+	reg, err := c.GetKey(ctx, bot)
+	if err != nil {
+		return err
+	}
+	if reg.APIKey != apiKey {
+		return &otherKeyError{APIKey: reg.APIKey}
+	}
+	return c.DeleteKey(ctx, bot)
 }
 
 // deregisterFailed says that nothing was removed because the service could

@@ -15,6 +15,7 @@ import (
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/state"
@@ -243,7 +244,10 @@ func printVerifyHuman(f *cmdutil.Factory, io *iostreams.IOStreams, results []ver
 			uid = fmt.Sprint(r.UID)
 		}
 		reg := f.T("keys.verify.reg_" + r.Registration)
-		if r.OK() {
+		if r.Awaiting {
+			failed++
+			fmt.Fprintf(out, "%s %s\n", io.Red("✗"), f.T("keys.verify.line_awaiting", r.Bot))
+		} else if r.OK() {
 			fmt.Fprintf(out, "%s %s\n", io.Green("✓"), f.T("keys.verify.line_ok", r.Bot, redact.MaskKey(r.APIKey), uid, reg))
 		} else {
 			failed++
@@ -255,10 +259,12 @@ func printVerifyHuman(f *cmdutil.Factory, io *iostreams.IOStreams, results []ver
 				fmt.Fprintf(out, "      %s%s\n", f.T("error.hint_prefix"), f.Redactor.Redact(f.Render(h)))
 			}
 		}
+		expiryWarned := false
 		for _, w := range r.Warnings {
 			fmt.Fprintf(out, "    %s%s\n", io.Yellow(f.T("keys.check.warning_prefix")), f.Render(w.Message))
+			expiryWarned = expiryWarned || w.Code == policy.CodeTradingExpiresSoon
 		}
-		if r.TradingExpiresAt != nil && r.TradingExpiresAt.After(now) && len(r.Warnings) == 0 {
+		if r.TradingExpiresAt != nil && r.TradingExpiresAt.After(now) && !expiryWarned {
 			fmt.Fprintf(out, "    %s\n", f.T("keys.verify.expires_in", daysLeft(*r.TradingExpiresAt, now), r.TradingExpiresAt.In(now.Location()).Format("2006-01-02")))
 		}
 	}
