@@ -26,7 +26,6 @@ import (
 
 	"github.com/smartradex/smartradex/internal/binance/binancetest"
 	"github.com/smartradex/smartradex/internal/bots"
-	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/sandbox"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
@@ -318,7 +317,7 @@ func learnGeneratedKey(t *testing.T, w *leakWorld, stdout []byte) {
 	if err := json.Unmarshal(stdout, &out); err != nil || out.PublicKeyPEM == "" {
 		t.Fatalf("keys generate --json printed no public key: %v", err)
 	}
-	priv, err := w.store(t).Get(context.Background(), keygen.SecretName("btc-spot"))
+	priv, err := w.store(t).Get(context.Background(), secrets.BotGeneratedSecretName("btc-spot"))
 	if err != nil {
 		t.Fatalf("the generated private key is not in the store: %v", err)
 	}
@@ -739,7 +738,7 @@ func clearKeyring(t *testing.T) {
 	}
 	names := []string{secrets.ServiceTokenName}
 	for _, b := range bots.IDs() {
-		names = append(names, secrets.BotSecretName(b), secrets.BotNextSecretName(b), keygen.SecretName(b))
+		names = append(names, secrets.BotSecretName(b), secrets.BotNextSecretName(b), secrets.BotGeneratedSecretName(b))
 	}
 	for _, n := range names {
 		if err := store.Delete(context.Background(), n); err != nil && !errors.Is(err, secrets.ErrNotFound) {
