@@ -75,14 +75,19 @@ func cmdServiceAccount(ts *testscript.TestScript, neg bool, args []string) {
 	serviceStand(ts).AddAccount(scriptServiceToken, "subscriber@example.com", args)
 }
 
-// [!] store-has NAME [VALUE] asserts that the script's file secret store
-// holds NAME (with VALUE).
+// [!] store-has [-system] NAME [VALUE] asserts that the script's file
+// secret store (or, with -system, the system keyring) holds NAME (with
+// VALUE).
 func cmdStoreHas(ts *testscript.TestScript, neg bool, args []string) {
+	backend := secrets.BackendFile
+	if len(args) > 0 && args[0] == "-system" {
+		backend, args = secrets.BackendSystem, args[1:]
+	}
 	if len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: [!] store-has NAME [VALUE]")
+		ts.Fatalf("usage: [!] store-has [-system] NAME [VALUE]")
 	}
 	store, err := secrets.Open(secrets.Options{
-		Backend: secrets.BackendFile, Dir: ts.Getenv("SMARTRADEX_CONFIG_DIR"),
+		Backend: backend, Dir: ts.Getenv("SMARTRADEX_CONFIG_DIR"),
 		Passphrase: func(context.Context) (string, error) { return ts.Getenv("SMARTRADEX_PASSPHRASE"), nil },
 	})
 	ts.Check(err)

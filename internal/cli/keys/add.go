@@ -256,7 +256,19 @@ func (o *AddOptions) command() string {
 // generatedCreds pairs the API key with the private key `keys generate`
 // stored for the bot.
 func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.Credentials, error) {
-	pem, err := fl.deps.Store.Get(ctx, secrets.BotGeneratedSecretName(fl.bot.ID))
+	name := secrets.BotGeneratedSecretName(fl.bot.ID)
+	pem, err := fl.deps.Store.Get(ctx, name)
+	if errors.Is(err, secrets.ErrNotFound) {
+		// The key may have been generated with another --keyring than
+		// this run's: the index says where.
+		if snap, lerr := fl.deps.Index.Load(); lerr == nil {
+			if e := snap.Entries[fl.bot.ID]; e != nil && e.Backend != fl.deps.Store.Backend() && fl.deps.StoreFor != nil {
+				if other, serr := fl.deps.StoreFor(e.Backend); serr == nil {
+					pem, err = other.Get(ctx, name)
+				}
+			}
+		}
+	}
 	if errors.Is(err, secrets.ErrNotFound) {
 		return binance.Credentials{}, apperr.New(apperr.Usage, "enroll.generated_missing", i18n.M("enroll.generated_missing", fl.bot.ID), i18n.M("enroll.generated_missing_hint", fl.bot.ID))
 	}

@@ -295,6 +295,30 @@ func TestRemoveConfirmation(t *testing.T) {
 	}
 }
 
+func TestRemoveConfirmationOfAWaitingGeneratedKey(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.store.Set(ctx, secrets.BotGeneratedSecretName("eth-spot"), "pem"); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	if err := e.ix.Update(ctx, func(s *state.Snapshot) error {
+		s.Entries["eth-spot"] = &state.Entry{Bot: "eth-spot", KeyType: "ED25519", Backend: "system",
+			SecretName: secrets.BotGeneratedSecretName("eth-spot"), Status: state.StatusPending, CreatedAt: at, GeneratedAt: &at}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.ios.SetTTY(true, true, true)
+	opts := e.removeOpts("eth-spot", false)
+	var question string
+	opts.Confirm = func(_ context.Context, q string) (bool, error) { question = q; return false, nil }
+	_ = removeRun(ctx, opts)
+	if !strings.Contains(question, "generated key of bot eth-spot") || strings.Contains(question, "API key )") {
+		t.Errorf("question %q", question)
+	}
+}
+
 func TestRemoveDeletesSecretThenEntry(t *testing.T) {
 	e := newEnv(t)
 	e.seed(t, "btc-spot", state.StatusRegistered, 1, false)

@@ -123,7 +123,11 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 			return cmdutil.UsageError("keys.remove.needs_yes", i18n.M("keys.remove.needs_yes", bot),
 				i18n.M("keys.remove.needs_yes_hint", bot))
 		}
-		ok, err := opts.Confirm(ctx, f.T("keys.remove.confirm", bot, redact.MaskKey(entry.APIKey), backendLabel(f, entry.Backend)))
+		question := f.T("keys.remove.confirm", bot, redact.MaskKey(entry.APIKey), backendLabel(f, entry.Backend))
+		if entry.AwaitingAPIKey() {
+			question = f.T("keys.remove.confirm_generated", bot, backendLabel(f, entry.Backend))
+		}
+		ok, err := opts.Confirm(ctx, question)
 		if err != nil {
 			return err
 		}
