@@ -215,11 +215,16 @@ func leakCases() []leakCase {
 		{name: "remove --force, service failing", prepare: then(registered, serviceDown),
 			steps: []leakStep{{args: []string{"keys", "remove", "--bot", "btc-spot", "--yes", "--force"}}}},
 
-		{name: "generate, then add --use-generated", steps: []leakStep{
+		{name: "generate, then carry on with --api-key", steps: []leakStep{
 			{args: []string{"keys", "generate", "--bot", "btc-spot", "--json"}, after: learnGeneratedKey},
 			{args: []string{"keys", "generate", "--bot", "btc-spot"}, more: func(w *leakWorld) []string {
 				return []string{"--api-key", w.generated.apiKey}
 			}},
+		}, holds: func(w *leakWorld) map[string]string {
+			return map[string]string{secrets.BotSecretName("btc-spot"): w.generated.secret}
+		}},
+		{name: "generate, then add --use-generated", steps: []leakStep{
+			{args: []string{"keys", "generate", "--bot", "btc-spot", "--json"}, after: learnGeneratedKey},
 			{args: []string{"keys", "add", "--bot", "btc-spot", "--use-generated"}, env: func(w *leakWorld) map[string]string {
 				return map[string]string{"SMARTRADEX_API_KEY": w.generated.apiKey}
 			}},
