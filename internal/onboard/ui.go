@@ -274,6 +274,11 @@ func (u *UI) Spin(ctx context.Context, title string, fn func(context.Context) er
 		// The spinner ended first: interrupted, or ctx ended.
 		cancel()
 		<-done
+		var ae *apperr.Error
+		if errors.As(fnErr, &ae) && ae.Kind == apperr.Cancelled {
+			// fn says itself what the interruption left behind.
+			return fnErr
+		}
 		return prompt.Cancelled(errors.Join(runErr, fnErr))
 	}
 	if errors.Is(runErr, tea.ErrInterrupted) {
