@@ -2,13 +2,17 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -20,6 +24,7 @@ func faultCmds() map[string]func(*testscript.TestScript, bool, []string) {
 		"wait-file":   cmdWaitFile,
 		"silent-bus":  cmdSilentBus,
 		"private-bus": cmdPrivateBus,
+		"pty-run":     cmdPtyRun,
 	}
 }
 
@@ -167,4 +172,192 @@ func waitForName(ts *testscript.TestScript, addr, name string) {
 func stop(cmd *exec.Cmd) {
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
+}
+
+// ptyEnv are the variables of the script's environment that pty-run passes
+// on (testscript does not let a command read the whole environment).
+var ptyEnv = []string{
+	"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "NO_COLOR", "TERM",
+	"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME",
+	"SMARTRADEX_ACCESSIBLE", "SMARTRADEX_API_KEY", "SMARTRADEX_API_SECRET", "SMARTRADEX_BINANCE_URL",
+	"SMARTRADEX_CONFIG_DIR", "SMARTRADEX_HTTP_TIMEOUT", "SMARTRADEX_KEYRING", "SMARTRADEX_KEYRING_TIMEOUT",
+	"SMARTRADEX_LANG", "SMARTRADEX_PASSPHRASE", "SMARTRADEX_SANDBOX", "SMARTRADEX_SANDBOX_DIR",
+	"SMARTRADEX_SERVICE_URL", "SMARTRADEX_TOKEN",
+}
+
+// terminalAnswers are the replies of a terminal with a black background
+// and the cursor at the top left, by question.
+var terminalAnswers = map[string]string{
+	"\x1b]11;?": "\x1b]11;rgb:0000/0000/0000\x1b\\",
+	"\x1b[6n":   "\x1b[1;1R",
+}
+
+// escapes matches the terminal control sequences a screen is drawn with.
+var escapes = regexp.MustCompile("\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(\x07|\x1b\\\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78DEMc]|\r")
+
+// pty-run [-exit N] DIALOGUE COMMAND [ARGS...] runs COMMAND on a new
+// pseudo-terminal (its stdin, stdout and stderr, 40 rows of 120 columns),
+// as a person at a terminal would, and follows DIALOGUE, a file of steps,
+// one a line:
+//
+//	expect REGEXP  wait (at most 10 s) until the screen after the previous
+//	               match, control sequences removed, matches REGEXP
+//	send TEXT      type TEXT; Go escapes are read: \r is Enter, \x03 Ctrl-C
+//	wait-file FILE REGEXP
+//	               wait (at most 10 s) until FILE's content matches REGEXP
+//
+// It then waits for COMMAND to end and asserts its exit code (default 0).
+// The screen, control sequences removed, becomes the standard output that
+// `stdout` checks. COMMAND gets the variables of ptyEnv.
+func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("pty-run", flag.ContinueOnError)
+	wantExit := fs.Int("exit", 0, "expected exit code")
+	if neg || fs.Parse(args) != nil || fs.NArg() < 2 {
+		ts.Fatalf("usage: pty-run [-exit N] DIALOGUE COMMAND [ARGS...]")
+	}
+	type step struct {
+		expect   *regexp.Regexp
+		send     string
+		file     string // wait-file
+		fileWant *regexp.Regexp
+	}
+	var steps []step
+	for i, line := range strings.Split(ts.ReadFile(fs.Arg(0)), "\n") {
+		verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+		switch verb {
+		case "":
+		case "expect":
+			re, err := regexp.Compile(arg)
+			ts.Check(err)
+			steps = append(steps, step{expect: re})
+		case "wait-file":
+			name, pattern, _ := strings.Cut(arg, " ")
+			re, err := regexp.Compile(pattern)
+			ts.Check(err)
+			steps = append(steps, step{file: ts.MkAbs(name), fileWant: re})
+		case "send":
+			text, err := strconv.Unquote(`"` + arg + `"`)
+			if err != nil {
+				ts.Fatalf("%s:%d: %v", fs.Arg(0), i+1, err)
+			}
+			steps = append(steps, step{send: text})
+		default:
+			ts.Fatalf("%s:%d: unknown step %q", fs.Arg(0), i+1, verb)
+		}
+	}
+
+	path, err := exec.LookPath(fs.Arg(1))
+	ts.Check(err)
+	ctrl, tty, err := openPTY(40, 120)
+	ts.Check(err)
+	defer ctrl.Close()
+	cmd := exec.Command(path, fs.Args()[2:]...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = []string{"TERM=xterm-256color"}
+	for _, name := range ptyEnv {
+		if v := ts.Getenv(name); v != "" {
+			cmd.Env = append(cmd.Env, name+"="+v)
+		}
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = ttyAttr()
+	err = cmd.Start()
+	tty.Close()
+	ts.Check(err)
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+
+	var mu sync.Mutex
+	var raw []byte
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		buf := make([]byte, 4096)
+		answered := map[string]int{}
+		for {
+			n, err := ctrl.Read(buf)
+			mu.Lock()
+			raw = append(raw, buf[:n]...)
+			// Answer the terminal's questions (background colour, cursor
+			// position) as a terminal emulator does, or the program waits
+			// seconds for answers that never come.
+			for q, a := range terminalAnswers {
+				for c := bytes.Count(raw, []byte(q)); answered[q] < c; answered[q]++ {
+					_, _ = ctrl.Write([]byte(a))
+				}
+			}
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	screen := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return escapes.ReplaceAllString(string(raw), "")
+	}
+	fail := func(format string, args ...any) {
+		_ = cmd.Process.Kill()
+		<-exited
+		ts.Fatalf("%s\nthe screen showed:\n%s", fmt.Sprintf(format, args...), screen())
+	}
+
+	pos := 0
+	for _, st := range steps {
+		if st.file != "" {
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if data, err := os.ReadFile(st.file); err == nil && st.fileWant.Match(data) {
+					break
+				}
+				if time.Now().After(deadline) {
+					fail("wait-file %s %q: not there after 10s", st.file, st.fileWant)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			continue
+		}
+		if st.expect == nil {
+			if _, err := ctrl.Write([]byte(st.send)); err != nil {
+				fail("send %q: %v", st.send, err)
+			}
+			continue
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			s := screen()
+			if pos > len(s) {
+				pos = len(s)
+			}
+			if loc := st.expect.FindStringIndex(s[pos:]); loc != nil {
+				pos += loc[1]
+				break
+			}
+			if time.Now().After(deadline) {
+				fail("expect %q: not on the screen after 10s", st.expect)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		fail("%s did not end within 20s of the last step", fs.Arg(1))
+	}
+	// The program has ended: once what it wrote last is read, the
+	// terminal reports its end of file.
+	select {
+	case <-readDone:
+	case <-time.After(2 * time.Second):
+		ctrl.Close()
+		<-readDone
+	}
+	fmt.Fprint(ts.Stdout(), screen())
+	if got := cmd.ProcessState.ExitCode(); got != *wantExit {
+		ts.Fatalf("%s exited with %d, want %d", fs.Arg(1), got, *wantExit)
+	}
 }
