@@ -20,21 +20,30 @@ func stand(ts *testscript.TestScript) *binancetest.Server {
 	return ts.Value(binanceKey).(*binancetest.Server)
 }
 
-// binance-fault PATH STATUS [TIMES] [retry-after=SECONDS] [body=FILE]
-// makes the stand-in answer the next TIMES requests to PATH with STATUS.
+// binance-fault PATH STATUS|hang [TIMES] [retry-after=SECONDS] [body=FILE] [delay=DURATION]
+// makes the stand-in answer the next TIMES requests to PATH with STATUS
+// (after DURATION), or never answer them (hang) until the client gives up.
 func cmdBinanceFault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: binance-fault PATH STATUS [TIMES] [retry-after=N] [body=FILE]")
+		ts.Fatalf("usage: binance-fault PATH STATUS|hang [TIMES] [retry-after=N] [body=FILE] [delay=D]")
 	}
-	status, err := strconv.Atoi(args[1])
-	ts.Check(err)
-	f := binancetest.Fault{Path: args[0], Status: status, Times: 1}
+	f := binancetest.Fault{Path: args[0], Times: 1}
+	var err error
+	if args[1] == "hang" {
+		f.Hang = true
+	} else {
+		f.Status, err = strconv.Atoi(args[1])
+		ts.Check(err)
+	}
 	for _, a := range args[2:] {
 		switch {
 		case strings.HasPrefix(a, "retry-after="):
 			f.Header = http.Header{"Retry-After": {strings.TrimPrefix(a, "retry-after=")}}
 		case strings.HasPrefix(a, "body="):
 			f.Body = ts.ReadFile(strings.TrimPrefix(a, "body="))
+		case strings.HasPrefix(a, "delay="):
+			f.Delay, err = time.ParseDuration(strings.TrimPrefix(a, "delay="))
+			ts.Check(err)
 		default:
 			f.Times, err = strconv.Atoi(a)
 			ts.Check(err)

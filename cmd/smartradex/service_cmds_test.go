@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -55,12 +56,13 @@ func serviceCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	}
 }
 
-// service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] makes the
-// service answer the next TIMES (default 1; 0 = every) matching requests
-// with STATUS (and the error code CODE), or drop their connection.
+// service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [delay=DURATION]
+// makes the service answer the next TIMES (default 1; 0 = every) matching
+// requests with STATUS (and the error code CODE), or drop their
+// connection, after DURATION; STATUS 0 serves them normally after DURATION.
 func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 3 || len(args) > 5 {
-		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE]")
+	if neg || len(args) < 3 || len(args) > 6 {
+		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [delay=D]")
 	}
 	f := servicetest.Fault{Method: args[0], Path: args[1], Times: 1}
 	if f.Method == "*" {
@@ -76,6 +78,12 @@ func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
 	for _, a := range args[3:] {
 		if c, ok := strings.CutPrefix(a, "code="); ok {
 			f.Body = `{"error":{"code":"` + c + `","message":"refused by the script"}}`
+			continue
+		}
+		if d, ok := strings.CutPrefix(a, "delay="); ok {
+			var err error
+			f.Delay, err = time.ParseDuration(d)
+			ts.Check(err)
 			continue
 		}
 		n, err := strconv.Atoi(a)

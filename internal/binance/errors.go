@@ -74,7 +74,7 @@ func (c *Client) explainTransient(te *transientError) *apperr.Error {
 		return badResponse(i18n.M("binance.why.truncated"), te.err)
 	}
 	if httpx.IsTimeout(te.err) {
-		return apperr.Wrap(apperr.Unavailable, "binance.timeout", te.err, i18n.M("binance.timeout", c.base), i18n.M("binance.unreachable_hint"))
+		return apperr.Wrap(apperr.Unavailable, "binance.timeout", te.err, i18n.M("binance.timeout", c.base), i18n.M("binance.unreachable_hint"), i18n.M("binance.timeout_hint"))
 	}
 	return apperr.Wrap(apperr.Unavailable, "binance.unreachable", te.err, i18n.M("binance.unreachable", c.base), i18n.M("binance.unreachable_hint"))
 }

@@ -192,6 +192,7 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	}
 	now := d.now().UTC()
 	entry := newEntry(req, checked, d.Store.Backend(), secrets.BotSecretName(req.Bot.ID), now)
+	var prev *state.Entry // what the index held for the bot (a `keys generate` placeholder), for undoAdd
 	err = d.Index.Update(ctx, func(s *state.Snapshot) error {
 		// Another process may have added a key meanwhile: the rules are
 		// checked again under the lock.
@@ -204,24 +205,104 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 		if err := d.Store.Set(ctx, entry.SecretName, req.Creds.Secret); err != nil {
 			return err
 		}
+		if old := s.Entries[req.Bot.ID]; old != nil {
+			cp := *old
+			prev = &cp
+		}
 		s.Entries[req.Bot.ID] = &entry
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := dropGenerated(ctx, d, req, old); err != nil {
-		return nil, err
-	}
 	res := &Result{Entry: entry}
-	if req.NoRegister {
-		return res, nil
+	var regErr error
+	if !req.NoRegister {
+		var svc *service.Client
+		svc, regErr = register(ctx, d, req, &res.Entry)
+		if regErr != nil && ctx.Err() != nil && res.Entry.Status != state.StatusRegistered {
+			var undone bool
+			if undone, regErr = settle(ctx, d, req, res, prev, svc, regErr); undone {
+				return nil, regErr
+			}
+		}
+		res.Registered = res.Entry.Status == state.StatusRegistered
 	}
-	if err := register(ctx, d, req, &res.Entry); err != nil {
-		return res, err
+	// Only now that the key stays (registered or pending) is a key pair
+	// from keys generate that it replaces dropped: an interrupted add that
+	// is taken back restores the placeholder, which needs its private key.
+	if err := dropGenerated(context.WithoutCancel(ctx), d, req, prev); err != nil && regErr == nil {
+		regErr = err
 	}
-	res.Registered = true
-	return res, nil
+	return res, regErr
+}
+
+// settleTimeout bounds what settle asks the service after the user pressed
+// Ctrl-C.
+const settleTimeout = 3 * time.Second
+
+// settle decides what a registration the user interrupted leaves behind.
+// Ctrl-C must change nothing, but the PUT may have reached the service
+// before it was abandoned, and a key the service holds must never be
+// unknown here. So the service is asked, briefly: if it holds this key,
+// the job is finished (registered, no error: the Ctrl-C came too late); if
+// it holds none or another, the key is taken back from this computer
+// (undone, with a Cancelled error); if it cannot tell, the key stays pending,
+// which `keys sync` finishes and `keys remove` undoes, and the error says
+// both.
+func settle(ctx context.Context, d Deps, req Request, res *Result, prev *state.Entry, svc *service.Client, cause error) (undone bool, err error) {
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
+	bot := req.Bot.ID
+	kept := func() (bool, error) {
+		var ae *apperr.Error
+		if !errors.As(cause, &ae) {
+			return false, cause
+		}
+		cp := *ae
+		cp.Hints = append(append([]i18n.Message(nil), ae.Hints...), i18n.M("enroll.undo_hint", bot))
+		return false, &cp
+	}
+	if svc != nil {
+		reg, gerr := svc.GetKey(bg, bot)
+		switch {
+		case gerr == nil && reg.APIKey == req.Creds.APIKey:
+			if err := markRegistered(bg, d, &res.Entry); err != nil {
+				return kept()
+			}
+			return false, nil
+		case gerr != nil && !errors.Is(gerr, service.ErrNotFound):
+			return kept()
+		}
+	}
+	if err := undoAdd(bg, d, res.Entry, prev); err != nil {
+		return kept()
+	}
+	return true, apperr.Wrap(apperr.Cancelled, "cancelled", cause, i18n.M("error.cancelled"))
+}
+
+// undoAdd takes back what Add stored: the index entry first (the one it
+// replaced, if any, comes back), then the secret. A secret that cannot be
+// deleted is left behind unnamed by the index, and the next add for the
+// bot overwrites it.
+func undoAdd(ctx context.Context, d Deps, entry state.Entry, prev *state.Entry) error {
+	err := d.Index.Update(ctx, func(s *state.Snapshot) error {
+		cur := s.Entries[entry.Bot]
+		if cur == nil || cur.APIKey != entry.APIKey || cur.Status != state.StatusPending {
+			return apperr.New(apperr.Unexpected, "enroll.changed_meanwhile", i18n.M("enroll.changed_meanwhile", entry.Bot))
+		}
+		if prev == nil {
+			delete(s.Entries, entry.Bot)
+		} else {
+			s.Entries[entry.Bot] = prev
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_ = d.Store.Delete(ctx, entry.SecretName)
+	return nil
 }
 
 // dropGenerated deletes the private key `keys generate` kept for the bot,
@@ -270,25 +351,31 @@ func newEntry(req Request, checked *Checked, backend, secretName string, now tim
 	return e
 }
 
-// register sends the key to the service and marks entry registered.
-func register(ctx context.Context, d Deps, req Request, entry *state.Entry) error {
+// register sends the key to the service and marks entry registered. The
+// client is returned when the PUT may have been sent, so that an
+// interrupted registration can be settled.
+func register(ctx context.Context, d Deps, req Request, entry *state.Entry) (*service.Client, error) {
 	if d.Service == nil {
-		return pendingError(apperr.New(apperr.Rejected, "service.not_logged_in", i18n.M("service.not_logged_in"), i18n.M("service.login_hint")), req.Bot.ID)
+		return nil, pendingError(apperr.New(apperr.Rejected, "service.not_logged_in", i18n.M("service.not_logged_in"), i18n.M("service.login_hint")), req.Bot.ID)
 	}
 	svc, err := d.Service(ctx)
 	if err != nil {
-		return pendingError(err, req.Bot.ID)
+		return nil, pendingError(err, req.Bot.ID)
 	}
 	_, err = svc.PutKey(ctx, req.Bot.ID, service.KeyRegistration{
 		APIKey: req.Creds.APIKey, APISecret: req.Creds.Secret, KeyType: string(req.Creds.Type), Label: entry.Label,
 	})
 	if err != nil {
-		return pendingError(err, req.Bot.ID)
+		return svc, pendingError(err, req.Bot.ID)
 	}
-	return markRegistered(ctx, d, entry)
+	return svc, markRegistered(ctx, d, entry)
 }
 
+// markRegistered records that the service holds entry's key. It is not
+// cancelled by ctx: once the service has the key, the index must say so,
+// even if the user pressed Ctrl-C meanwhile.
 func markRegistered(ctx context.Context, d Deps, entry *state.Entry) error {
+	ctx = context.WithoutCancel(ctx)
 	now := d.now().UTC()
 	err := d.Index.Update(ctx, func(s *state.Snapshot) error {
 		cur := s.Entries[entry.Bot]

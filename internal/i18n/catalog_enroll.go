@@ -70,6 +70,8 @@ func init() {
 		"sandbox.demo.expired":          "refused: the trading permission has expired",
 		"sandbox.demo.same-subaccount":  "passes the check, but shares the sub-account of \"ok\"",
 		"sandbox.demo.ok-eth":           "passes the check, on another sub-account: for a second bot",
+		"enroll.undo_hint":              "to undo it instead, run smartradex keys remove --bot %s",
+		"keys.add.too_late_to_cancel":   "Ctrl-C came too late to cancel: the key was already saved",
 	})
 	register(FR, map[string]string{
 		"enroll.refused":                "la clé a été refusée (%d problèmes) : elle n'a été ni enregistrée ni envoyée à SmartradeX",
@@ -140,5 +142,7 @@ func init() {
 		"sandbox.demo.expired":          "refusée : le droit de trading a expiré",
 		"sandbox.demo.same-subaccount":  "acceptée, mais partage le sous-compte de « ok »",
 		"sandbox.demo.ok-eth":           "acceptée, sur un autre sous-compte : pour un deuxième bot",
+		"enroll.undo_hint":              "pour l'annuler plutôt, tapez smartradex keys remove --bot %s",
+		"keys.add.too_late_to_cancel":   "Ctrl-C est arrivé trop tard pour annuler : la clé était déjà enregistrée",
 	})
 }

@@ -260,26 +260,41 @@ func (u *UI) Spin(ctx context.Context, title string, fn func(context.Context) er
 		defer close(done)
 		fnErr = fn(fctx)
 	}()
-	runErr := spinner.New().Title(" " + title).Output(u.out).Context(ctx).
-		ActionWithErr(func(sctx context.Context) error {
+	// The spinner's context ends only with fn, not with ctx. A Ctrl-C on a
+	// terminal the spinner does not read reaches the process as SIGINT,
+	// which ends ctx and also goes to bubbletea's own signal handler; were
+	// ctx the spinner's context too, bubbletea's event loop could stop on
+	// it while the handler blocks for ever handing over the interrupt, and
+	// the command would hang, deaf to any further Ctrl-C.
+	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer scancel()
+	runErr := spinner.New().Title(" " + title).Output(u.out).Context(sctx).
+		ActionWithErr(func(actx context.Context) error {
 			select {
 			case <-done:
-			case <-sctx.Done():
+			case <-actx.Done():
 			}
 			return nil
 		}).Run()
+	interrupted := ctx.Err() != nil
 	select {
 	case <-done:
+		interrupted = interrupted || errors.Is(runErr, tea.ErrInterrupted)
 	default:
-		// The spinner ended first: interrupted, or ctx ended.
+		// The spinner ended first: interrupted.
 		cancel()
 		<-done
-		return prompt.Cancelled(errors.Join(runErr, fnErr))
+		interrupted = true
 	}
-	if errors.Is(runErr, tea.ErrInterrupted) {
-		return prompt.Cancelled(runErr)
+	if !interrupted {
+		return fnErr
 	}
-	return cancelled(ctx, fnErr)
+	var ae *apperr.Error
+	if errors.As(fnErr, &ae) && ae.Kind == apperr.Cancelled {
+		// fn says itself what the interruption left behind.
+		return fnErr
+	}
+	return prompt.Cancelled(errors.Join(runErr, fnErr))
 }
 
 // cancelled reports fn's failure as Cancelled when it failed because ctx

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
 )
@@ -160,6 +161,9 @@ func unavailable(cl call, attempts int, cause error) error {
 		msg = i18n.M("service.unavailable_deadline")
 	}
 	hints := []i18n.Message{i18n.M("service.retry_hint")}
+	if attempts > 0 && httpx.IsTimeout(cause) {
+		hints = append(hints, i18n.M("service.timeout_hint"))
+	}
 	if cl.registering {
 		hints = append(hints, i18n.M("service.sync_hint"))
 	}

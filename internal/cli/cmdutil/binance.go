@@ -32,7 +32,11 @@ func (f *Factory) Binance() (*binance.Client, error) {
 			return nil, err
 		}
 	}
-	opts := binance.Options{BaseURL: f.BinanceURL()}
+	hc, err := f.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	opts := binance.Options{BaseURL: f.BinanceURL(), HTTP: hc}
 	if log := f.DebugLog(); log != nil {
 		opts.Log = log
 	}

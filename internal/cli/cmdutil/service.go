@@ -83,7 +83,11 @@ func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := service.Options{BaseURL: base, Token: token}
+	hc, err := f.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	opts := service.Options{BaseURL: base, Token: token, HTTP: hc}
 	if log := f.DebugLog(); log != nil {
 		opts.Log = log
 	}

@@ -134,17 +134,24 @@ func (f *Factory) keyringTimeout() (time.Duration, error) {
 	if v == "" {
 		return secrets.DefaultTimeout, nil
 	}
+	d, ok := parseTimeout(v)
+	if !ok {
+		return 0, apperr.New(apperr.Usage, "secrets.bad_timeout",
+			i18n.M("secrets.bad_timeout", v), i18n.M("secrets.bad_timeout_hint"))
+	}
+	return d, nil
+}
+
+// parseTimeout reads a positive Go duration ("5s") or a number of seconds
+// ("5", "0.5").
+func parseTimeout(v string) (time.Duration, bool) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		if n, nerr := strconv.ParseFloat(v, 64); nerr == nil {
 			d, err = time.Duration(n*float64(time.Second)), nil
 		}
 	}
-	if err != nil || d <= 0 {
-		return 0, apperr.New(apperr.Usage, "secrets.bad_timeout",
-			i18n.M("secrets.bad_timeout", v), i18n.M("secrets.bad_timeout_hint"))
-	}
-	return d, nil
+	return d, err == nil && d > 0
 }
 
 // PromptPassphrase asks for the secret file's passphrase on the terminal,

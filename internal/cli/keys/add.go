@@ -133,13 +133,14 @@ func addRun(ctx context.Context, o *AddOptions) error {
 	}
 	req := enroll.Request{Bot: fl.bot, Creds: creds, Replace: o.Replace, NoRegister: o.NoRegister, FromGenerated: o.UseGenerated}
 	var res *enroll.Result
+	var doErr error
 	do := func(ctx context.Context) error {
 		if o.Rotate {
-			res, err = enroll.Rotate(ctx, fl.deps, req, checked)
+			res, doErr = enroll.Rotate(ctx, fl.deps, req, checked)
 		} else {
-			res, err = enroll.Add(ctx, fl.deps, req, checked)
+			res, doErr = enroll.Add(ctx, fl.deps, req, checked)
 		}
-		return err
+		return doErr
 	}
 	if fl.guided {
 		err = fl.ui.Spin(ctx, f.T("keys.add.saving"), do)
@@ -148,6 +149,12 @@ func addRun(ctx context.Context, o *AddOptions) error {
 	}
 	if res == nil {
 		return err
+	}
+	if doErr == nil && (err != nil || ctx.Err() != nil) {
+		// Ctrl-C came once the job was done: the key is in service, and
+		// saying "nothing was changed" would be false.
+		fmt.Fprintln(o.IO.ErrOut, f.T("keys.add.too_late_to_cancel"))
+		err = nil
 	}
 	return fl.report(res, checked, creds, err)
 }
