@@ -227,6 +227,15 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 			}
 		}
 		res.Registered = res.Entry.Status == state.StatusRegistered
+		if regErr != nil && !res.Registered && apperr.KindOf(regErr) == apperr.Refused {
+			// SmartradeX refused this very key (409, 422): it will never
+			// take it, so keeping it pending would only leave a key that
+			// keys sync can never send. Like any refused key, it is not kept.
+			if err := undoAdd(context.WithoutCancel(ctx), d, res.Entry, prev); err == nil {
+				return nil, withHint(regErr, i18n.M("enroll.refused_not_kept_hint", req.Bot.ID))
+			}
+			regErr = withHint(regErr, i18n.M("enroll.refused_pending_hint", req.Bot.ID))
+		}
 	}
 	// Only now that the key stays (registered or pending) is a key pair
 	// from keys generate that it replaces dropped: an interrupted add that
@@ -407,10 +416,19 @@ func pendingError(err error, bot string) error {
 			return err
 		}
 	}
-	hint := i18n.M("enroll.pending_hint")
 	if ae.Kind == apperr.Refused {
 		// SmartradeX refused this very key: sending it again cannot work.
-		hint = i18n.M("enroll.refused_pending_hint", bot)
+		// Add decides what the hint says (the key taken back, or kept).
+		return err
+	}
+	return withHint(err, i18n.M("enroll.pending_hint"))
+}
+
+// withHint adds hint to err's hints.
+func withHint(err error, hint i18n.Message) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return err
 	}
 	cp := *ae
 	cp.Hints = append(append([]i18n.Message(nil), ae.Hints...), hint)

@@ -334,10 +334,35 @@ func TestSecretNeverInErrors(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), ok.Secret) {
 			t.Errorf("%d: %v", status, err)
 		}
-		if en := e.entry(t, "btc-spot"); en == nil || en.Status != state.StatusPending {
-			t.Errorf("%d: key not kept as pending", status)
+		en := e.entry(t, "btc-spot")
+		switch status {
+		case 409, 422:
+			// Refused by SmartradeX: like any refused key, not kept.
+			if en != nil || e.secret("bot/btc-spot") != "" {
+				t.Errorf("%d: the refused key was kept: %+v", status, en)
+			}
+			if kind(err) != apperr.Refused || !hasHint(err, "enroll.refused_not_kept_hint") {
+				t.Errorf("%d: %v", status, err)
+			}
+		default:
+			if en == nil || en.Status != state.StatusPending {
+				t.Errorf("%d: key not kept as pending", status)
+			}
 		}
 	}
+}
+
+func hasHint(err error, key string) bool {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, h := range ae.Hints {
+		if h.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // preparingStore plays a store that asks for a passphrase: its Prepare
