@@ -43,13 +43,7 @@ func (s *sleeps) all() []time.Duration {
 
 func start(t *testing.T) *binancetest.Server {
 	t.Helper()
-	srv := binancetest.New()
-	if _, err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	srv.AddDemoKeys()
-	return srv
+	return binancetest.StartTest(t)
 }
 
 func newClient(t *testing.T, srv *binancetest.Server, sl *sleeps, logs *[]string) *binance.Client {

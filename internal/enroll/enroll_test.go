@@ -44,21 +44,9 @@ func (s *flakyStore) Set(ctx context.Context, name, value string) error {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	bin := binancetest.New()
-	burl, err := bin.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bin.Close)
-	bin.AddDemoKeys()
-	svc := servicetest.New()
-	surl, err := svc.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	svc.AddAccount(token, "sub@example.com", bots.IDs())
-	bc, err := binance.New(binance.Options{BaseURL: burl})
+	bin := binancetest.StartTest(t)
+	svc, surl := servicetest.StartTest(t, token, "sub@example.com", bots.IDs())
+	bc, err := binance.New(binance.Options{BaseURL: bin.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,31 +138,22 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 			continue
 		}
 		val := fields[name]
-		if name == FieldCreateTime {
-			// Informational, but only in its documented form: anything
-			// else means the response is not what smartradex understands.
-			if isNull(val) {
-				continue
-			}
-			t, ok := millis(val)
-			if !ok {
+		if name == FieldCreateTime || name == FieldTradingExpiration {
+			// Moments, in their documented form only (milliseconds, or null
+			// for none): anything else is not what smartradex understands.
+			t, ok := optionalMillis(val)
+			switch {
+			case !ok:
 				v.Problems = append(v.Problems, unrecognised(name))
 				continue
-			}
-			v.CreatedAt = &t
-			continue
-		}
-		if name == FieldTradingExpiration {
-			if isNull(val) {
+			case t == nil:
+				continue
+			case name == FieldCreateTime:
+				v.CreatedAt = t
 				continue
 			}
-			t, ok := millis(val)
-			if !ok {
-				v.Problems = append(v.Problems, unrecognised(name))
-				continue
-			}
-			v.TradingExpiresAt = &t
-			date := formatDate(t, now)
+			v.TradingExpiresAt = t
+			date := formatDate(*t, now)
 			switch {
 			case !t.After(now):
 				v.Problems = append(v.Problems, Finding{Code: CodeTradingExpired, Field: name,
@@ -274,6 +265,18 @@ func boolValue(v json.RawMessage) (on, ok bool) {
 func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
 
 // millis reads an epoch-milliseconds integer.
+// optionalMillis reads a moment that may be null: nil and true for null.
+func optionalMillis(v json.RawMessage) (*time.Time, bool) {
+	if isNull(v) {
+		return nil, true
+	}
+	t, ok := millis(v)
+	if !ok {
+		return nil, false
+	}
+	return &t, true
+}
+
 func millis(v json.RawMessage) (time.Time, bool) {
 	s := string(bytes.TrimSpace(v))
 	if s == "" || s[0] < '0' || s[0] > '9' {

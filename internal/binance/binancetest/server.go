@@ -486,3 +486,24 @@ func wellFormed(apiKey string) bool {
 
 // ErrUnknownDemoKey is returned by DemoKeyByName for a name not in DemoKeys.
 var ErrUnknownDemoKey = errors.New("binancetest: unknown demo key")
+
+// StartTest starts a stand-in holding the demo keys for the test t, and
+// stops it when t ends.
+func StartTest(t TB) *Server {
+	t.Helper()
+	s := New()
+	if _, err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.AddDemoKeys()
+	return s
+}
+
+// TB is the part of testing.TB that StartTest needs. The stand-in is linked
+// into smartradex itself (for --sandbox), which must not import testing.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}

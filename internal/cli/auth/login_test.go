@@ -31,13 +31,7 @@ type loginFixture struct {
 
 func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
 	t.Helper()
-	svc := servicetest.New()
-	url, err := svc.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	svc.AddAccount(goodToken, "sub@example.com", []string{"btc-spot"})
+	svc, url := servicetest.StartTest(t, goodToken, "sub@example.com", []string{"btc-spot"})
 	ios, _, _, errOut := iostreams.Test()
 	ios.SetTTY(true, true, true)
 	env := map[string]string{"SMARTRADEX_SERVICE_URL": url}

@@ -205,21 +205,26 @@ func (fl *addFlow) prompter() prompt.Prompter {
 }
 
 func (fl *addFlow) buildDeps() error {
-	f := fl.f
-	bc, err := f.Binance()
-	if err != nil {
-		return err
+	d, err := enrollDeps(fl.f, true)
+	fl.deps = d
+	return err
+}
+
+// enrollDeps wires the enrolment engine to the factory's stores, index and
+// clients; withBinance is false for commands that never ask Binance.
+func enrollDeps(f *cmdutil.Factory, withBinance bool) (enroll.Deps, error) {
+	d := enroll.Deps{Service: f.Service, StoreFor: f.SecretStoreFor, Now: f.Now}
+	var err error
+	if withBinance {
+		if d.Binance, err = f.Binance(); err != nil {
+			return d, err
+		}
 	}
-	store, err := f.SecretStore()
-	if err != nil {
-		return err
+	if d.Store, err = f.SecretStore(); err != nil {
+		return d, err
 	}
-	ix, err := f.Index()
-	if err != nil {
-		return err
-	}
-	fl.deps = enroll.Deps{Binance: bc, Service: f.Service, Store: store, StoreFor: f.SecretStoreFor, Index: ix, Now: f.Now}
-	return nil
+	d.Index, err = f.Index()
+	return d, err
 }
 
 // precheck refuses, before anything is asked or sent, what the engine

@@ -47,20 +47,9 @@ type guided struct {
 
 func newGuided(t *testing.T, lang i18n.Lang, env map[string]string, answers ...any) *guided {
 	t.Helper()
-	bin := binancetest.New()
-	burl, err := bin.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bin.Close)
-	bin.AddDemoKeys()
-	svc := servicetest.New()
-	surl, err := svc.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	svc.AddAccount(guidedToken, "sub@example.com", bots.IDs())
+	bin := binancetest.StartTest(t)
+	burl := bin.URL
+	svc, surl := servicetest.StartTest(t, guidedToken, "sub@example.com", bots.IDs())
 	dir := t.TempDir()
 	vars := map[string]string{
 		"SMARTRADEX_BINANCE_URL": burl, "SMARTRADEX_SERVICE_URL": surl, "SMARTRADEX_TOKEN": guidedToken,

@@ -47,16 +47,11 @@ type syncItemJSON struct {
 
 func syncRun(ctx context.Context, o *SyncOptions) error {
 	f := o.F
-	store, err := f.SecretStore()
-	if err != nil {
-		return err
-	}
-	ix, err := f.Index()
-	if err != nil {
-		return err
-	}
 	// Binance is not contacted: the keys were checked when they were added.
-	d := enroll.Deps{Service: f.Service, Store: store, StoreFor: f.SecretStoreFor, Index: ix, Now: f.Now}
+	d, err := enrollDeps(f, false)
+	if err != nil {
+		return err
+	}
 	results, err := enroll.Sync(ctx, d)
 	if err != nil {
 		return err

@@ -643,3 +643,26 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// StartTest starts a service for the test t, with one account for token
+// subscribed to bots, and stops it when t ends. It returns the service and
+// its base URL.
+func StartTest(t TB, token, email string, bots []string) (*Server, string) {
+	t.Helper()
+	s := New()
+	url, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.AddAccount(token, email, bots)
+	return s, url
+}
+
+// TB is the part of testing.TB that StartTest needs. The stand-in is linked
+// into smartradex itself (for --sandbox), which must not import testing.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
