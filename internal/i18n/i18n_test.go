@@ -20,12 +20,12 @@ func verbs(s string) []string {
 
 func TestEveryKeyHasEveryLanguageWithSameArguments(t *testing.T) {
 	for _, k := range Keys(EN) {
-		fr, ok := catalog[FR][k]
+		fr, ok := lookup(FR, k)
 		if !ok {
 			t.Errorf("key %q has no French text", k)
 			continue
 		}
-		en := catalog[EN][k]
+		en, _ := lookup(EN, k)
 		ve, vf := verbs(en), verbs(fr)
 		sort.Strings(ve)
 		sort.Strings(vf)
@@ -44,8 +44,25 @@ func TestEveryKeyHasEveryLanguageWithSameArguments(t *testing.T) {
 		}
 	}
 	for _, k := range Keys(FR) {
-		if _, ok := catalog[EN][k]; !ok {
+		if _, ok := lookup(EN, k); !ok {
 			t.Errorf("key %q has no English text", k)
+		}
+	}
+}
+
+func TestNoKeyIsRegisteredTwice(t *testing.T) {
+	for _, l := range Langs {
+		seen := map[string]bool{}
+		for _, entries := range catalog[l] {
+			for k := range entries {
+				if seen[k] {
+					t.Errorf("%s: key %q is registered twice", l, k)
+				}
+				seen[k] = true
+			}
+		}
+		if len(seen) == 0 {
+			t.Errorf("%s: the catalogue is empty", l)
 		}
 	}
 }
@@ -79,14 +96,11 @@ func TestDetect(t *testing.T) {
 }
 
 func TestRenderNestedAndMissing(t *testing.T) {
+	for _, l := range Langs {
+		defer func(parts []map[string]string) { catalog[l] = parts }(catalog[l])
+	}
 	register(EN, map[string]string{"test.outer": "outer(%s)", "test.inner": "inner %d"})
 	register(FR, map[string]string{"test.outer": "extérieur(%s)", "test.inner": "intérieur %d"})
-	defer func() {
-		for _, l := range Langs {
-			delete(catalog[l], "test.outer")
-			delete(catalog[l], "test.inner")
-		}
-	}()
 	if got := FR.Render(M("test.outer", M("test.inner", 3))); got != "extérieur(intérieur 3)" {
 		t.Errorf("nested render = %q", got)
 	}
