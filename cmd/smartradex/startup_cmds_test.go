@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +20,8 @@ func startupCmds() map[string]func(*testscript.TestScript, bool, []string) {
 		"dbus-listen":      cmdDBusListen,
 		"dbus-connections": cmdDBusConnections,
 		"dir-empty":        cmdDirEmpty,
+		"hang-listen":      cmdHangListen,
+		"hang-wait":        cmdHangWait,
 	}
 }
 
@@ -113,6 +117,50 @@ func cmdDBusConnections(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if !neg && got != want {
 		ts.Fatalf("the session bus received %d connections, want %d", got, want)
+	}
+}
+
+// hangServers holds each script's hanging server.
+var hangServers sync.Map // *testscript.TestScript → chan struct{}
+
+// hang-listen VAR sets the environment variable VAR to the URL of a
+// loopback HTTP server that never answers, so that a command can be
+// interrupted while it waits.
+func cmdHangListen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hang-listen VAR")
+	}
+	arrived := make(chan struct{}, 100)
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	ts.Defer(func() {
+		close(done)
+		srv.Close()
+		hangServers.Delete(ts)
+	})
+	hangServers.Store(ts, arrived)
+	ts.Setenv(args[0], srv.URL)
+}
+
+// hang-wait waits until a request reaches the hanging server.
+func cmdHangWait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: hang-wait")
+	}
+	v, ok := hangServers.Load(ts)
+	if !ok {
+		ts.Fatalf("hang-wait needs hang-listen first")
+	}
+	select {
+	case <-v.(chan struct{}):
+	case <-time.After(10 * time.Second):
+		ts.Fatalf("no request reached the hanging server")
 	}
 }
 

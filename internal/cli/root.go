@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -25,10 +26,40 @@ import (
 // Main runs smartradex with the process's arguments and environment and
 // returns the exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	f := cmdutil.New(iostreams.System(os.Getenv), os.Getenv)
+	f.WatchInterrupts = sync.OnceFunc(func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-sig
+			cancel()
+		}()
+	})
 	return Run(ctx, f, os.Args[1:])
+}
+
+// instantAnnotation marks the commands that only print (version, bots,
+// help, completion): they leave Ctrl-C to its default, ending the process
+// at once. Watching for signals takes a thread of its own, whose start
+// would be most of their run time.
+const instantAnnotation = "smartradex.instant"
+
+func setInstant(c *cobra.Command) {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[instantAnnotation] = "true"
+}
+
+func isInstant(c *cobra.Command) bool {
+	for ; c != nil; c = c.Parent() {
+		if c.Annotations[instantAnnotation] == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // Run executes args against a fresh command tree and returns the exit code.
@@ -146,6 +177,9 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:          cobra.ArbitraryArgs,
 		RunE:          cmdutil.GroupRunE,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if f.WatchInterrupts != nil && !isInstant(cmd) {
+				f.WatchInterrupts()
+			}
 			f.IO.SetNeverPrompt(g.NoInput || !f.IO.IsStdinTTY())
 			if f.SandboxOn() {
 				// Every run in the sandbox says so, whatever the command.
@@ -179,6 +213,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.Short = f.T("completion.short")
+			setInstant(c)
 		}
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
