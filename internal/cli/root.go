@@ -68,7 +68,8 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	// texts are rendered at construction.
 	lang, langErr := i18n.Detect(preScanFlag(args, "lang"), f.Getenv)
 	f.SetLang(lang)
-	root := NewRootCmd(f)
+	root := newRootCmd(f)
+	addHelpFlagsFor(root, f, args)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -165,8 +166,17 @@ func preScanFlag(args []string, name string) string {
 	return ""
 }
 
-// NewRootCmd builds the whole command tree.
+// NewRootCmd builds the whole command tree, every command with its help
+// flag described in the user's language (as the docs show them).
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := newRootCmd(f)
+	addHelpFlags(root, f)
+	return root
+}
+
+// newRootCmd builds the command tree without help flags: Run adds them
+// only to the commands it may print (see addHelpFlagsFor).
+func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 	g := f.Globals
 	root := &cobra.Command{
 		Use:           "smartradex",
