@@ -13,8 +13,9 @@ import (
 
 func newVersionCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: f.T("version.short"),
+		Use:         "version",
+		Short:       f.T("version.short"),
+		Annotations: map[string]string{instantAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, commit, date := buildinfo.Get()
 			if f.Globals.JSON {
@@ -38,8 +39,9 @@ func newVersionCmd(f *cmdutil.Factory) *cobra.Command {
 
 func newBotsCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "bots",
-		Short: f.T("bots.short"),
+		Use:         "bots",
+		Short:       f.T("bots.short"),
+		Annotations: map[string]string{instantAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			all := bots.All()
 			if f.Globals.JSON {

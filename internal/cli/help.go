@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"fmt"
+	"io"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -32,35 +35,13 @@ func helpRunE(c *cobra.Command, args []string) error {
 		i18n.M("error.valid_topics", target.CommandPath(), strings.Join(cmdutil.SubcommandNames(target, true), ", ")))
 }
 
-// localizeHelp renders cobra's usage text, help flag and help command in the
-// user's language. The template is cobra's default with its headings taken
-// from the catalogue.
+// localizeHelp renders cobra's usage text and help command in the user's
+// language. Help flags are added apart (addHelpFlags, addHelpFlagsFor).
 func localizeHelp(root *cobra.Command, f *cmdutil.Factory) {
-	tmpl := f.T("help.usage") + `{{if .Runnable}}
-  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
-  {{.CommandPath}} [command]{{end}}{{if gt (len .Aliases) 0}}
-
-` + f.T("help.aliases") + `
-  {{.NameAndAliases}}{{end}}{{if .HasExample}}
-
-` + f.T("help.examples") + `
-{{.Example}}{{end}}{{if .HasAvailableSubCommands}}
-
-` + f.T("help.commands") + `{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
-  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
-
-` + f.T("help.flags") + `
-{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
-
-` + f.T("help.global_flags") + `
-{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasHelpSubCommands}}
-
-` + f.T("help.topics") + `{{range .Commands}}{{if .IsAdditionalHelpTopicCommand}}
-  {{rpad .CommandPath .CommandPathPadding}} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableSubCommands}}
-
-` + f.T("help.more", "{{.CommandPath}}") + `{{end}}
-`
-	root.SetUsageTemplate(tmpl)
+	root.SetUsageFunc(func(c *cobra.Command) error {
+		writeUsage(c.OutOrStderr(), c, f)
+		return nil
+	})
 	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "help" {
@@ -68,16 +49,98 @@ func localizeHelp(root *cobra.Command, f *cmdutil.Factory) {
 			c.Long = f.T("help.cmd_long")
 			c.Run = nil
 			c.RunE = helpRunE
+			setInstant(c)
 		}
 	}
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		if c.Flags().Lookup("help") == nil {
-			c.Flags().BoolP("help", "h", false, f.T("help.flag", c.Name()))
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
 }
+
+// addHelpFlag gives c its help flag, described in the user's language;
+// without it cobra adds one described in English when c runs.
+func addHelpFlag(c *cobra.Command, f *cmdutil.Factory) {
+	if c.Flags().Lookup("help") == nil {
+		c.Flags().BoolP("help", "h", false, f.T("help.flag", c.Name()))
+	}
+}
+
+// addHelpFlags gives c and every command under it its help flag.
+func addHelpFlags(c *cobra.Command, f *cmdutil.Factory) {
+	addHelpFlag(c, f)
+	for _, sub := range c.Commands() {
+		addHelpFlags(sub, f)
+	}
+}
+
+// addHelpFlagsFor gives a help flag to the commands whose flags a run with
+// args may print: the command args name and, for `help COMMAND`, COMMAND.
+// Giving one to each of the thirty commands took a twentieth of the
+// start-up time of smartradex version (docs/performance.md).
+func addHelpFlagsFor(root *cobra.Command, f *cmdutil.Factory, args []string) {
+	for _, a := range args {
+		if a == cobra.ShellCompRequestCmd || a == cobra.ShellCompNoDescRequestCmd {
+			// Shell completion (cobra adds its command when it runs) may
+			// describe any command's flags.
+			addHelpFlags(root, f)
+			return
+		}
+	}
+	target, rest, err := root.Find(args)
+	if err != nil {
+		return // an unknown command: cobra says so, and prints no flags
+	}
+	addHelpFlag(target, f)
+	if target.Name() == "help" && target.Parent() == root {
+		if c, _, err := root.Find(rest); err == nil {
+			addHelpFlag(c, f)
+		}
+	}
+}
+
+// writeUsage writes what cobra's default usage template writes, with its
+// headings taken from the catalogue. It is plain Go rather than a
+// template: a template is parsed and run through reflection each time,
+// which made --help noticeably slower to start (see docs/performance.md).
+func writeUsage(w io.Writer, c *cobra.Command, f *cmdutil.Factory) {
+	var b strings.Builder
+	b.WriteString(f.T("help.usage"))
+	if c.Runnable() {
+		b.WriteString("\n  " + c.UseLine())
+	}
+	if c.HasAvailableSubCommands() {
+		b.WriteString("\n  " + c.CommandPath() + " [command]")
+	}
+	if len(c.Aliases) > 0 {
+		b.WriteString("\n\n" + f.T("help.aliases") + "\n  " + c.NameAndAliases())
+	}
+	if c.HasExample() {
+		b.WriteString("\n\n" + f.T("help.examples") + "\n" + c.Example)
+	}
+	if c.HasAvailableSubCommands() {
+		b.WriteString("\n\n" + f.T("help.commands"))
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() || sub.Name() == "help" {
+				fmt.Fprintf(&b, "\n  %-*s %s", sub.NamePadding(), sub.Name(), sub.Short)
+			}
+		}
+	}
+	if c.HasAvailableLocalFlags() {
+		b.WriteString("\n\n" + f.T("help.flags") + "\n" + trimRight(c.LocalFlags().FlagUsages()))
+	}
+	if c.HasAvailableInheritedFlags() {
+		b.WriteString("\n\n" + f.T("help.global_flags") + "\n" + trimRight(c.InheritedFlags().FlagUsages()))
+	}
+	if c.HasHelpSubCommands() {
+		b.WriteString("\n\n" + f.T("help.topics"))
+		for _, sub := range c.Commands() {
+			if sub.IsAdditionalHelpTopicCommand() {
+				fmt.Fprintf(&b, "\n  %-*s %s", sub.CommandPathPadding(), sub.CommandPath(), sub.Short)
+			}
+		}
+	}
+	if c.HasAvailableSubCommands() {
+		b.WriteString("\n\n" + f.T("help.more", c.CommandPath()))
+	}
+	b.WriteString("\n")
+	io.WriteString(w, b.String())
+}
+
+func trimRight(s string) string { return strings.TrimRightFunc(s, unicode.IsSpace) }

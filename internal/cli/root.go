@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -28,10 +29,40 @@ import (
 // Main runs smartradex with the process's arguments and environment and
 // returns the exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	f := cmdutil.New(iostreams.System(os.Getenv), os.Getenv)
+	f.WatchInterrupts = sync.OnceFunc(func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-sig
+			cancel()
+		}()
+	})
 	return Run(ctx, f, os.Args[1:])
+}
+
+// instantAnnotation marks the commands that only print (version, bots,
+// help, completion): they leave Ctrl-C to its default, ending the process
+// at once. Watching for signals takes a thread of its own, whose start
+// would be most of their run time.
+const instantAnnotation = "smartradex.instant"
+
+func setInstant(c *cobra.Command) {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[instantAnnotation] = "true"
+}
+
+func isInstant(c *cobra.Command) bool {
+	for ; c != nil; c = c.Parent() {
+		if c.Annotations[instantAnnotation] == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // Run executes args against a fresh command tree and returns the exit code.
@@ -40,7 +71,8 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	// texts are rendered at construction.
 	lang, langErr := i18n.Detect(preScanFlag(args, "lang"), f.Getenv)
 	f.SetLang(lang)
-	root := NewRootCmd(f)
+	root := newRootCmd(f)
+	addHelpFlagsFor(root, f, args)
 	// A usage error may stop parsing before --json is reached; it must
 	// still be reported as JSON. (Defining the flag reset the value.)
 	if preScanBool(args, "json") {
@@ -161,8 +193,17 @@ func preScanBool(args []string, name string) bool {
 	return on
 }
 
-// NewRootCmd builds the whole command tree.
+// NewRootCmd builds the whole command tree, every command with its help
+// flag described in the user's language (as the docs show them).
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := newRootCmd(f)
+	addHelpFlags(root, f)
+	return root
+}
+
+// newRootCmd builds the command tree without help flags: Run adds them
+// only to the commands it may print (see addHelpFlagsFor).
+func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 	g := f.Globals
 	root := &cobra.Command{
 		Use:           "smartradex",
@@ -173,6 +214,9 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:          cobra.ArbitraryArgs,
 		RunE:          cmdutil.GroupRunE,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if f.WatchInterrupts != nil && !isInstant(cmd) {
+				f.WatchInterrupts()
+			}
 			f.IO.SetNeverPrompt(g.NoInput || !f.IO.IsStdinTTY())
 			guidedScreens := cmd.Annotations[cmdutil.AnnotationLabelsScreens] == "true" && f.IO.CanPrompt()
 			if f.SandboxOn() && !guidedScreens {
@@ -215,6 +259,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 			for _, sh := range c.Commands() {
 				sh.Short = f.T("completion.shell_short", sh.Name())
 			}
+			setInstant(c)
 		}
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

@@ -35,16 +35,26 @@ func M(key string, args ...any) Message { return Message{Key: key, Args: args} }
 // IsZero reports whether m is the empty message.
 func (m Message) IsZero() bool { return m.Key == "" }
 
-var catalog = map[Lang]map[string]string{EN: {}, FR: {}}
+// catalog holds, per language, the entries of each catalogue file as they
+// were registered. They are looked up in turn rather than merged into one
+// map: merging would make every run pay, at start-up, for copying
+// hundreds of entries it never reads. A test checks that no key is
+// registered twice.
+var catalog = map[Lang][]map[string]string{}
 
-// register adds entries to the catalogue; a duplicate key is a programming error.
+// register adds a catalogue file's entries.
 func register(lang Lang, entries map[string]string) {
-	for k, v := range entries {
-		if _, dup := catalog[lang][k]; dup {
-			panic("i18n: duplicate key " + k)
+	catalog[lang] = append(catalog[lang], entries)
+}
+
+// lookup returns the text of key in language l.
+func lookup(l Lang, key string) (string, bool) {
+	for _, entries := range catalog[l] {
+		if v, ok := entries[key]; ok {
+			return v, true
 		}
-		catalog[lang][k] = v
 	}
+	return "", false
 }
 
 // OneSuffix marks the singular form of a message that counts something:
@@ -57,13 +67,13 @@ const OneSuffix = "#one"
 // itself so that a bug shows up in output instead of panicking.
 func (l Lang) T(key string, args ...any) string {
 	if n, ok := firstCount(args); ok && l.singular(n) {
-		if _, has := catalog[l][key+OneSuffix]; has {
+		if _, has := lookup(l, key+OneSuffix); has {
 			key += OneSuffix
 		}
 	}
-	format, ok := catalog[l][key]
+	format, ok := lookup(l, key)
 	if !ok {
-		format, ok = catalog[EN][key]
+		format, ok = lookup(EN, key)
 	}
 	if !ok {
 		return key
@@ -168,9 +178,11 @@ func Detect(flag string, getenv func(string) string) (Lang, error) {
 
 // Keys returns every key of language l, sorted.
 func Keys(l Lang) []string {
-	keys := make([]string, 0, len(catalog[l]))
-	for k := range catalog[l] {
-		keys = append(keys, k)
+	var keys []string
+	for _, entries := range catalog[l] {
+		for k := range entries {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	return keys

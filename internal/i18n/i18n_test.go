@@ -22,12 +22,12 @@ func verbs(s string) []string {
 
 func TestEveryKeyHasEveryLanguageWithSameArguments(t *testing.T) {
 	for _, k := range Keys(EN) {
-		fr, ok := catalog[FR][k]
+		fr, ok := lookup(FR, k)
 		if !ok {
 			t.Errorf("key %q has no French text", k)
 			continue
 		}
-		en := catalog[EN][k]
+		en, _ := lookup(EN, k)
 		ve, vf := verbs(en), verbs(fr)
 		sort.Strings(ve)
 		sort.Strings(vf)
@@ -46,7 +46,7 @@ func TestEveryKeyHasEveryLanguageWithSameArguments(t *testing.T) {
 		}
 	}
 	for _, k := range Keys(FR) {
-		if _, ok := catalog[EN][k]; !ok {
+		if _, ok := lookup(EN, k); !ok {
 			t.Errorf("key %q has no English text", k)
 		}
 	}
@@ -59,12 +59,13 @@ func TestPluralForms(t *testing.T) {
 			if !ok {
 				continue
 			}
-			other, ok := catalog[l][base]
+			other, ok := lookup(l, base)
 			if !ok {
 				t.Errorf("%s: %q has no plural form %q", l, k, base)
 				continue
 			}
-			vo, vb := verbs(catalog[l][k]), verbs(other)
+			own, _ := lookup(l, k)
+			vo, vb := verbs(own), verbs(other)
 			sort.Strings(vo)
 			sort.Strings(vb)
 			if strings.Join(vo, ",") != strings.Join(vb, ",") {
@@ -100,7 +101,7 @@ func TestPluralForms(t *testing.T) {
 func TestFrenchElision(t *testing.T) {
 	re := regexp.MustCompile(`(?i)(?:^|[\s(«'])(de|que|jusque|lorsque|puisque) [aeiouéèêàâîôû]`)
 	for _, k := range Keys(FR) {
-		if m := re.FindString(catalog[FR][k]); m != "" {
+		if m := re.FindString(mustLookup(t, FR, k)); m != "" {
 			t.Errorf("%s: %q needs an elision", k, m)
 		}
 	}
@@ -112,6 +113,23 @@ func TestFrenchElision(t *testing.T) {
 	} {
 		if !strings.Contains(c.msg, c.want) {
 			t.Errorf("%q does not contain %q", c.msg, c.want)
+		}
+	}
+}
+
+func TestNoKeyIsRegisteredTwice(t *testing.T) {
+	for _, l := range Langs {
+		seen := map[string]bool{}
+		for _, entries := range catalog[l] {
+			for k := range entries {
+				if seen[k] {
+					t.Errorf("%s: key %q is registered twice", l, k)
+				}
+				seen[k] = true
+			}
+		}
+		if len(seen) == 0 {
+			t.Errorf("%s: the catalogue is empty", l)
 		}
 	}
 }
@@ -145,14 +163,11 @@ func TestDetect(t *testing.T) {
 }
 
 func TestRenderNestedAndMissing(t *testing.T) {
+	for _, l := range Langs {
+		defer func(parts []map[string]string) { catalog[l] = parts }(catalog[l])
+	}
 	register(EN, map[string]string{"test.outer": "outer(%s)", "test.inner": "inner %d"})
 	register(FR, map[string]string{"test.outer": "extérieur(%s)", "test.inner": "intérieur %d"})
-	defer func() {
-		for _, l := range Langs {
-			delete(catalog[l], "test.outer")
-			delete(catalog[l], "test.inner")
-		}
-	}()
 	if got := FR.Render(M("test.outer", M("test.inner", 3))); got != "extérieur(intérieur 3)" {
 		t.Errorf("nested render = %q", got)
 	}
@@ -202,4 +217,13 @@ func TestDecimal(t *testing.T) {
 	if got := FR.Render(m); got != "votre horloge avance de 1,5 s sur celle de Binance" {
 		t.Errorf("fr: %q", got)
 	}
+}
+
+func mustLookup(t *testing.T, l Lang, key string) string {
+	t.Helper()
+	v, ok := lookup(l, key)
+	if !ok {
+		t.Fatalf("%s: no key %q", l, key)
+	}
+	return v
 }

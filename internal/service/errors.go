@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -32,7 +33,9 @@ type apiError struct {
 	Message string
 }
 
-var errorCode = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
+// errorCode is compiled on first use: its bounded repetition makes a large
+// program, and start-up should not pay for it.
+var errorCode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`) })
 
 // decodeError reads the service's error body. It never fails: anything
 // that is not the documented shape decodes to empty fields, and the caller
@@ -49,7 +52,7 @@ func decodeError(body []byte, scrub *redact.Redactor) apiError {
 	}
 	var out apiError
 	var code, msg string
-	if json.Unmarshal(env.Error.Code, &code) == nil && errorCode.MatchString(code) {
+	if json.Unmarshal(env.Error.Code, &code) == nil && errorCode().MatchString(code) {
 		out.Code = code
 	}
 	if json.Unmarshal(env.Error.Message, &msg) == nil {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
@@ -218,11 +219,12 @@ type Registration struct {
 var ErrNotFound = errors.New("not found")
 
 // botID is the shape of a bot identifier; anything else is refused before a
-// request is built, so that no caller can reach another path.
-var botID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+// request is built, so that no caller can reach another path. It is
+// compiled on first use, like errorCode.
+var botID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 func checkBot(bot string) error {
-	if !botID.MatchString(bot) {
+	if !botID().MatchString(bot) {
 		return apperr.New(apperr.Usage, "service.bad_bot", i18n.M("service.bad_bot", sanitizeText(bot, 64)), i18n.M("service.bots_hint"))
 	}
 	return nil

@@ -35,6 +35,10 @@ type Factory struct {
 	Now      func() time.Time
 	Globals  *Globals
 	Redactor *redact.Redactor
+	// WatchInterrupts, when set, makes Ctrl-C and SIGTERM cancel the
+	// command's context from then on. The root command calls it before
+	// any command that does more than print (see cli.Main).
+	WatchInterrupts func()
 
 	lang      i18n.Lang
 	debugMu   sync.Mutex // Debugf is called from concurrent requests

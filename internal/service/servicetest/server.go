@@ -559,8 +559,10 @@ func (s *Server) binanceKey(w http.ResponseWriter, r *http.Request, token, bot s
 	}
 }
 
-// The api_key shape Binance issues.
-var apiKeyShape = regexp.MustCompile(`^[A-Za-z0-9]{64}$`)
+// The api_key shape Binance issues. It is compiled on first use: the
+// sandbox links this package into smartradex, whose start-up should not pay
+// for a regexp it rarely needs.
+var apiKeyShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]{64}$`) })
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, token string, acc account, key regKey) {
 	var in struct {
@@ -614,12 +616,12 @@ func validate(apiKey, secret, keyType, label *string) string {
 	switch {
 	case apiKey == nil || secret == nil || keyType == nil:
 		return "api_key, api_secret and key_type are required"
-	case !apiKeyShape.MatchString(*apiKey):
+	case !apiKeyShape().MatchString(*apiKey):
 		return "api_key must be 64 letters and digits"
 	}
 	switch *keyType {
 	case "HMAC":
-		if !apiKeyShape.MatchString(*secret) {
+		if !apiKeyShape().MatchString(*secret) {
 			return "for an HMAC key, api_secret must be 64 letters and digits"
 		}
 	case "ED25519", "RSA":
