@@ -73,31 +73,15 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		f.Errf("auth.env_overrides_login")
 	}
 	// The token is checked before it is saved: a wrong one must not
-	// replace a working one. The prompt checks it too (so that a mistyped
-	// token can be pasted again), and huh validates a field more than once:
-	// each token is asked about once.
-	checked := map[string]checkResult{}
+	// replace a working one.
 	check := func(token string) (*service.Me, error) {
-		if r, ok := checked[token]; ok {
-			return r.me, r.err
-		}
-		f.AddSecret(token)
-		var r checkResult
 		client, err := opts.Client(token)
-		if err == nil {
-			r.me, r.err = client.Me(ctx)
-		} else {
-			r.err = err
+		if err != nil {
+			return nil, err
 		}
-		checked[token] = r
-		return r.me, r.err
+		return client.Me(ctx)
 	}
-	token, err := readToken(ctx, opts, check)
-	if err != nil {
-		return err
-	}
-	f.AddSecret(token)
-	me, err := check(token)
+	token, me, err := readToken(ctx, opts, check)
 	if err != nil {
 		return loginError(err)
 	}
@@ -128,57 +112,38 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	return nil
 }
 
-type checkResult struct {
-	me  *service.Me
-	err error
-}
-
 // readToken takes the token from stdin (--with-token) or a masked prompt,
 // never from argv, where other users and shell history could see it. At
 // the prompt, a token the service refuses is asked for again.
-func readToken(ctx context.Context, opts *LoginOptions, check func(string) (*service.Me, error)) (string, error) {
+func readToken(ctx context.Context, opts *LoginOptions, check func(string) (*service.Me, error)) (string, *service.Me, error) {
 	f := opts.F
 	if opts.WithToken && opts.IO.IsStdinTTY() {
 		// Reading to the end of a terminal waits for Ctrl-D while the
 		// terminal echoes the pasted token.
 		const cmd = "smartradex auth login --with-token"
-		return "", apperr.New(apperr.Usage, "auth.token_stdin_terminal", i18n.M("auth.login.token_terminal"),
+		return "", nil, apperr.New(apperr.Usage, "auth.token_stdin_terminal", i18n.M("auth.login.token_terminal"),
 			i18n.M("auth.login.token_terminal_hint"), i18n.M("auth.login.token_terminal_pipe", cmd, cmd))
 	}
 	if opts.WithToken {
 		data, tooLarge, err := opts.IO.ReadAllLimited(maxTokenInput)
 		if err != nil {
-			return "", apperr.Wrap(apperr.Usage, "auth.token_unreadable", err, i18n.M("auth.login.token_unreadable"), i18n.M("auth.login.with_token_hint"))
+			return "", nil, apperr.Wrap(apperr.Usage, "auth.token_unreadable", err, i18n.M("auth.login.token_unreadable"), i18n.M("auth.login.with_token_hint"))
 		}
 		if tooLarge {
-			return "", apperr.New(apperr.Usage, "auth.token_too_large", i18n.M("auth.login.token_too_large", maxTokenInput), i18n.M("auth.login.with_token_hint"))
+			return "", nil, apperr.New(apperr.Usage, "auth.token_too_large", i18n.M("auth.login.token_too_large", maxTokenInput), i18n.M("auth.login.with_token_hint"))
 		}
 		if data == "" {
-			return "", apperr.New(apperr.Usage, "auth.token_empty", i18n.M("auth.login.token_empty"), i18n.M("auth.login.with_token_hint"))
+			return "", nil, apperr.New(apperr.Usage, "auth.token_empty", i18n.M("auth.login.token_empty"), i18n.M("auth.login.with_token_hint"))
 		}
-		return data, nil
+		f.AddSecret(data)
+		me, err := check(data)
+		return data, me, err
 	}
 	if !opts.IO.CanPrompt() {
-		return "", apperr.New(apperr.Usage, "auth.needs_token", i18n.M("auth.login.needs_token"),
+		return "", nil, apperr.New(apperr.Usage, "auth.needs_token", i18n.M("auth.login.needs_token"),
 			i18n.M("auth.login.with_token_hint"), i18n.M("auth.login.env_hint"))
 	}
-	validate := func(s string) error {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return errors.New(f.T("auth.login.prompt_required"))
-		}
-		// Only a refusal is worth typing again; any other failure (the
-		// service out of reach) ends the command with its own message.
-		if _, err := check(s); apperr.KindOf(err) == apperr.Rejected {
-			return prompt.UserError(f.Lang(), loginError(err), s)
-		}
-		return nil
-	}
-	token, err := opts.Prompter().Password(ctx, f.T("auth.login.prompt"), f.T("auth.login.prompt_help"), validate)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(token), nil
+	return f.AskToken(ctx, opts.Prompter(), f.T("auth.login.prompt"), f.T("auth.login.prompt_help"), check)
 }
 
 // loginError rephrases the service's refusal of a token for `auth login`:

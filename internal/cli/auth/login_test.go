@@ -71,7 +71,9 @@ func TestInteractiveLoginAsksAgainAfterARefusedToken(t *testing.T) {
 	if len(lf.fake.Asked) != 1 || len(lf.fake.Asked[0].Rejected) != 1 {
 		t.Fatalf("want one question with one refused answer, got %+v", lf.fake.Asked)
 	}
-	if msg := lf.fake.Asked[0].Rejected[0]; !strings.Contains(msg, "SmartradeX") || strings.Contains(msg, badToken) {
+	// At the prompt the fix is to paste again, here: not to run a command.
+	if msg := lf.fake.Asked[0].Rejected[0]; !strings.Contains(msg, "SmartradeX a refusé ce jeton") || !strings.Contains(msg, "collez-le ici") ||
+		strings.Contains(msg, "auth login") || strings.Contains(msg, badToken) {
 		t.Errorf("the refusal shown at the prompt should explain in French without quoting the token: %q", msg)
 	}
 	got, err := lf.store.Get(context.Background(), secrets.ServiceTokenName)

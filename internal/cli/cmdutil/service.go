@@ -7,6 +7,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
 )
@@ -92,4 +93,49 @@ func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
 		opts.Log = log
 	}
 	return service.New(opts)
+}
+
+// AskToken asks for the SmartradeX access token at a masked prompt and has
+// check (the service's GET /v1/me) judge it before the prompt closes: a
+// token the service refuses is asked for again, with what to do, and never
+// shown. Any other failure of check (the service out of reach) ends the
+// question; the caller then gets it from check again, which is asked once
+// per value however often the prompt validates it.
+func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error) {
+	type result struct {
+		me  *service.Me
+		err error
+	}
+	seen := map[string]result{}
+	once := func(token string) (*service.Me, error) {
+		if r, ok := seen[token]; ok {
+			return r.me, r.err
+		}
+		f.AddSecret(token)
+		me, err := check(token)
+		seen[token] = result{me, err}
+		return me, err
+	}
+	validate := func(s string) error {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return errors.New(f.T("auth.login.prompt_required"))
+		}
+		if _, err := once(s); apperr.KindOf(err) == apperr.Rejected {
+			msg := i18n.M("auth.prompt.rejected")
+			var e *apperr.Error
+			if errors.As(err, &e) && e.Code == "service.bad_token" {
+				msg = i18n.M("auth.prompt.malformed")
+			}
+			return prompt.UserError(f.Lang(), apperr.New(apperr.Rejected, "auth.rejected", msg, i18n.M("auth.prompt.rejected_hint")), s)
+		}
+		return nil
+	}
+	token, err := p.Password(ctx, title, description, validate)
+	if err != nil {
+		return "", nil, err
+	}
+	token = strings.TrimSpace(token)
+	me, err := once(token)
+	return token, me, err
 }

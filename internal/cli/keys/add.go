@@ -21,6 +21,7 @@ import (
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/sandbox"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 )
 
 // AddOptions are the inputs of `keys add` and `keys rotate`.
@@ -506,22 +507,12 @@ func (fl *addFlow) ensureLogin(ctx context.Context) error {
 		fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.login_skipped"))
 		return nil
 	}
-	var token string
-	_, err = p.Password(ctx, f.T("keys.add.token_title"), f.T("keys.add.token_desc"), func(s string) error {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return errors.New(f.T("keys.add.token_empty"))
-		}
-		f.AddSecret(s)
-		c, err := f.ServiceWithToken(s)
-		if err == nil {
-			_, err = c.Me(ctx)
-		}
+	token, _, err := f.AskToken(ctx, p, f.T("keys.add.token_title"), f.T("keys.add.token_desc"), func(token string) (*service.Me, error) {
+		c, err := f.ServiceWithToken(token)
 		if err != nil {
-			return prompt.UserError(fl.lang, err, s)
+			return nil, err
 		}
-		token = s
-		return nil
+		return c.Me(ctx)
 	})
 	if err != nil {
 		return err

@@ -155,6 +155,8 @@ func TestGuidedInlineLogin(t *testing.T) {
 	}
 	if q := g.fake.Asked[1]; q.Kind != "password" || len(q.Rejected) != 1 {
 		t.Fatalf("token question: %+v", q)
+	} else if msg := q.Rejected[0]; !strings.Contains(msg, "paste it here") || strings.Contains(msg, "auth login") || strings.Contains(msg, "wrong-token") {
+		t.Errorf("the refusal at the prompt should say to paste again, without the token: %q", msg)
 	}
 	store, _ := g.f.SecretStore()
 	if tok, err := store.Get(context.Background(), secrets.ServiceTokenName); err != nil || tok != guidedToken {
