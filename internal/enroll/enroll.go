@@ -8,7 +8,6 @@ package enroll
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -472,9 +471,13 @@ func Rotate(ctx context.Context, d Deps, req Request, checked *Checked) (*Result
 		return nil, keptOld(err, bot)
 	}
 	// From here on, any failure before the swap removes the new secret.
-	abandon := func(cause error) (*Result, error) {
+	abandon := func(cause error, hints ...i18n.Message) (*Result, error) {
 		_ = d.Store.Delete(context.WithoutCancel(ctx), next)
-		return nil, keptOld(cause, bot)
+		err := keptOld(cause, bot)
+		for _, h := range hints {
+			err = withHint(err, h)
+		}
+		return nil, err
 	}
 
 	now := d.now().UTC()
@@ -491,7 +494,24 @@ func Rotate(ctx context.Context, d Deps, req Request, checked *Checked) (*Result
 		if _, err := svc.PutKey(ctx, bot, service.KeyRegistration{
 			APIKey: req.Creds.APIKey, APISecret: req.Creds.Secret, KeyType: string(req.Creds.Type), Label: entry.Label,
 		}); err != nil {
-			return abandon(err)
+			if ctx.Err() == nil {
+				return abandon(err)
+			}
+			// Ctrl-C during the PUT: the service may have taken the new
+			// key already. If it holds it, the rotation is finished (the
+			// interruption came too late); the old key must not stay in
+			// force here while SmartradeX trades with the new one.
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			reg, gerr := svc.GetKey(bg, bot)
+			cancel()
+			switch {
+			case gerr == nil && reg.APIKey == req.Creds.APIKey:
+				ctx = context.WithoutCancel(ctx)
+			case gerr == nil || errors.Is(gerr, service.ErrNotFound):
+				return abandon(err)
+			default:
+				return abandon(err, i18n.M("enroll.rotate_unknown_hint", bot))
+			}
 		}
 		registered = true
 		entry.Status = state.StatusRegistered
@@ -523,7 +543,7 @@ func Rotate(ctx context.Context, d Deps, req Request, checked *Checked) (*Result
 		if registered {
 			// The service already holds the new key; the old one is still
 			// valid on Binance, so the bot keeps trading either way.
-			return abandon(fmt.Errorf("%w (the service already holds the new key: run smartradex keys rotate again)", err))
+			return abandon(err, i18n.M("enroll.rotate_registered_hint", bot))
 		}
 		return abandon(err)
 	}

@@ -74,7 +74,14 @@ func (c *interruptConn) Read(p []byte) (int, error) {
 // addInterrupted runs Add with the PUT interrupted as tr says.
 func (e *env) addInterrupted(t *testing.T, tr *interrupting, mod func(*Request)) (*Result, error) {
 	t.Helper()
-	creds := demo(t, "ok")
+	return e.interrupted(t, tr, "ok", mod, Add)
+}
+
+// interrupted runs do (Add or Rotate) for the demo key name with the PUT
+// interrupted as tr says.
+func (e *env) interrupted(t *testing.T, tr *interrupting, name string, mod func(*Request), do func(context.Context, Deps, Request, *Checked) (*Result, error)) (*Result, error) {
+	t.Helper()
+	creds := demo(t, name)
 	checked, err := Check(context.Background(), e.d, creds)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +101,7 @@ func (e *env) addInterrupted(t *testing.T, tr *interrupting, mod func(*Request))
 	if mod != nil {
 		mod(&req)
 	}
-	return Add(ctx, e.d, req, checked)
+	return do(ctx, e.d, req, checked)
 }
 
 func hints(err error) map[string]bool {
@@ -181,5 +188,46 @@ func TestInterruptedAddFromGeneratedGivesBackThePlaceholder(t *testing.T) {
 	}
 	if e.secret(secrets.BotGeneratedSecretName("btc-spot")) != "generated-private-key" || e.secret("bot/btc-spot") != "" {
 		t.Fatal("the generated key was not kept, or the bot's secret was left")
+	}
+}
+
+// A rotation interrupted during its PUT: the service is asked which key it
+// holds, and this computer ends up agreeing with it.
+func TestInterruptedRotate(t *testing.T) {
+	cases := []struct {
+		name      string
+		tr        *interrupting
+		rotated   bool   // the new key in force here
+		extraHint string // besides "the old key is kept"
+	}{
+		{"not sent: the old key stays", &interrupting{}, false, ""},
+		{"sent: finished, too late to stop", &interrupting{deliver: true}, true, ""},
+		{"cannot tell: the old key stays, verify says", &interrupting{deliver: true, getFails: true}, false, "enroll.rotate_unknown_hint"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			if _, err := e.add(t, "btc-spot", "ok", nil); err != nil {
+				t.Fatal(err)
+			}
+			oldKey, newKey := demo(t, "ok"), demo(t, "same-subaccount")
+			res, err := e.interrupted(t, c.tr, "same-subaccount", nil, Rotate)
+			en := e.entry(t, "btc-spot")
+			if c.rotated {
+				if err != nil || res == nil || res.Replaced == nil || en.APIKey != newKey.APIKey || e.secret("bot/btc-spot") != newKey.Secret {
+					t.Fatalf("rotate: %+v, %v; entry %+v", res, err, en)
+				}
+			} else {
+				if err == nil || en.APIKey != oldKey.APIKey || e.secret("bot/btc-spot") != oldKey.Secret {
+					t.Fatalf("rotate: %+v, %v; entry %+v", res, err, en)
+				}
+				if h := hints(err); !h["enroll.old_key_kept"] || (c.extraHint != "" && !h[c.extraHint]) {
+					t.Errorf("hints %v", h)
+				}
+			}
+			if e.secret("bot/btc-spot/next") != "" {
+				t.Error("the new secret was left beside the old one")
+			}
+		})
 	}
 }
