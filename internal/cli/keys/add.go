@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -524,19 +523,14 @@ func (fl *addFlow) ensureLogin(ctx context.Context) error {
 	return nil
 }
 
+// addJSON is keys check's verdict, then what became of the key.
 type addJSON struct {
-	OK               bool          `json:"ok"`
-	Bot              string        `json:"bot"`
-	APIKey           string        `json:"api_key"`
-	KeyType          string        `json:"key_type"`
-	UID              int64         `json:"uid"`
-	Status           string        `json:"status"`
-	Problems         []findingJSON `json:"problems"`
-	Warnings         []findingJSON `json:"warnings"`
-	TradingExpiresAt *string       `json:"trading_expires_at,omitempty"`
-	ReplacedAPIKey   string        `json:"replaced_api_key,omitempty"`
-	Sandbox          bool          `json:"sandbox,omitempty"`
-	Error            *errorJSON    `json:"error,omitempty"`
+	checkJSON
+	Bot            string     `json:"bot"`
+	Status         string     `json:"status"`
+	ReplacedAPIKey string     `json:"replaced_api_key,omitempty"`
+	Sandbox        bool       `json:"sandbox,omitempty"`
+	Error          *errorJSON `json:"error,omitempty"`
 }
 
 type errorJSON struct {
@@ -547,16 +541,7 @@ type errorJSON struct {
 }
 
 func (fl *addFlow) resultJSON(creds binance.Credentials, checked *enroll.Checked, res *enroll.Result) addJSON {
-	v := checked.Verdict
-	out := addJSON{
-		OK: v.OK(), Bot: fl.bot.ID, APIKey: redact.MaskKey(creds.APIKey), KeyType: string(creds.Type),
-		UID: checked.Inspection.UID, Problems: findingsJSON(fl.lang, v.Problems), Warnings: findingsJSON(fl.lang, v.Warnings),
-		Sandbox: fl.sandbox,
-	}
-	if v.TradingExpiresAt != nil {
-		s := v.TradingExpiresAt.UTC().Format(time.RFC3339)
-		out.TradingExpiresAt = &s
-	}
+	out := addJSON{checkJSON: newCheckJSON(fl.lang, creds, checked.Inspection, checked.Verdict), Bot: fl.bot.ID, Sandbox: fl.sandbox}
 	if res != nil {
 		out.Status = string(res.Entry.Status)
 		if res.Replaced != nil {

@@ -270,19 +270,25 @@ func findingsJSON(l i18n.Lang, fs []policy.Finding) []findingJSON {
 }
 
 func printCheckJSON(o *CheckOptions, creds binance.Credentials, insp *binance.Inspection, v policy.Verdict) error {
+	return cmdutil.PrintJSON(o.IO.Out, newCheckJSON(o.Lang, creds, insp, v))
+}
+
+// newCheckJSON is the verdict as `keys check --json` prints it, and as the
+// first fields of `keys add --json`.
+func newCheckJSON(l i18n.Lang, creds binance.Credentials, insp *binance.Inspection, v policy.Verdict) checkJSON {
 	res := checkJSON{
 		OK:       v.OK(),
 		APIKey:   redact.MaskKey(creds.APIKey),
 		KeyType:  string(creds.Type),
 		UID:      insp.UID,
-		Problems: findingsJSON(o.Lang, v.Problems),
-		Warnings: findingsJSON(o.Lang, v.Warnings),
+		Problems: findingsJSON(l, v.Problems),
+		Warnings: findingsJSON(l, v.Warnings),
 	}
 	if v.TradingExpiresAt != nil {
 		s := v.TradingExpiresAt.UTC().Format(time.RFC3339)
 		res.TradingExpiresAt = &s
 	}
-	return cmdutil.PrintJSON(o.IO.Out, res)
+	return res
 }
 
 func printCheckHuman(o *CheckOptions, creds binance.Credentials, insp *binance.Inspection, v policy.Verdict) {
