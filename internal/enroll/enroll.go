@@ -646,6 +646,10 @@ func syncOne(ctx context.Context, d Deps, svc *service.Client, e *state.Entry) e
 		}
 	}
 	if _, err := svc.PutKey(ctx, e.Bot, service.KeyRegistration{APIKey: e.APIKey, APISecret: secret, KeyType: e.KeyType, Label: label}); err != nil {
+		if apperr.KindOf(err) == apperr.Refused {
+			// Sending it again will not help: a new key must take its place.
+			return withHint(err, i18n.M("enroll.refused_pending_hint", e.Bot))
+		}
 		return err
 	}
 	entry := *e

@@ -215,6 +215,29 @@ func TestServiceDownThenSync(t *testing.T) {
 	}
 }
 
+// A pending key that SmartradeX refuses when sync sends it stays pending
+// (it was accepted once by the policy and must not be lost), and the error
+// says that a new key has to take its place.
+func TestSyncRefusedSaysRotate(t *testing.T) {
+	e := newEnv(t)
+	e.svc.SetDown(true)
+	if _, err := e.add(t, "btc-spot", "ok", nil); kind(err) != apperr.Unavailable {
+		t.Fatalf("add: %v", err)
+	}
+	e.svc.SetDown(false)
+	e.svc.Inject(servicetest.Fault{Method: "PUT", Status: 409, Times: 1, Body: `{"error":{"code":"key_in_use","message":"used by eth-spot"}}`})
+	out, err := Sync(context.Background(), e.d)
+	if err != nil || len(out) != 1 || out[0].Registered {
+		t.Fatalf("sync: %+v, %v", out, err)
+	}
+	if kind(out[0].Err) != apperr.Refused || !hasHint(out[0].Err, "enroll.refused_pending_hint") {
+		t.Errorf("sync error %v", out[0].Err)
+	}
+	if en := e.entry(t, "btc-spot"); en == nil || en.Status != state.StatusPending {
+		t.Fatalf("entry %+v", en)
+	}
+}
+
 func TestNoRegister(t *testing.T) {
 	e := newEnv(t)
 	e.d.Service = nil
