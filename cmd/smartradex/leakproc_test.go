@@ -70,7 +70,14 @@ func (w *leakWorld) run(t *testing.T, exe string, args, env []string, stdin stri
 	}
 	_ = gateR.Close()
 	w.probe.begin(cmd.Process.Pid)
-	w.probe.sample()
+	// The process waits at the gate: read its argv before letting it go,
+	// trying again for a moment if /proc is not ready with it yet.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		w.probe.sample()
+		if w.probe.rootSeen() || time.Now().After(deadline) {
+			break
+		}
+	}
 	_, _ = gateW.Write([]byte{1})
 	_ = gateW.Close()
 
@@ -122,6 +129,12 @@ func (s *procSampler) begin(pid int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.root, s.rootSamples, s.seen = pid, 0, map[string]procSeen{}
+}
+
+func (s *procSampler) rootSeen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rootSamples > 0
 }
 
 func (s *procSampler) end() ([]procSeen, int) {
