@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/smartradex/smartradex/internal/testbus"
 )
 
 // faultCmds are the script commands of the fault suite (fault_*.txtar).
@@ -113,30 +113,9 @@ func cmdPrivateBus(ts *testscript.TestScript, neg bool, args []string) {
 	runtimeDir, dataDir := filepath.Join(dir, "run"), filepath.Join(dir, "data")
 	ts.Check(os.Mkdir(runtimeDir, 0o700))
 	ts.Check(os.Mkdir(dataDir, 0o700))
-	conf := filepath.Join(dir, "bus.conf")
-	// No <servicedir>: nothing is started on demand, gnome-keyring included.
-	ts.Check(os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600))
-	bus := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
-	out, err := bus.StdoutPipe()
+	addr, stopBus, err := testbus.Start(dir)
 	ts.Check(err)
-	ts.Check(bus.Start())
-	ts.Defer(func() { stop(bus) })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		ts.Fatalf("dbus-daemon did not start: %v", err)
-	}
-	addr := strings.TrimSpace(line)
+	ts.Defer(stopBus)
 	env := []string{"DBUS_SESSION_BUS_ADDRESS=" + addr, "XDG_RUNTIME_DIR=" + runtimeDir, "XDG_DATA_HOME=" + dataDir}
 	if *withKeyring {
 		kr := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")

@@ -4,7 +4,6 @@
 package secretservice_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,6 +21,7 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/testbus"
 )
 
 // These tests talk to a real Secret Service. scripts/test starts one
@@ -144,42 +144,15 @@ func TestNoSecretServiceOnTheBus(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the Secret Service is Linux's keyring")
 	}
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		t.Skip("dbus-daemon is not installed")
 	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "bus.conf")
-	// No <servicedir>: nothing can be auto-started, gnome-keyring included.
-	err = os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`), 0o600)
+	addr, stop, err := testbus.Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--print-address=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon did not start: %v", err)
-	}
-	out := childGet(t, strings.TrimSpace(line))
+	t.Cleanup(stop)
+	out := childGet(t, addr)
 	for _, want := range []string{
 		"code=secrets.keyring_failed",
 		"org.freedesktop.secrets was not provided by any .service files",
