@@ -1,0 +1,166 @@
+// Package store is the storage of smartradexd: subscribers, their access
+// tokens, the bot catalogue, subscriptions, registered Binance keys (with
+// their secrets in sealed form only), engine tokens and the audit trail.
+//
+// One interface, three implementations: memstore (in memory, for tests and
+// the sandbox), sqlitestore (the embedded default) and pgstore (PostgreSQL,
+// for several replicas). The same conformance suite (storetest) runs against
+// each. Nothing here ever holds a secret in clear: tokens are stored as their
+// SHA-256, Binance secrets as HPKE-sealed bytes (internal/seal).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every implementation returns for the same conditions; callers
+// compare with errors.Is.
+var (
+	// ErrNotFound: no such subscriber, bot, token, engine or key.
+	ErrNotFound = errors.New("not found")
+	// ErrExists: the subscriber, token or engine name already exists.
+	ErrExists = errors.New("already exists")
+	// ErrKeyInUse: the API key is registered for another (subscriber, bot).
+	ErrKeyInUse = errors.New("api key registered for another bot")
+	// ErrUnavailable: the database cannot be reached or is read-only/full;
+	// the server answers 503 and nothing was written.
+	ErrUnavailable = errors.New("database unavailable")
+)
+
+// Subscriber is one SmartradeX account.
+type Subscriber struct {
+	ID        int64
+	Email     string // unique, stored lower-case
+	CreatedAt time.Time
+}
+
+// Bot is one entry of the bot catalogue (seeded with btc-spot and eth-spot).
+type Bot struct {
+	ID    string // "btc-spot"
+	Name  string // "BOT BTC Spot"
+	Label string // the API-key label suggested on Binance
+}
+
+// Principal is who a subscriber access token belongs to.
+type Principal struct {
+	Subscriber Subscriber
+	TokenID    int64
+	Bots       []string // the bot IDs the subscriber is subscribed to, sorted
+}
+
+// Key is a registered Binance key of one subscriber for one bot.
+type Key struct {
+	SubscriberID int64
+	Email        string // filled by reads, ignored by PutKey
+	Bot          string
+	APIKey       string
+	KeyType      string // HMAC, ED25519 or RSA
+	Label        string
+	SealedSecret []byte // enc ‖ ciphertext, sealed to VaultKeyID
+	VaultKeyID   string
+	RegisteredAt time.Time
+	LastCheck    *Check // nil until the key has been checked by the service
+}
+
+// Check is the outcome of the service checking a key with Binance.
+type Check struct {
+	At          time.Time
+	SeenFrom    string // the address the service called Binance from
+	Outcome     string // "ok", "refused", "deleted", "unreachable"
+	BinanceCode int    // Binance's error code, 0 when none
+	// Restrictions is Binance's raw apiRestrictions JSON object, when read.
+	Restrictions []byte
+	UID          int64
+}
+
+// PutResult tells what PutKey did.
+type PutResult struct {
+	Key Key
+	// Created is false when the same api_key was already registered for this
+	// subscriber and bot: the stored key (and its RegisteredAt) is returned
+	// unchanged.
+	Created bool
+	// Replaced is the key that was replaced, if any (another api_key).
+	Replaced *Key
+}
+
+// AuditEvent is one line of the audit trail. It never holds a secret, a
+// token or a sealed secret; APIKey is stored masked by the caller.
+type AuditEvent struct {
+	At           time.Time
+	Actor        string // "subscriber:<email>", "engine:<name>", "admin"
+	Action       string // "key.register", "key.replace", "key.remove", "token.issue", ...
+	SubscriberID int64  // 0 when not about a subscriber
+	Bot          string
+	APIKey       string // masked
+	RemoteAddr   string
+}
+
+// Store is what smartradexd needs from its database. Every method is safe
+// for concurrent use, by several goroutines and by several processes over
+// one database (PostgreSQL replicas, or admin commands beside serve).
+// Methods that change two rows do so in one transaction.
+type Store interface {
+	// Migrate applies pending migrations (idempotent; safe to run from
+	// several processes at once) and seeds the bot catalogue.
+	Migrate(ctx context.Context) error
+	// Ping tells whether the database can be used (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+
+	// Bots returns the catalogue, sorted by ID.
+	Bots(ctx context.Context) ([]Bot, error)
+
+	// AddSubscriber creates a subscriber; ErrExists if the e-mail is taken.
+	AddSubscriber(ctx context.Context, email string, now time.Time) (Subscriber, error)
+	// Subscriber finds one by e-mail (case-insensitive); ErrNotFound.
+	Subscriber(ctx context.Context, email string) (Subscriber, error)
+	// Subscribers lists every subscriber with their bots, by e-mail.
+	Subscribers(ctx context.Context) ([]Principal, error)
+	// Subscribe and Unsubscribe are idempotent; ErrNotFound for an unknown
+	// subscriber or bot.
+	Subscribe(ctx context.Context, email, bot string) error
+	Unsubscribe(ctx context.Context, email, bot string) error
+
+	// AddToken stores the SHA-256 of a new subscriber token.
+	AddToken(ctx context.Context, email string, tokenHash []byte, now time.Time) error
+	// RevokeTokens revokes every token of the subscriber; it returns how many.
+	RevokeTokens(ctx context.Context, email string, now time.Time) (int, error)
+	// Authenticate finds the subscriber of a live token by its SHA-256;
+	// ErrNotFound for an unknown or revoked token.
+	Authenticate(ctx context.Context, tokenHash []byte) (Principal, error)
+
+	// AddEngineToken stores the SHA-256 of a trading engine's token under a
+	// unique name; ErrExists if the name is taken.
+	AddEngineToken(ctx context.Context, name string, tokenHash []byte, now time.Time) error
+	// AuthenticateEngine returns the engine's name; ErrNotFound.
+	AuthenticateEngine(ctx context.Context, tokenHash []byte) (string, error)
+
+	// PutKey registers k for (k.SubscriberID, k.Bot) in one transaction:
+	// the same APIKey again is a no-op (Created false, original key
+	// returned); an APIKey registered for any other (subscriber, bot) is
+	// ErrKeyInUse and changes nothing; otherwise it replaces the bot's key.
+	// Concurrent PutKey calls with the same arguments all succeed with the
+	// same result.
+	PutKey(ctx context.Context, k Key) (PutResult, error)
+	// GetKey returns the key of a subscriber's bot; ErrNotFound.
+	GetKey(ctx context.Context, subscriberID int64, bot string) (Key, error)
+	// ListKeys returns the subscriber's keys, by bot.
+	ListKeys(ctx context.Context, subscriberID int64) ([]Key, error)
+	// DeleteKey removes the key of a subscriber's bot and returns it;
+	// ErrNotFound when there was none.
+	DeleteKey(ctx context.Context, subscriberID int64, bot string) (Key, error)
+	// ActiveKeys returns every registered key, of one bot ("" for all), by
+	// subscriber then bot: for the trading engine and the periodic check.
+	ActiveKeys(ctx context.Context, bot string) ([]Key, error)
+	// RecordCheck stores the last check of a key, if that key is still the
+	// one registered for (subscriberID, bot) with this apiKey.
+	RecordCheck(ctx context.Context, subscriberID int64, bot, apiKey string, c Check) error
+
+	// Audit appends an event.
+	Audit(ctx context.Context, e AuditEvent) error
+	// AuditLog returns events, oldest first, at most limit (0: all).
+	AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)
+}
