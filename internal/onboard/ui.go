@@ -5,17 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/huh"
-	"github.com/charmbracelet/huh/spinner"
-	"golang.org/x/term"
-
-	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/prompt"
@@ -30,8 +23,6 @@ type DemoKeyInfo struct {
 
 // Options tune the UI.
 type Options struct {
-	// Accessible asks plain line questions instead of drawing forms.
-	Accessible bool
 	// Sandbox labels every screen "SANDBOX" ("BAC À SABLE").
 	Sandbox bool
 	// SandboxBanner is shown beside the label; empty means the default
@@ -39,8 +30,9 @@ type Options struct {
 	SandboxBanner string
 	// DemoKeys are listed on the key screen in the sandbox.
 	DemoKeys []DemoKeyInfo
-	// Prompter, when set, asks every question (as in accessible mode)
-	// instead of huh forms: command tests pass a *prompt.Fake.
+	// Prompter asks every question: the terminal forms, the accessible
+	// line prompts, or a *prompt.Fake in tests. Nil means line prompts on
+	// the UI's streams.
 	Prompter prompt.Prompter
 	// Now is the clock for the summary's days left; nil means time.Now.
 	Now func() time.Time
@@ -48,40 +40,27 @@ type Options struct {
 
 // UI shows the onboarding screens on one terminal.
 type UI struct {
-	in   io.Reader
 	out  io.Writer
 	lang i18n.Lang
 	opts Options
 
-	// Exactly one of p (plain questions) and run (huh forms) is used.
-	p   prompt.Prompter
-	run prompt.FormRunner
-
-	animate bool // spinner drawn; false prints a plain line
+	p    prompt.Prompter // labelled in the sandbox
+	spin prompt.Spinner  // nil: a plain line
 }
 
 // New returns the UI for in/out in lang. Callers use it only when they may
 // prompt (stdin and stdout are terminals, no --no-input).
 func New(in io.Reader, out io.Writer, lang i18n.Lang, opts Options) *UI {
-	u := &UI{in: in, out: out, lang: lang, opts: opts}
-	switch {
-	case opts.Prompter != nil:
-		u.p = opts.Prompter
-	case opts.Accessible:
-		u.p = prompt.New(in, out, lang, true)
-	default:
-		u.run = prompt.TerminalRunner(in, out)
-		u.animate = isTerminal(out)
+	p := opts.Prompter
+	if p == nil {
+		p = prompt.NewLine(in, out, lang)
 	}
-	if u.p != nil && opts.Sandbox {
-		u.p = prompt.Sandboxed(u.p, lang)
+	u := &UI{out: out, lang: lang, opts: opts, p: p}
+	u.spin, _ = p.(prompt.Spinner)
+	if opts.Sandbox {
+		u.p = prompt.Sandboxed(p, lang)
 	}
 	return u
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func (u *UI) t(key string, args ...any) string { return u.lang.T(key, args...) }
@@ -94,20 +73,16 @@ func (u *UI) label() string {
 	return "[" + u.t("prompt.sandbox_label") + "] "
 }
 
-// banner is the group title of every form in the sandbox.
+// banner tops every screen in the sandbox (the label is added by the
+// sandboxed prompter).
 func (u *UI) banner() string {
 	if !u.opts.Sandbox {
 		return ""
 	}
-	b := u.opts.SandboxBanner
-	if b == "" {
-		b = u.t("onboard.sandbox_banner")
+	if b := u.opts.SandboxBanner; b != "" {
+		return b
 	}
-	return u.label() + b
-}
-
-func (u *UI) form(fields ...huh.Field) *huh.Form {
-	return prompt.NewForm(u.lang, huh.NewGroup(fields...).Title(u.banner()))
+	return u.t("onboard.sandbox_banner")
 }
 
 // Tutorial shows the steps for bot, one screen each, with Next and Back.
@@ -129,34 +104,28 @@ func (u *UI) Tutorial(ctx context.Context, bot bots.Bot) error {
 	return nil
 }
 
-func (u *UI) step(ctx context.Context, i, n int, s Step) (bool, error) {
-	title := u.t("onboard.step_of", i+1, n) + " · " + u.lang.Render(s.Title)
-	body := u.lang.Render(s.Body)
-	if u.p != nil {
-		return u.p.Confirm(ctx, title, body+"\n\n"+u.t("onboard.step_question"), u.t("onboard.next"), u.t("onboard.back"), true)
+// StepScreen is the screen of step s, the i-th (from 0) of n: its text,
+// then Next (the answer true) or Back.
+func (u *UI) StepScreen(i, n int, s Step, next *bool) prompt.Screen {
+	return prompt.Screen{
+		Banner: u.banner(),
+		Notes:  []prompt.Note{{Title: u.t("onboard.step_of", i+1, n) + " · " + u.lang.Render(s.Title), Body: u.lang.Render(s.Body)}},
+		Fields: []prompt.Field{prompt.ConfirmField(next, u.t("onboard.step_question"), u.t("onboard.step_question_desc"), u.t("onboard.next"), u.t("onboard.back"))},
 	}
+}
+
+func (u *UI) step(ctx context.Context, i, n int, s Step) (bool, error) {
 	next := true
-	f := u.form(
-		huh.NewNote().Title(title).Description(noteText(body)),
-		huh.NewConfirm().Title(u.t("onboard.step_question")).Description(u.t("onboard.step_question_desc")).
-			Affirmative(u.t("onboard.next")).Negative(u.t("onboard.back")).Value(&next),
-	)
-	if err := prompt.Run(ctx, u.run, f); err != nil {
+	if err := prompt.Ask(ctx, u.p, u.StepScreen(i, n, s, &next)); err != nil {
 		return false, err
 	}
 	return next, nil
 }
 
-// noteText escapes huh's note markup (_italic_, *bold*, `code`, \) so that
-// labels and keys show as typed. Code spans are escaped too: huh v1.0.0
-// never closes one, which would style the rest of the note as code.
-func noteText(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `_`, `\_`, `*`, `\*`, "`", "\\`").Replace(s)
-}
-
 // AskCredentials asks for the API key and the secret (masked) on one
 // screen. validate runs when the user submits; its message is shown on the
-// screen, and the user corrects the values without starting over. The
+// screen, and the user corrects the values without starting over (asked in
+// turn, both are asked again: the key may be the culprit of a swap). The
 // secret never appears on screen or in an error.
 func (u *UI) AskCredentials(ctx context.Context, bot bots.Bot, validate func(apiKey, secret string) error) (apiKey, secret string, err error) {
 	notEmpty := func(msgKey string) func(string) error {
@@ -167,64 +136,25 @@ func (u *UI) AskCredentials(ctx context.Context, bot bots.Bot, validate func(api
 			return nil
 		}
 	}
-	title := u.t("onboard.creds.title", bot.Name)
-	intro := u.t("onboard.creds.intro")
-	if u.p != nil {
-		return u.askCredentialsPlain(ctx, title, intro, notEmpty, validate)
-	}
 	var key, sec string
-	fields := []huh.Field{huh.NewNote().Title(title).Description(noteText(intro))}
-	if demo := u.demoText(); demo != "" {
-		fields = append(fields, huh.NewNote().Title(u.t("onboard.demo.title")).Description(noteText(demo)))
+	screen := prompt.Screen{
+		Banner: u.banner(),
+		Notes:  []prompt.Note{{Title: u.t("onboard.creds.title", bot.Name), Body: u.t("onboard.creds.intro")}},
+		Fields: []prompt.Field{
+			prompt.InputField(&key, u.t("onboard.creds.key_title"), u.t("onboard.creds.key_desc"), notEmpty("onboard.creds.empty_key")),
+			prompt.PasswordField(&sec, u.t("onboard.creds.secret_title"), u.t("onboard.creds.secret_desc"), notEmpty("onboard.creds.empty_secret")),
+		},
 	}
-	fields = append(fields,
-		huh.NewInput().Title(u.t("onboard.creds.key_title")).Description(u.t("onboard.creds.key_desc")).
-			Value(&key).Validate(notEmpty("onboard.creds.empty_key")),
-		huh.NewInput().Title(u.t("onboard.creds.secret_title")).Description(u.t("onboard.creds.secret_desc")).
-			EchoMode(huh.EchoModePassword).Value(&sec).
-			Validate(func(s string) error {
-				if err := notEmpty("onboard.creds.empty_secret")(s); err != nil {
-					return err
-				}
-				if validate == nil {
-					return nil
-				}
-				if err := validate(key, s); err != nil {
-					return prompt.UserError(u.lang, err, s)
-				}
-				return nil
-			}),
-	)
-	if err := prompt.Run(ctx, u.run, u.form(fields...)); err != nil {
+	if demo := u.demoText(); demo != "" {
+		screen.Notes = append(screen.Notes, prompt.Note{Title: u.t("onboard.demo.title"), Body: demo})
+	}
+	if validate != nil {
+		screen.Check = func() error { return validate(key, sec) }
+	}
+	if err := prompt.Ask(ctx, u.p, screen); err != nil {
 		return "", "", err
 	}
 	return key, sec, nil
-}
-
-func (u *UI) askCredentialsPlain(ctx context.Context, title, intro string, notEmpty func(string) func(string) error, validate func(string, string) error) (string, string, error) {
-	desc := intro
-	if demo := u.demoText(); demo != "" {
-		desc += "\n\n" + u.t("onboard.demo.title") + "\n" + demo
-	}
-	for {
-		key, err := u.p.Input(ctx, title+" · "+u.t("onboard.creds.key_title"), desc+"\n\n"+u.t("onboard.creds.key_desc"), notEmpty("onboard.creds.empty_key"))
-		if err != nil {
-			return "", "", err
-		}
-		sec, err := u.p.Password(ctx, u.t("onboard.creds.secret_title"), u.t("onboard.creds.secret_desc"), notEmpty("onboard.creds.empty_secret"))
-		if err != nil {
-			return "", "", err
-		}
-		if validate == nil {
-			return key, sec, nil
-		}
-		verr := validate(key, sec)
-		if verr == nil {
-			return key, sec, nil
-		}
-		// The key may be the culprit (a swap), so both are asked again.
-		fmt.Fprintln(u.out, prompt.UserError(u.lang, verr, sec))
-	}
 }
 
 func (u *UI) demoText() string {
@@ -242,68 +172,16 @@ func (u *UI) demoText() string {
 	return strings.Join(lines, "\n")
 }
 
-// Spin shows title with a spinner while fn runs, or prints title as a plain
-// line when out is not a terminal or the UI is accessible. If the user
-// interrupts or ctx ends, fn's context is cancelled, Spin waits for fn to
-// return (so nothing runs on behind the user's back) and returns Cancelled.
+// Spin shows title with a spinner while fn runs (the terminal forms), or
+// prints title as a plain line. If the user interrupts or ctx ends, fn's
+// context is cancelled, Spin waits for fn to return (so nothing runs on
+// behind the user's back) and returns Cancelled.
 func (u *UI) Spin(ctx context.Context, title string, fn func(context.Context) error) error {
 	title = u.label() + title
-	if !u.animate {
-		fmt.Fprintln(u.out, title)
-		return cancelled(ctx, fn(ctx))
+	if u.spin != nil {
+		return u.spin.Spin(ctx, title, fn)
 	}
-	fctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	var fnErr error
-	go func() {
-		defer close(done)
-		fnErr = fn(fctx)
-	}()
-	// The spinner's context ends only with fn, not with ctx. A Ctrl-C on a
-	// terminal the spinner does not read reaches the process as SIGINT,
-	// which ends ctx and also goes to bubbletea's own signal handler; were
-	// ctx the spinner's context too, bubbletea's event loop could stop on
-	// it while the handler blocks for ever handing over the interrupt, and
-	// the command would hang, deaf to any further Ctrl-C.
-	sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer scancel()
-	runErr := spinner.New().Title(" " + title).Output(u.out).Context(sctx).
-		ActionWithErr(func(actx context.Context) error {
-			select {
-			case <-done:
-			case <-actx.Done():
-			}
-			return nil
-		}).Run()
-	interrupted := ctx.Err() != nil
-	select {
-	case <-done:
-		interrupted = interrupted || errors.Is(runErr, tea.ErrInterrupted)
-	default:
-		// The spinner ended first: interrupted.
-		cancel()
-		<-done
-		interrupted = true
-	}
-	if !interrupted {
-		return fnErr
-	}
-	var ae *apperr.Error
-	if errors.As(fnErr, &ae) && ae.Kind == apperr.Cancelled {
-		// fn says itself what the interruption left behind.
-		return fnErr
-	}
-	return prompt.Cancelled(errors.Join(runErr, fnErr))
-}
-
-// cancelled reports fn's failure as Cancelled when it failed because ctx
-// ended (the user pressed Ctrl-C while it ran).
-func cancelled(ctx context.Context, err error) error {
-	if err != nil && ctx.Err() != nil && apperr.KindOf(err) != apperr.Cancelled {
-		return prompt.Cancelled(err)
-	}
-	return err
+	return prompt.PlainSpin(ctx, u.out, title, fn)
 }
 
 // RecheckChoice is what the user wants after a refused key.
@@ -334,22 +212,14 @@ func (u *UI) AskRecheck(ctx context.Context, fixes []string) (RecheckChoice, err
 		{Value: "repaste", Label: u.t("onboard.recheck.repaste")},
 		{Value: "quit", Label: u.t("onboard.recheck.quit")},
 	}
-	title := u.t("onboard.recheck.title")
-	var choice string
-	if u.p != nil {
-		var err error
-		if choice, err = u.p.Select(ctx, title, b.String(), opts, "now"); err != nil {
-			return RecheckQuit, err
-		}
-	} else {
-		choice = "now"
-		f := u.form(
-			huh.NewNote().Title(title).Description(noteText(b.String())),
-			huh.NewSelect[string]().Title(u.t("onboard.recheck.question")).Options(prompt.HuhOptions(opts)...).Value(&choice),
-		)
-		if err := prompt.Run(ctx, u.run, f); err != nil {
-			return RecheckQuit, err
-		}
+	choice := "now"
+	screen := prompt.Screen{
+		Banner: u.banner(),
+		Notes:  []prompt.Note{{Title: u.t("onboard.recheck.title"), Body: b.String()}},
+		Fields: []prompt.Field{prompt.SelectField(&choice, u.t("onboard.recheck.question"), "", opts)},
+	}
+	if err := prompt.Ask(ctx, u.p, screen); err != nil {
+		return RecheckQuit, err
 	}
 	switch choice {
 	case "now":

@@ -14,6 +14,7 @@ import (
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/prompt"
+	"github.com/smartradex/smartradex/internal/prompt/forms"
 	"github.com/smartradex/smartradex/internal/prompt/prompttest"
 )
 
@@ -25,9 +26,8 @@ var btc, _ = bots.Lookup("btc-spot")
 // driven returns a huh-mode UI whose forms are played by a key driver.
 func driven(lang i18n.Lang, opts Options, keys ...string) (*UI, *prompttest.Driver) {
 	d := prompttest.NewDriver(prompttest.Keys(keys...)...)
-	u := New(strings.NewReader(""), io.Discard, lang, opts)
-	u.run = d.Run
-	return u, d
+	opts.Prompter = forms.NewWithRunner(lang, d.Run, io.Discard)
+	return New(strings.NewReader(""), io.Discard, lang, opts), d
 }
 
 func wantCancelled(t *testing.T, err error) {
@@ -260,28 +260,27 @@ func TestPlainModeThroughPrompter(t *testing.T) {
 	if !strings.Contains(f.Asked[5].Description, "demo_pass_key") {
 		t.Errorf("demo keys not shown: %q", f.Asked[5].Description)
 	}
-	if !strings.Contains(out.String(), "[REDACTED]") || strings.Contains(out.String(), secret) {
-		t.Errorf("swap error not shown, or shown with the secret: %q", out.String())
+	if r := f.Asked[6].Rejected; len(r) != 1 || !strings.Contains(r[0], "[REDACTED]") || strings.Contains(r[0], secret) {
+		t.Errorf("swap error not shown, or shown with the secret: %q", r)
+	}
+	if !strings.Contains(f.Asked[0].Description, "Suivant passe à l'étape suivante") {
+		t.Errorf("step question lacks its help: %q", f.Asked[0].Description)
 	}
 }
 
 func TestSpin(t *testing.T) {
 	boom := errors.New("boom")
 	cases := []struct {
-		name    string
-		animate bool
-		fnErr   error
+		name  string
+		fnErr error
 	}{
-		{"plain ok", false, nil},
-		{"plain error", false, boom},
-		{"spinner ok", true, nil},
-		{"spinner error", true, boom},
+		{"ok", nil},
+		{"error", boom},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer
-			u := New(nil, &out, i18n.FR, Options{Sandbox: true})
-			u.animate = c.animate
+			u := New(nil, &out, i18n.FR, Options{Sandbox: true, Prompter: &prompt.Fake{}})
 			ran := false
 			err := u.Spin(context.Background(), "Vérification auprès de Binance", func(context.Context) error {
 				ran = true
@@ -298,9 +297,10 @@ func TestSpin(t *testing.T) {
 }
 
 func TestSpinCancelWaitsForFn(t *testing.T) {
-	for _, animate := range []bool{false, true} {
-		u := New(nil, io.Discard, i18n.EN, Options{})
-		u.animate = animate
+	// The spinner's own run is tested in package forms.
+	for _, p := range []prompt.Prompter{&prompt.Fake{}, forms.New(nil, io.Discard, i18n.EN, false)} {
+		animate := fmt.Sprintf("%T", p)
+		u := New(nil, io.Discard, i18n.EN, Options{Prompter: p})
 		ctx, cancel := context.WithCancel(context.Background())
 		finished := false
 		err := u.Spin(ctx, "checking", func(fctx context.Context) error {

@@ -145,3 +145,15 @@ func (f *Fake) Select(ctx context.Context, title, description string, options []
 	}
 	return "", fmt.Errorf("prompt.Fake: %q is not an option of select %q", s, title)
 }
+
+// Report records why a screen's answers were refused, as Rejected of the
+// last question asked, with the screen's secrets scrubbed.
+func (f *Fake) Report(err error, secrets ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.Asked) == 0 {
+		return
+	}
+	q := &f.Asked[len(f.Asked)-1]
+	q.Rejected = append(q.Rejected, scrub(err.Error(), secrets...))
+}

@@ -214,3 +214,15 @@ func (p *linePrompter) Select(ctx context.Context, title, description string, op
 		fmt.Fprintln(p.out, p.lang.T("prompt.line.bad_choice", v, len(options)))
 	}
 }
+
+// Report shows why a screen's answers were refused; they are asked again.
+func (p *linePrompter) Report(err error, secrets ...string) {
+	fmt.Fprintln(p.out, UserError(p.lang, err, secrets...))
+}
+
+// NewLine returns the accessible Prompter: plain line questions on in/out,
+// for screen readers. Callers must only use it when the streams are a
+// terminal.
+func NewLine(in io.Reader, out io.Writer, lang i18n.Lang) Prompter {
+	return newLine(in, out, lang)
+}

@@ -46,7 +46,7 @@ func TestLinePrompts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer
-			got, err := c.ask(New(strings.NewReader(c.input), &out, c.lang, true))
+			got, err := c.ask(NewLine(strings.NewReader(c.input), &out, c.lang))
 			if err != nil || got != c.want {
 				t.Fatalf("got %v, %v; want %v", got, err, c.want)
 			}
@@ -61,7 +61,7 @@ func TestLinePrompts(t *testing.T) {
 
 func TestLineEndOfInputIsCancelled(t *testing.T) {
 	// End of input must not pass for the default answer.
-	p := New(strings.NewReader(""), io.Discard, i18n.EN, true)
+	p := NewLine(strings.NewReader(""), io.Discard, i18n.EN)
 	_, err := p.Confirm(context.Background(), "Replace the key?", "", "", "", true)
 	wantCancelled(t, err)
 	_, err = p.Input(context.Background(), "Bot", "", nil)
@@ -72,7 +72,7 @@ func TestLineContextCancelWhileWaiting(t *testing.T) {
 	r, w := io.Pipe()
 	defer w.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := New(r, io.Discard, i18n.EN, true)
+	p := NewLine(r, io.Discard, i18n.EN)
 	errc := make(chan error)
 	go func() {
 		_, err := p.Input(ctx, "Bot", "", nil)
@@ -90,7 +90,7 @@ func TestLineContextCancelWhileWaiting(t *testing.T) {
 
 func TestLinePasswordNeedsATerminal(t *testing.T) {
 	var out bytes.Buffer
-	p := New(strings.NewReader(secret+"\n"), &out, i18n.FR, true)
+	p := NewLine(strings.NewReader(secret+"\n"), &out, i18n.FR)
 	v, err := p.Password(context.Background(), "Clé secrète", "", nil)
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Kind != apperr.Usage || v != "" {

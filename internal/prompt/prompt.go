@@ -1,18 +1,16 @@
-// Package prompt asks the user questions in a terminal, in their language,
-// behind a small Prompter interface so that commands can be tested with a
-// scripted Fake. It also holds what every huh form of smartradex shares:
-// localised key help, the mapping of Ctrl-C to a "cancelled" error, and a
-// seam (FormRunner) through which tests drive forms without a terminal.
+// Package prompt asks the user questions, in their language, behind a small
+// Prompter interface: the terminal forms (package forms), the accessible
+// line prompts and a scripted Fake for tests all implement it, and every
+// question of smartradex goes through it. A Screen describes a page of text
+// and questions once; each Prompter shows it its own way.
 package prompt
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
-
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/huh"
-	"github.com/charmbracelet/lipgloss"
+	"strings"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -40,119 +38,15 @@ type Option struct {
 	Label string
 }
 
-// New returns the terminal Prompter: huh forms on in/out, or plain line
-// prompts when accessible is set (screen readers, SMARTRADEX_ACCESSIBLE=1).
-// Callers must only use it when the streams are a terminal.
-func New(in io.Reader, out io.Writer, lang i18n.Lang, accessible bool) Prompter {
-	if accessible {
-		return newLine(in, out, lang)
-	}
-	return &huhPrompter{lang: lang, run: TerminalRunner(in, out)}
+// Accessible reports whether getenv asks for the accessible line prompts
+// (SMARTRADEX_ACCESSIBLE=1, or the ACCESSIBLE=1 that huh's users know).
+func Accessible(getenv func(string) string) bool {
+	return getenv("SMARTRADEX_ACCESSIBLE") == "1" || getenv("ACCESSIBLE") == "1"
 }
 
 // Cancelled is the error of a question the user gave up on.
 func Cancelled(cause error) *apperr.Error {
 	return apperr.Wrap(apperr.Cancelled, "cancelled", cause, i18n.M("error.cancelled"))
-}
-
-// FormRunner runs a huh form until it is completed or aborted.
-type FormRunner func(ctx context.Context, f *huh.Form) error
-
-// TerminalRunner draws forms on a terminal: input from in, drawing on out.
-func TerminalRunner(in io.Reader, out io.Writer) FormRunner {
-	return func(ctx context.Context, f *huh.Form) error {
-		return f.WithInput(in).WithOutput(out).RunWithContext(ctx)
-	}
-}
-
-// Run runs f with run and turns huh's outcomes into smartradex errors:
-// Ctrl-C (huh.ErrUserAborted) and an ended ctx become Cancelled, anything
-// else a terminal failure. The form's values are only meaningful on nil.
-func Run(ctx context.Context, run FormRunner, f *huh.Form) error {
-	if err := ctx.Err(); err != nil {
-		return Cancelled(err)
-	}
-	err := run(ctx, f)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, huh.ErrUserAborted):
-		return Cancelled(err)
-	case ctx.Err() != nil:
-		// bubbletea reports an ended context as "program was killed".
-		return Cancelled(ctx.Err())
-	case errors.Is(err, huh.ErrTimeout):
-		return Cancelled(err)
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	return apperr.Wrap(apperr.Unexpected, "prompt.terminal", err, i18n.M("prompt.terminal_failed"), i18n.M("prompt.terminal_failed_hint"))
-}
-
-// NewForm builds a form with smartradex's key help and error display.
-func NewForm(lang i18n.Lang, groups ...*huh.Group) *huh.Form {
-	return huh.NewForm(groups...).
-		WithKeyMap(KeyMap(lang)).
-		WithTheme(Theme()).
-		WithShowHelp(true).
-		WithShowErrors(true)
-}
-
-// Theme is huh's Charm theme with the chosen button drawn between brackets,
-// so that "Yes" and "No" can be told apart without colours (NO_COLOR, a
-// monochrome terminal, a screen magnifier with inverted colours).
-func Theme() *huh.Theme {
-	t := huh.ThemeCharm()
-	chosen := lipgloss.Border{Left: "[", Right: "]"}
-	other := lipgloss.Border{Left: " ", Right: " "}
-	for _, fs := range []*huh.FieldStyles{&t.Focused, &t.Blurred} {
-		fs.FocusedButton = fs.FocusedButton.Border(chosen, false, true, false, true)
-		fs.BlurredButton = fs.BlurredButton.Border(other, false, true, false, true)
-	}
-	return t
-}
-
-// KeyMap is huh's default key map with its help texts in lang. The keys
-// themselves are huh's: the help line shows which to press.
-func KeyMap(lang i18n.Lang) *huh.KeyMap {
-	km := huh.NewDefaultKeyMap()
-	h := func(b *key.Binding, msgKey string) {
-		b.SetHelp(b.Help().Key, lang.T(msgKey))
-	}
-	h(&km.Input.AcceptSuggestion, "prompt.key.complete")
-	h(&km.Input.Prev, "prompt.key.back")
-	h(&km.Input.Next, "prompt.key.next")
-	h(&km.Input.Submit, "prompt.key.submit")
-
-	h(&km.Confirm.Prev, "prompt.key.back")
-	h(&km.Confirm.Next, "prompt.key.next")
-	h(&km.Confirm.Submit, "prompt.key.submit")
-	h(&km.Confirm.Toggle, "prompt.key.toggle")
-
-	h(&km.Note.Prev, "prompt.key.back")
-	h(&km.Note.Next, "prompt.key.next")
-	h(&km.Note.Submit, "prompt.key.submit")
-
-	h(&km.Select.Prev, "prompt.key.back")
-	h(&km.Select.Next, "prompt.key.select")
-	h(&km.Select.Submit, "prompt.key.submit")
-	h(&km.Select.Up, "prompt.key.up")
-	h(&km.Select.Down, "prompt.key.down")
-	h(&km.Select.Filter, "prompt.key.filter")
-	h(&km.Select.SetFilter, "prompt.key.set_filter")
-	h(&km.Select.ClearFilter, "prompt.key.clear_filter")
-	h(&km.Select.HalfPageUp, "prompt.key.half_page_up")
-	h(&km.Select.HalfPageDown, "prompt.key.half_page_down")
-	h(&km.Select.GotoTop, "prompt.key.go_to_start")
-	h(&km.Select.GotoBottom, "prompt.key.go_to_end")
-	if lang == i18n.FR {
-		// "o" for "oui"; huh still labels the key "y" in its help line,
-		// so "y" keeps working too.
-		km.Confirm.Accept = key.NewBinding(key.WithKeys("y", "Y", "o", "O"), key.WithHelp("y", lang.T("prompt.yes")))
-	}
-	return km
 }
 
 // Sandboxed labels every question of p with the sandbox label ("SANDBOX",
@@ -180,4 +74,104 @@ func (l *labelled) Confirm(ctx context.Context, title, description string, affir
 
 func (l *labelled) Select(ctx context.Context, title, description string, options []Option, def string) (string, error) {
 	return l.p.Select(ctx, l.label+title, description, options, def)
+}
+
+// AskScreen shows s on the wrapped Prompter: a form is labelled once, at
+// its top; questions asked in turn are labelled each.
+func (l *labelled) AskScreen(ctx context.Context, s Screen) error {
+	if sa, ok := l.p.(ScreenAsker); ok {
+		s.Banner = l.label + s.Banner
+		return sa.AskScreen(ctx, s)
+	}
+	return askInTurn(ctx, l, s)
+}
+
+// Report passes a screen's refusal to the wrapped Prompter.
+func (l *labelled) Report(err error, secrets ...string) {
+	if r, ok := l.p.(reporter); ok {
+		r.Report(err, secrets...)
+	}
+}
+
+// errNoOptions is a programming error: a question nobody can answer.
+var errNoOptions = apperr.New(apperr.Unexpected, "prompt.no_options", i18n.M("error.unexpected", "a choice was asked with no options"))
+
+// ErrNoOptions is returned by Select when it is given no options.
+func ErrNoOptions() error { return errNoOptions }
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Or is s, or def when s is empty: an empty Confirm label means def.
+func Or(s, def string) string { return or(s, def) }
+
+// Validator adapts validate for a field: its error is shown inline in
+// lang, and for a secret field the typed value is scrubbed from the text
+// so that a careless validator cannot display the secret. A nil validate
+// accepts everything.
+func Validator(lang i18n.Lang, validate func(string) error, secret bool) func(string) error {
+	if validate == nil {
+		return func(string) error { return nil }
+	}
+	return func(v string) error {
+		err := validate(v)
+		if err == nil {
+			return nil
+		}
+		if secret {
+			return UserError(lang, err, v)
+		}
+		return UserError(lang, err)
+	}
+}
+
+// UserError renders err for display under a field: the localised message
+// and hints of an *apperr.Error (never its technical cause), or err's text,
+// with every one of secrets replaced by "[REDACTED]".
+func UserError(lang i18n.Lang, err error, secrets ...string) error {
+	msg := err.Error()
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		parts := []string{lang.Render(ae.Message)}
+		for _, h := range ae.Hints {
+			parts = append(parts, lang.T("error.hint_prefix")+lang.Render(h))
+		}
+		msg = strings.Join(parts, "\n")
+	}
+	return errors.New(scrub(msg, secrets...))
+}
+
+// scrub removes secrets, and their trimmed forms, from s. Very short values
+// are left alone: scrubbing "a" would shred the text and protect nothing.
+func scrub(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		for _, v := range []string{sec, strings.TrimSpace(sec)} {
+			if len(v) >= 4 {
+				s = strings.ReplaceAll(s, v, "[REDACTED]")
+			}
+		}
+	}
+	return s
+}
+
+// Spinner is a Prompter that can show that work is under way.
+type Spinner interface {
+	// Spin shows title while fn runs. An interruption cancels fn's
+	// context, waits for fn, and is a Cancelled error.
+	Spin(ctx context.Context, title string, fn func(context.Context) error) error
+}
+
+// PlainSpin prints title as a line and runs fn: Spin without animation.
+// fn's failure because ctx ended (Ctrl-C while it ran) is Cancelled.
+func PlainSpin(ctx context.Context, out io.Writer, title string, fn func(context.Context) error) error {
+	fmt.Fprintln(out, title)
+	err := fn(ctx)
+	if err != nil && ctx.Err() != nil && apperr.KindOf(err) != apperr.Cancelled {
+		return Cancelled(err)
+	}
+	return err
 }

@@ -43,9 +43,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 			}
 			return c, nil
 		},
-		Prompter: func() prompt.Prompter {
-			return prompt.New(f.IO.In, f.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
-		},
+		Prompter: f.Prompter,
 	}
 	cmd := &cobra.Command{
 		Use:     "login [--with-token]",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/redact"
 )
 
@@ -39,6 +40,8 @@ type Factory struct {
 	// command's context from then on. The root command calls it before
 	// any command that does more than print (see cli.Main).
 	WatchInterrupts func()
+	// Prompt asks the questions; nil until Prompter builds the terminal's.
+	Prompt prompt.Prompter
 
 	lang      i18n.Lang
 	debugMu   sync.Mutex // Debugf is called from concurrent requests

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/huh"
-
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/prompt"
@@ -154,41 +152,31 @@ func parseTimeout(v string) (time.Duration, bool) {
 	return d, err == nil && d > 0
 }
 
-// PromptPassphrase asks for the secret file's passphrase on the terminal,
-// masked; confirm asks twice, for a new file. Tests replace it.
-var PromptPassphrase = func(ctx context.Context, f *Factory, path string, confirm bool) (string, error) {
+// askPassphrase asks for the secret file's passphrase, masked; confirm
+// asks twice, for a new file.
+func (f *Factory) askPassphrase(ctx context.Context, path string, confirm bool) (string, error) {
 	var pass, again string
 	title := f.T("secrets.prompt_passphrase", path)
 	if confirm {
 		title = f.T("secrets.prompt_new_passphrase", path)
 	}
-	fields := []huh.Field{
-		huh.NewInput().EchoMode(huh.EchoModePassword).Value(&pass).Title(title).
-			Validate(func(s string) error {
-				if s == "" {
-					return errors.New(f.T("secrets.passphrase_empty"))
-				}
-				return nil
-			}),
-	}
+	screen := prompt.Screen{Fields: []prompt.Field{
+		prompt.PasswordField(&pass, title, "", func(s string) error {
+			if s == "" {
+				return errors.New(f.T("secrets.passphrase_empty"))
+			}
+			return nil
+		}),
+	}}
 	if confirm {
-		fields = append(fields, huh.NewInput().EchoMode(huh.EchoModePassword).Value(&again).
-			Title(f.T("secrets.prompt_passphrase_again")).
-			Validate(func(s string) error {
-				if s != pass {
-					return errors.New(f.T("secrets.passphrase_mismatch"))
-				}
-				return nil
-			}))
+		screen.Fields = append(screen.Fields, prompt.PasswordField(&again, f.T("secrets.prompt_passphrase_again"), "", func(s string) error {
+			if s != pass {
+				return errors.New(f.T("secrets.passphrase_mismatch"))
+			}
+			return nil
+		}))
 	}
-	err := prompt.NewForm(f.Lang(), huh.NewGroup(fields...)).
-		WithInput(f.IO.In).WithOutput(f.IO.ErrOut).
-		WithAccessible(f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1").
-		RunWithContext(ctx)
-	if errors.Is(err, huh.ErrUserAborted) || errors.Is(err, context.Canceled) {
-		return "", apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
-	}
-	if err != nil {
+	if err := prompt.Ask(ctx, f.Prompter(), screen); err != nil {
 		return "", err
 	}
 	return pass, nil
@@ -208,7 +196,7 @@ func (f *Factory) passphraseFunc(path string) func(context.Context) (string, err
 				i18n.M("secrets.passphrase_needed", path), i18n.M("secrets.passphrase_needed_hint"))
 		}
 		_, statErr := os.Stat(path)
-		p, err := PromptPassphrase(ctx, f, path, errors.Is(statErr, os.ErrNotExist))
+		p, err := f.askPassphrase(ctx, path, errors.Is(statErr, os.ErrNotExist))
 		if err != nil {
 			return "", err
 		}

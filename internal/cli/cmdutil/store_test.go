@@ -10,6 +10,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
 )
 
@@ -144,19 +145,12 @@ func TestPassphraseSources(t *testing.T) {
 		t.Errorf("hint does not name SMARTRADEX_PASSPHRASE")
 	}
 
-	// A terminal: the prompt, asking twice for a new file and once for an
-	// existing one.
-	var confirms []bool
-	old := PromptPassphrase
-	PromptPassphrase = func(_ context.Context, _ *Factory, p string, confirm bool) (string, error) {
-		if p != path {
-			t.Errorf("prompt for %q", p)
-		}
-		confirms = append(confirms, confirm)
-		return "typed passphrase", nil
-	}
-	defer func() { PromptPassphrase = old }()
+	// A terminal: the prompt, asking twice for a new file (a mismatch
+	// refused) and once for an existing one; the passphrase is registered
+	// with the redactor.
+	fake := &prompt.Fake{Answers: []any{"", "typed passphrase", "typed passphrasE", "typed passphrase", "typed passphrase"}}
 	f, ios := testFactory(t, nil)
+	f.Prompt = fake
 	ios.SetTTY(true, true, true)
 	if p, err := f.passphraseFunc(path)(ctx); err != nil || p != "typed passphrase" {
 		t.Fatalf("prompt: %q, %v", p, err)
@@ -167,8 +161,22 @@ func TestPassphraseSources(t *testing.T) {
 	if _, err := f.passphraseFunc(path)(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(confirms) != 2 || !confirms[0] || confirms[1] {
-		t.Errorf("confirm flags %v, want [true false]", confirms)
+	if fake.Remaining() != 0 || len(fake.Asked) != 3 {
+		t.Fatalf("asked %+v, %d answers left", fake.Asked, fake.Remaining())
+	}
+	for i, q := range fake.Asked {
+		if q.Kind != "password" || !strings.Contains(q.Title, path) != (i == 1) {
+			t.Errorf("question %d: %+v", i, q)
+		}
+	}
+	if !strings.Contains(fake.Asked[0].Title, "new") || len(fake.Asked[0].Rejected) != 1 || len(fake.Asked[1].Rejected) != 1 {
+		t.Errorf("new file: empty and mismatched passphrases not refused: %+v", fake.Asked[:2])
+	}
+	if strings.Contains(fake.Asked[2].Title, "new") {
+		t.Errorf("existing file asked for a new passphrase: %q", fake.Asked[2].Title)
+	}
+	if got := f.Redactor.Redact("x typed passphrase y"); strings.Contains(got, "typed passphrase") {
+		t.Errorf("passphrase not registered with the redactor: %q", got)
 	}
 	// --no-input forbids the prompt.
 	ios.SetNeverPrompt(true)

@@ -183,8 +183,12 @@ func (fl *addFlow) pickBot(ctx context.Context) error {
 	return nil
 }
 
-func (fl *addFlow) accessible() bool {
-	return fl.f.Env("SMARTRADEX_ACCESSIBLE") == "1" || fl.f.Env("ACCESSIBLE") == "1"
+// basePrompter is the run's Prompter, not labelled for the sandbox.
+func (fl *addFlow) basePrompter() prompt.Prompter {
+	if fl.o.Prompter != nil {
+		return fl.o.Prompter
+	}
+	return fl.f.Prompter()
 }
 
 // prompter asks the command's own questions (bot, login); the onboarding
@@ -193,10 +197,7 @@ func (fl *addFlow) prompter() prompt.Prompter {
 	if fl.p != nil {
 		return fl.p
 	}
-	p := fl.o.Prompter
-	if p == nil {
-		p = prompt.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, fl.accessible())
-	}
+	p := fl.basePrompter()
 	if fl.sandbox {
 		p = prompt.Sandboxed(p, fl.lang)
 	}
@@ -381,7 +382,7 @@ func (fl *addFlow) printError(err error) {
 // again (without pasting again) while Binance refuses it.
 func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enroll.Checked, error) {
 	f := fl.f
-	uiOpts := onboard.Options{Accessible: fl.accessible(), Sandbox: fl.sandbox, Prompter: fl.o.Prompter, Now: f.Now}
+	uiOpts := onboard.Options{Sandbox: fl.sandbox, Prompter: fl.basePrompter(), Now: f.Now}
 	if fl.sandbox {
 		for _, d := range sandbox.DemoKeys() {
 			uiOpts.DemoKeys = append(uiOpts.DemoKeys, onboard.DemoKeyInfo{Name: d.Name, APIKey: d.Key.APIKey, Description: f.T("sandbox.demo_line", f.T("sandbox.demo."+d.Name), d.Key.Secret)})

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/huh"
 	"github.com/spf13/cobra"
 
 	"github.com/smartradex/smartradex/internal/apperr"
@@ -68,7 +67,7 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 			return c, nil
 		},
 	}
-	opts.Prompt = huhPrompt(opts)
+	opts.Prompt = promptCredentials(opts, f.Prompter)
 	cmd := &cobra.Command{
 		Use:     "check",
 		Short:   f.T("keys.check.short"),
@@ -335,9 +334,9 @@ func printCheckHuman(o *CheckOptions, creds binance.Credentials, insp *binance.I
 	}
 }
 
-// huhPrompt asks for the key and the secret in the terminal; the secret is
-// masked as it is typed or pasted.
-func huhPrompt(o *CheckOptions) PromptFunc {
+// promptCredentials asks for the key and the secret on one screen; the
+// secret is masked as it is typed or pasted.
+func promptCredentials(o *CheckOptions, p func() prompt.Prompter) PromptFunc {
 	return func(ctx context.Context, askKey bool) (string, string, error) {
 		l := o.Lang
 		var key, secret string
@@ -347,24 +346,12 @@ func huhPrompt(o *CheckOptions) PromptFunc {
 			}
 			return nil
 		}
-		var fields []huh.Field
+		var screen prompt.Screen
 		if askKey {
-			fields = append(fields, huh.NewInput().
-				Title(l.T("keys.check.prompt_key")).
-				Description(l.T("keys.check.prompt_key_help")).
-				Validate(notEmpty).
-				Value(&key))
+			screen.Fields = append(screen.Fields, prompt.InputField(&key, l.T("keys.check.prompt_key"), l.T("keys.check.prompt_key_help"), notEmpty))
 		}
-		fields = append(fields, huh.NewInput().
-			Title(l.T("keys.check.prompt_secret")).
-			Description(l.T("keys.check.prompt_secret_help")).
-			EchoMode(huh.EchoModePassword).
-			Validate(notEmpty).
-			Value(&secret))
-		// The shared form builder gives the localised key help and theme, and
-		// maps Ctrl-C to a cancellation.
-		form := prompt.NewForm(l, huh.NewGroup(fields...))
-		if err := prompt.Run(ctx, prompt.TerminalRunner(o.IO.In, o.IO.ErrOut), form); err != nil {
+		screen.Fields = append(screen.Fields, prompt.PasswordField(&secret, l.T("keys.check.prompt_secret"), l.T("keys.check.prompt_secret_help"), notEmpty))
+		if err := prompt.Ask(ctx, p(), screen); err != nil {
 			return "", "", err
 		}
 		return key, secret, nil

@@ -85,8 +85,7 @@ func (o *GenerateOptions) prompter() prompt.Prompter {
 	if o.Prompter != nil {
 		return o.Prompter
 	}
-	f := o.F
-	return prompt.New(o.IO.In, o.IO.ErrOut, f.Lang(), f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1")
+	return o.F.Prompter()
 }
 
 // continueGenerated carries a generated key on once Binance has shown its

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/charmbracelet/huh"
 	"github.com/spf13/cobra"
 
 	"github.com/smartradex/smartradex/internal/apperr"
@@ -52,7 +51,9 @@ const (
 // NewCmdRemove builds `keys remove`; runF replaces the run function in tests.
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions) error) *cobra.Command {
 	opts := &RemoveOptions{F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor}
-	opts.Confirm = func(ctx context.Context, q string) (bool, error) { return huhConfirm(ctx, f, q) }
+	opts.Confirm = func(ctx context.Context, q string) (bool, error) {
+		return f.Prompter().Confirm(ctx, q, "", f.T("keys.remove.confirm_yes"), f.T("keys.remove.confirm_no"), false)
+	}
 	deregister := func(ctx context.Context, bot, apiKey string) error {
 		c, err := f.Service(ctx)
 		if err != nil {
@@ -292,17 +293,4 @@ func errMessage(err error) i18n.Message {
 		return e.Message
 	}
 	return i18n.M("error.unexpected", err.Error())
-}
-
-func huhConfirm(ctx context.Context, f *cmdutil.Factory, question string) (bool, error) {
-	var ok bool
-	err := huh.NewForm(huh.NewGroup(huh.NewConfirm().Title(question).
-		Affirmative(f.T("keys.remove.confirm_yes")).Negative(f.T("keys.remove.confirm_no")).Value(&ok))).
-		WithInput(f.IO.In).WithOutput(f.IO.ErrOut).
-		WithAccessible(f.Env("SMARTRADEX_ACCESSIBLE") == "1" || f.Env("ACCESSIBLE") == "1").
-		RunWithContext(ctx)
-	if errors.Is(err, huh.ErrUserAborted) || errors.Is(err, context.Canceled) {
-		return false, apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
-	}
-	return ok, err
 }
