@@ -96,66 +96,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if ctx.Err() != nil && apperr.KindOf(err) != apperr.Cancelled {
 		err = apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
 	}
-	return reportError(f, err)
-}
-
-// reportError prints err in the user's language (and as JSON with --json)
-// and returns its exit code.
-func reportError(f *cmdutil.Factory, err error) int {
-	kind := apperr.KindOf(err)
-	if cmdutil.IsReported(err) {
-		return int(kind)
-	}
-	var e *apperr.Error
-	if !errors.As(err, &e) {
-		msg := i18n.M("error.unexpected", err.Error())
-		if kind == apperr.Cancelled {
-			msg = i18n.M("error.cancelled")
-		}
-		e = &apperr.Error{Kind: kind, Code: "unexpected", Message: msg}
-		if kind == apperr.Unexpected {
-			e.Hints = []i18n.Message{i18n.M("error.unexpected_hint")}
-		}
-	}
-	message := f.Render(e.Message)
-	if e.Err != nil && e.Kind != apperr.Cancelled && e.Kind != apperr.Usage {
-		// The cause is technical detail (the keyring's own words, a network
-		// error); it is shown after the explanation, redacted like all output.
-		message = fmt.Sprintf("%s (%v)", message, e.Err)
-	}
-	message = f.Redactor.Redact(message)
-	var hints []string
-	for _, h := range e.Hints {
-		hints = append(hints, f.Redactor.Redact(f.Render(h)))
-	}
-	if kind == apperr.Cancelled {
-		// The user's own choice, not an error.
-		fmt.Fprintln(f.IO.ErrOut, message)
-	} else {
-		fmt.Fprintln(f.IO.ErrOut, f.T("error.prefix")+message)
-	}
-	for _, h := range hints {
-		fmt.Fprintln(f.IO.ErrOut, f.T("error.hint_prefix")+h)
-	}
-	if f.Globals.JSON {
-		if hints == nil {
-			hints = []string{}
-		}
-		doc := map[string]any{
-			"ok": false,
-			"error": map[string]any{
-				"code":      e.Code,
-				"message":   message,
-				"hints":     hints,
-				"exit_code": int(kind),
-			},
-		}
-		if f.SandboxOn() {
-			doc["sandbox"] = true
-		}
-		_ = cmdutil.PrintJSON(f.IO.Out, doc)
-	}
-	return int(kind)
+	return f.ReportError(err)
 }
 
 // preScanFlag finds --name VALUE or --name=VALUE before cobra parses.

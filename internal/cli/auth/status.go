@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -52,19 +51,13 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 }
 
 type statusJSON struct {
-	LoggedIn bool       `json:"logged_in"`
-	Source   string     `json:"source"`
-	Token    string     `json:"token"`
-	Valid    bool       `json:"valid"`
-	Email    string     `json:"email"`
-	Bots     []string   `json:"bots"`
-	Error    *errorJSON `json:"error,omitempty"`
-}
-
-type errorJSON struct {
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	ExitCode int    `json:"exit_code"`
+	LoggedIn bool               `json:"logged_in"`
+	Source   string             `json:"source"`
+	Token    string             `json:"token"`
+	Valid    bool               `json:"valid"`
+	Email    string             `json:"email"`
+	Bots     []string           `json:"bots"`
+	Error    *cmdutil.ErrorJSON `json:"error,omitempty"`
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
@@ -98,7 +91,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 
 	if opts.JSON {
 		if cerr != nil {
-			res.Error = toErrorJSON(f, cerr)
+			e := cmdutil.DescribeError(f.Lang(), f.Redactor, cerr)
+			res.Error = &e
 		}
 		if err := cmdutil.PrintJSON(opts.IO.Out, res); err != nil {
 			return err
@@ -125,14 +119,4 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		fmt.Fprintln(out, f.T("auth.bots", strings.Join(res.Bots, ", ")))
 	}
 	return nil
-}
-
-func toErrorJSON(f *cmdutil.Factory, err error) *errorJSON {
-	out := &errorJSON{Code: "unexpected", Message: f.Redactor.Redact(err.Error()), ExitCode: int(apperr.KindOf(err))}
-	var e *apperr.Error
-	if errors.As(err, &e) {
-		out.Code = e.Code
-		out.Message = f.Redactor.Redact(f.Render(e.Message))
-	}
-	return out
 }

@@ -364,18 +364,10 @@ func (fl *addFlow) reportRefused(creds binance.Credentials, checked *enroll.Chec
 	return err
 }
 
-// printError writes err's message and hints on stderr, as the error
-// reporter does, for the cases where stdout already carries a JSON result.
+// printError writes err's human form on stderr, for the cases where
+// stdout already carries a JSON result.
 func (fl *addFlow) printError(err error) {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) {
-		fmt.Fprintln(fl.o.IO.ErrOut, fl.f.T("error.prefix")+fl.f.Redactor.Redact(err.Error()))
-		return
-	}
-	fmt.Fprintln(fl.o.IO.ErrOut, fl.f.T("error.prefix")+fl.f.Redactor.Redact(fl.f.Render(ae.Message)))
-	for _, h := range ae.Hints {
-		fmt.Fprintln(fl.o.IO.ErrOut, fl.f.T("error.hint_prefix")+fl.f.Redactor.Redact(fl.f.Render(h)))
-	}
+	fl.errorJSON(err).Print(fl.o.IO.ErrOut, fl.lang)
 }
 
 // guidedInput walks the tutorial, asks for the key and checks it, asking
@@ -534,12 +526,8 @@ type addJSON struct {
 	Error          *errorJSON `json:"error,omitempty"`
 }
 
-type errorJSON struct {
-	Code     string   `json:"code"`
-	Message  string   `json:"message"`
-	Hints    []string `json:"hints"`
-	ExitCode int      `json:"exit_code"`
-}
+// errorJSON is the documented error form, in a JSON result.
+type errorJSON = cmdutil.ErrorJSON
 
 func (fl *addFlow) resultJSON(creds binance.Credentials, checked *enroll.Checked, res *enroll.Result) addJSON {
 	out := addJSON{checkJSON: newCheckJSON(fl.lang, creds, checked.Inspection, checked.Verdict), Bot: fl.bot.ID, Sandbox: fl.sandbox}
@@ -602,15 +590,6 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, creds bin
 }
 
 func (fl *addFlow) errorJSON(err error) *errorJSON {
-	f := fl.f
-	out := &errorJSON{Code: "unexpected", Message: f.Redactor.Redact(err.Error()), Hints: []string{}, ExitCode: int(apperr.KindOf(err))}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		out.Code = ae.Code
-		out.Message = f.Redactor.Redact(f.Render(ae.Message))
-		for _, h := range ae.Hints {
-			out.Hints = append(out.Hints, f.Redactor.Redact(f.Render(h)))
-		}
-	}
-	return out
+	e := cmdutil.DescribeError(fl.lang, fl.f.Redactor, err)
+	return &e
 }

@@ -195,20 +195,9 @@ func checkSecrets(ctx context.Context, opts *ListOptions, entries []*state.Entry
 
 // warnStore prints why a store could not be checked, with its hints.
 func warnStore(f *cmdutil.Factory, backend string, err error) {
-	msg := err.Error()
-	var hints []string
-	var e *apperr.Error
-	if errors.As(err, &e) {
-		msg = f.Render(e.Message)
-		if e.Err != nil {
-			msg += " (" + e.Err.Error() + ")"
-		}
-		for _, h := range e.Hints {
-			hints = append(hints, f.Render(h))
-		}
-	}
-	f.Errf("keys.list.secret_unknown", backendLabel(f, backend), msg)
-	for _, h := range hints {
+	e := cmdutil.DescribeError(f.Lang(), f.Redactor, err)
+	f.Errf("keys.list.secret_unknown", backendLabel(f, backend), e.Message)
+	for _, h := range e.Hints {
 		f.Errf("keys.list.hint", h)
 	}
 }

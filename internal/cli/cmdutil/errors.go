@@ -1,0 +1,93 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/redact"
+)
+
+// ErrorJSON is an error in the documented form, the "error" member of
+// {"ok": false, "error": {...}} and of a command's own JSON result. Its
+// fields are localised and redacted; the human form is printed from them.
+type ErrorJSON struct {
+	Code     string   `json:"code"`
+	Message  string   `json:"message"`
+	Hints    []string `json:"hints"`
+	ExitCode int      `json:"exit_code"`
+
+	cancelled bool
+}
+
+// DescribeError turns err into its documented form in lang, every text
+// passed through red: an *apperr.Error gives its code, message, hints and
+// exit code, and its cause after the message in parentheses (technical
+// detail: a keyring's own words, a network error) unless it is a usage
+// error or a cancellation; any other error is "unexpected".
+func DescribeError(lang i18n.Lang, red *redact.Redactor, err error) ErrorJSON {
+	kind := apperr.KindOf(err)
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		msg := i18n.M("error.unexpected", err.Error())
+		if kind == apperr.Cancelled {
+			msg = i18n.M("error.cancelled")
+		}
+		e = &apperr.Error{Kind: kind, Code: "unexpected", Message: msg}
+		if kind == apperr.Unexpected {
+			e.Hints = []i18n.Message{i18n.M("error.unexpected_hint")}
+		}
+	}
+	message := lang.Render(e.Message)
+	if e.Err != nil && e.Kind != apperr.Cancelled && e.Kind != apperr.Usage {
+		message = fmt.Sprintf("%s (%v)", message, e.Err)
+	}
+	out := ErrorJSON{Code: e.Code, Message: redactText(red, message), Hints: []string{}, ExitCode: int(kind), cancelled: kind == apperr.Cancelled}
+	for _, h := range e.Hints {
+		out.Hints = append(out.Hints, redactText(red, lang.Render(h)))
+	}
+	return out
+}
+
+func redactText(red *redact.Redactor, s string) string {
+	if red == nil {
+		return s
+	}
+	return red.Redact(s)
+}
+
+// Print writes the human form on w: "error: " and the message (a
+// cancellation, the user's own choice, without the prefix), then one
+// "hint: " line per hint.
+func (e ErrorJSON) Print(w io.Writer, lang i18n.Lang) {
+	if e.cancelled {
+		fmt.Fprintln(w, e.Message)
+	} else {
+		fmt.Fprintln(w, lang.T("error.prefix")+e.Message)
+	}
+	for _, h := range e.Hints {
+		fmt.Fprintln(w, lang.T("error.hint_prefix")+h)
+	}
+}
+
+// ReportError prints err for the user and returns its exit code: the human
+// form on stderr and, with --json, {"ok": false, "error": {...}} on
+// stdout. An error made by Reported was printed already.
+func (f *Factory) ReportError(err error) int {
+	kind := apperr.KindOf(err)
+	if IsReported(err) {
+		return int(kind)
+	}
+	e := DescribeError(f.Lang(), f.Redactor, err)
+	e.Print(f.IO.ErrOut, f.Lang())
+	if f.Globals.JSON {
+		doc := map[string]any{"ok": false, "error": e}
+		if f.SandboxOn() {
+			doc["sandbox"] = true
+		}
+		_ = PrintJSON(f.IO.Out, doc)
+	}
+	return int(kind)
+}
