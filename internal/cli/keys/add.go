@@ -98,19 +98,20 @@ type addFlow struct {
 	sandbox bool
 	ui      *onboard.UI
 	p       prompt.Prompter
+	in      *Intake
 	deps    enroll.Deps
 	bot     bots.Bot
 }
 
 func addRun(ctx context.Context, o *AddOptions) error {
 	f := o.F
-	if o.SecretStdin {
-		// Before any question or store is opened.
-		if err := secretStdinOnTerminal(o.IO, o.command()); err != nil {
-			return err
-		}
-	}
 	fl := &addFlow{o: o, f: f, lang: f.Lang(), guided: o.IO.CanPrompt(), sandbox: f.SandboxOn()}
+	fl.in = &Intake{IO: o.IO, Lang: fl.lang, Getenv: f.Getenv, AddSecret: f.AddSecret, Debugf: f.Debugf,
+		APIKey: o.APIKey, SecretStdin: o.SecretStdin, Command: o.command(), Name: "keys " + o.name()}
+	// Before any question or store is opened.
+	if err := fl.in.CheckTerminal(); err != nil {
+		return err
+	}
 	if err := fl.pickBot(ctx); err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func addRun(ctx context.Context, o *AddOptions) error {
 		fmt.Fprintln(o.IO.ErrOut, f.T("keys.add.too_late_to_cancel"))
 		err = nil
 	}
-	return fl.report(res, checked, creds, err)
+	return fl.report(res, checked, viewOf(creds), err)
 }
 
 func (fl *addFlow) pickBot(ctx context.Context) error {
@@ -247,18 +248,17 @@ func (fl *addFlow) precheck() error {
 	return nil
 }
 
-func (fl *addFlow) checkOptions() *CheckOptions {
-	f := fl.f
-	return &CheckOptions{IO: fl.o.IO, Lang: fl.lang, Getenv: f.Getenv, Now: f.Now, AddSecret: f.AddSecret, Debugf: f.Debugf,
-		APIKey: fl.o.APIKey, SecretStdin: fl.o.SecretStdin, JSON: fl.o.JSON, Command: fl.o.command()}
+// name is the command's name: add or rotate.
+func (o *AddOptions) name() string {
+	if o.Rotate {
+		return "rotate"
+	}
+	return "add"
 }
 
 // command is how hints spell this command, up to --secret-stdin.
 func (o *AddOptions) command() string {
-	name, bot := "add", "BOT"
-	if o.Rotate {
-		name = "rotate"
-	}
+	name, bot := o.name(), "BOT"
 	// Only a known bot is repeated: --bot may have been given anything.
 	if b, ok := bots.Lookup(o.Bot); ok {
 		bot = b.ID
@@ -288,8 +288,7 @@ func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.C
 	if err != nil {
 		return binance.Credentials{}, err
 	}
-	fl.f.AddSecret(pem)
-	creds, err := binance.ParseCredentials(apiKey, pem)
+	creds, err := fl.in.Parse(apiKey, pem)
 	if err != nil {
 		return creds, generatedKeyError(err, fl.bot.ID)
 	}
@@ -310,16 +309,13 @@ func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enr
 	var creds binance.Credentials
 	var err error
 	if fl.o.UseGenerated {
-		key := strings.TrimSpace(fl.o.APIKey)
-		if key == "" {
-			key = fl.f.Env("SMARTRADEX_API_KEY")
-		}
+		key := fl.in.GivenAPIKey()
 		if key == "" {
 			return creds, nil, cmdutil.UsageError("keys.missing_credentials", i18n.M("keys.check.missing_key"), i18n.M("keys.check.missing_key_hint"))
 		}
 		creds, err = fl.generatedCreds(ctx, key)
 	} else {
-		creds, err = readCredentials(ctx, fl.checkOptions())
+		creds, err = fl.in.Read(ctx)
 	}
 	if err != nil {
 		return creds, nil, err
@@ -329,15 +325,15 @@ func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enr
 		return creds, nil, err
 	}
 	if !checked.Verdict.OK() {
-		return creds, nil, fl.reportRefused(creds, checked)
+		return creds, nil, fl.reportRefused(viewOf(creds), checked)
 	}
 	if !fl.o.JSON {
-		fl.printVerdict(creds, checked)
+		fl.printVerdict(viewOf(creds), checked)
 	}
 	return creds, checked, nil
 }
 
-func (fl *addFlow) printVerdict(creds binance.Credentials, checked *enroll.Checked) {
+func (fl *addFlow) printVerdict(key keyView, checked *enroll.Checked) {
 	if fl.o.JSON {
 		// Standard output carries the JSON result only; a refusal's fixes
 		// are shown by the recheck screen.
@@ -346,21 +342,21 @@ func (fl *addFlow) printVerdict(creds binance.Credentials, checked *enroll.Check
 	if fl.sandbox {
 		fmt.Fprintln(fl.o.IO.Out, fl.f.SandboxLabel())
 	}
-	printCheckHuman(fl.checkOptions(), creds, checked.Inspection, checked.Verdict)
+	printCheckHuman(fl.lang, fl.o.IO, key, checked.Inspection, checked.Verdict)
 	fmt.Fprintln(fl.o.IO.Out)
 }
 
 // reportRefused shows why the key was refused and returns the exit-3 error.
-func (fl *addFlow) reportRefused(creds binance.Credentials, checked *enroll.Checked) error {
+func (fl *addFlow) reportRefused(key keyView, checked *enroll.Checked) error {
 	err := apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
 	if fl.o.JSON {
-		out := fl.resultJSON(creds, checked, nil)
+		out := fl.resultJSON(key, checked, nil)
 		out.Status = "refused"
 		fl.printError(err)
 		_ = cmdutil.PrintJSON(fl.o.IO.Out, out)
 		return cmdutil.Reported(apperr.Refused)
 	}
-	fl.printVerdict(creds, checked)
+	fl.printVerdict(key, checked)
 	return err
 }
 
@@ -393,12 +389,8 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 	}
 	// Values given by flag or environment are used as they are.
 	given := func() (binance.Credentials, bool, error) {
-		co := fl.checkOptions()
 		if fl.o.UseGenerated {
-			key := strings.TrimSpace(fl.o.APIKey)
-			if key == "" {
-				key = f.Env("SMARTRADEX_API_KEY")
-			}
+			key := fl.in.GivenAPIKey()
 			if key == "" {
 				v, err := fl.prompter().Input(ctx, f.T("keys.check.prompt_key"), f.T("keys.check.prompt_key_help"), func(s string) error {
 					if strings.TrimSpace(s) == "" {
@@ -414,11 +406,8 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			c, err := fl.generatedCreds(ctx, key)
 			return c, true, err
 		}
-		hasKey := strings.TrimSpace(co.APIKey) != "" || f.Env("SMARTRADEX_API_KEY") != ""
-		hasSecret := co.SecretStdin || strings.TrimSpace(f.Getenv("SMARTRADEX_API_SECRET")) != ""
-		if hasKey && hasSecret {
-			co.Prompt = nil
-			c, err := readCredentials(ctx, co)
+		if fl.in.Given() {
+			c, err := fl.in.Read(ctx)
 			return c, true, err
 		}
 		return binance.Credentials{}, false, nil
@@ -429,19 +418,16 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 	}
 	for {
 		if !ok {
-			key, sec, err := fl.ui.AskCredentials(ctx, fl.bot, func(k, s string) error {
-				f.AddSecret(strings.TrimSpace(s))
-				_, err := binance.ParseCredentials(k, s)
-				return err
+			// The screen's check parses what was pasted; its last
+			// success is the key.
+			_, _, err := fl.ui.AskCredentials(ctx, fl.bot, func(k, s string) error {
+				var perr error
+				creds, perr = fl.in.Parse(k, s)
+				return perr
 			})
-			f.AddSecret(strings.TrimSpace(sec))
 			if err != nil {
-				return creds, nil, err
+				return binance.Credentials{}, nil, err
 			}
-			if creds, err = binance.ParseCredentials(key, sec); err != nil {
-				return creds, nil, err
-			}
-			f.AddSecret(creds.Secret)
 			ok = true
 		}
 		var checked *enroll.Checked
@@ -455,7 +441,7 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 		if err != nil {
 			return creds, nil, err
 		}
-		fl.printVerdict(creds, checked)
+		fl.printVerdict(viewOf(creds), checked)
 		if checked.Verdict.OK() {
 			return creds, checked, nil
 		}
@@ -529,8 +515,8 @@ type addJSON struct {
 // errorJSON is the documented error form, in a JSON result.
 type errorJSON = cmdutil.ErrorJSON
 
-func (fl *addFlow) resultJSON(creds binance.Credentials, checked *enroll.Checked, res *enroll.Result) addJSON {
-	out := addJSON{checkJSON: newCheckJSON(fl.lang, creds, checked.Inspection, checked.Verdict), Bot: fl.bot.ID, Sandbox: fl.sandbox}
+func (fl *addFlow) resultJSON(key keyView, checked *enroll.Checked, res *enroll.Result) addJSON {
+	out := addJSON{checkJSON: newCheckJSON(fl.lang, key, checked.Inspection, checked.Verdict), Bot: fl.bot.ID, Sandbox: fl.sandbox}
 	if res != nil {
 		out.Status = string(res.Entry.Status)
 		if res.Replaced != nil {
@@ -542,10 +528,10 @@ func (fl *addFlow) resultJSON(creds binance.Credentials, checked *enroll.Checked
 
 // report prints the outcome once the key is stored: a JSON document or the
 // summary. err is a registration failure (the key is stored as pending).
-func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, creds binance.Credentials, err error) error {
+func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, key keyView, err error) error {
 	f := fl.f
 	if fl.o.JSON {
-		out := fl.resultJSON(creds, checked, res)
+		out := fl.resultJSON(key, checked, res)
 		out.OK = err == nil
 		if err != nil {
 			out.Error = fl.errorJSON(err)
@@ -580,7 +566,7 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, creds bin
 		next = "smartradex --sandbox " + strings.TrimPrefix(next, "smartradex ")
 	}
 	ui.Summary(fl.o.IO.Out, onboard.SummaryInfo{
-		Bot: fl.bot, MaskedKey: redact.MaskKey(creds.APIKey) + " (" + string(creds.Type) + ")", UID: checked.Inspection.UID,
+		Bot: fl.bot, MaskedKey: key.Masked() + " (" + string(key.Type) + ")", UID: checked.Inspection.UID,
 		TradingExpiresAt: checked.Verdict.TradingExpiresAt, Registered: res.Registered, Sandbox: fl.sandbox, Next: next,
 	})
 	if err == nil && fl.o.NoRegister {

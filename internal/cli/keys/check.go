@@ -19,17 +19,10 @@ import (
 	"github.com/smartradex/smartradex/internal/redact"
 )
 
-// maxSecretInput caps what --secret-stdin reads: an RSA-4096 PEM is ~3.2 KB.
-const maxSecretInput = 16 << 10
-
 // Inspector is the part of the Binance client `keys check` needs.
 type Inspector interface {
 	Inspect(ctx context.Context, creds binance.Credentials) (*binance.Inspection, error)
 }
-
-// PromptFunc asks the user for what is missing (the API key when askKey,
-// and always the secret) and returns the answers.
-type PromptFunc func(ctx context.Context, askKey bool) (apiKey, secret string, err error)
 
 // CheckOptions holds the flags and dependencies of `keys check`.
 type CheckOptions struct {
@@ -87,120 +80,20 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 	return cmd
 }
 
-func (o *CheckOptions) env(name string) string {
-	if o.Getenv == nil {
-		return ""
-	}
-	return strings.TrimSpace(o.Getenv(name))
-}
-
 func (o *CheckOptions) debugf(format string, args ...any) {
 	if o.Debugf != nil {
 		o.Debugf(format, args...)
 	}
 }
 
-// readCredentials gathers the key and the secret from flags, environment,
-// stdin or prompts, and checks their shape before any network call.
-func readCredentials(ctx context.Context, o *CheckOptions) (binance.Credentials, error) {
-	key := strings.TrimSpace(o.APIKey)
-	keyFrom := "--api-key"
-	if key == "" {
-		key, keyFrom = o.env("SMARTRADEX_API_KEY"), "SMARTRADEX_API_KEY"
-	}
-	var secret, secretFrom string
-	if o.SecretStdin {
-		if err := secretStdinOnTerminal(o.IO, o.commandLine()); err != nil {
-			return binance.Credentials{}, err
-		}
-	}
-	if o.SecretStdin && key == "" {
-		// Standard input carries the secret, so the key cannot be asked for.
-		return binance.Credentials{}, apperr.New(apperr.Usage, "keys.missing_credentials", i18n.M("keys.check.missing_key"), i18n.M("keys.check.missing_key_hint"))
-	}
-	if o.SecretStdin {
-		data, tooLarge, err := o.IO.ReadAllLimited(maxSecretInput)
-		if err != nil {
-			return binance.Credentials{}, apperr.Wrap(apperr.Usage, "keys.secret_unreadable", err, i18n.M("keys.check.secret_unreadable"), i18n.M("keys.check.missing_secret_hint", o.commandLine()))
-		}
-		if tooLarge {
-			return binance.Credentials{}, apperr.New(apperr.Usage, "keys.secret_too_large", i18n.M("keys.check.secret_too_large", maxSecretInput), i18n.M("keys.check.missing_secret_hint", o.commandLine()))
-		}
-		secret, secretFrom = data, "stdin"
-		if secret == "" {
-			return binance.Credentials{}, apperr.New(apperr.Usage, "binance.empty_secret", i18n.M("keys.check.stdin_empty"), i18n.M("keys.check.missing_secret_hint", o.commandLine()))
-		}
-	} else if v := o.Getenv; v != nil {
-		secret, secretFrom = strings.TrimSpace(v("SMARTRADEX_API_SECRET")), "SMARTRADEX_API_SECRET"
-	}
-	if secret != "" && o.AddSecret != nil {
-		o.AddSecret(secret)
-	}
-	if key == "" || secret == "" {
-		if o.IO.CanPrompt() && !o.SecretStdin && o.Prompt != nil {
-			pk, ps, err := o.Prompt(ctx, key == "")
-			if o.AddSecret != nil {
-				o.AddSecret(ps)
-			}
-			if err != nil {
-				return binance.Credentials{}, err
-			}
-			if key == "" {
-				key, keyFrom = pk, "prompt"
-			}
-			if secret == "" {
-				secret, secretFrom = ps, "prompt"
-			}
-		} else {
-			var hints []i18n.Message
-			what := ""
-			switch {
-			case key == "" && secret == "":
-				what = "keys.check.missing_both"
-				hints = []i18n.Message{i18n.M("keys.check.missing_key_hint"), i18n.M("keys.check.missing_secret_hint", o.commandLine())}
-			case key == "":
-				what = "keys.check.missing_key"
-				hints = []i18n.Message{i18n.M("keys.check.missing_key_hint")}
-			default:
-				what = "keys.check.missing_secret"
-				hints = []i18n.Message{i18n.M("keys.check.missing_secret_hint", o.commandLine())}
-			}
-			return binance.Credentials{}, apperr.New(apperr.Usage, "keys.missing_credentials", i18n.M(what), hints...)
-		}
-	}
-	creds, err := binance.ParseCredentials(key, secret)
-	if err != nil {
-		return binance.Credentials{}, err
-	}
-	if o.AddSecret != nil {
-		o.AddSecret(creds.Secret)
-	}
-	// No part of the key is logged yet: see checkRun.
-	o.debugf("keys check: key (%s) from %s, secret from %s", creds.Type, keyFrom, secretFrom)
-	return creds, nil
-}
-
-// secretStdinOnTerminal refuses --secret-stdin when standard input is a
-// terminal: reading it to the end would wait for Ctrl-D while the terminal
-// echoes the pasted secret. command is how the hint spells the command.
-// commandLine is how hints spell the command, up to --secret-stdin.
-func (o *CheckOptions) commandLine() string {
-	if o.Command == "" {
-		return "smartradex keys check --api-key KEY"
-	}
-	return o.Command
-}
-
-func secretStdinOnTerminal(io *iostreams.IOStreams, command string) error {
-	if !io.IsStdinTTY() {
-		return nil
-	}
-	return apperr.New(apperr.Usage, "keys.secret_stdin_terminal", i18n.M("keys.check.stdin_terminal"),
-		i18n.M("keys.check.stdin_terminal_hint_prompt"), i18n.M("keys.check.stdin_terminal_hint_pipe", command, command))
+// intake reads the key and the secret for `keys check`.
+func (o *CheckOptions) intake() *Intake {
+	return &Intake{IO: o.IO, Lang: o.Lang, Getenv: o.Getenv, AddSecret: o.AddSecret, Debugf: o.Debugf, Prompt: o.Prompt,
+		APIKey: o.APIKey, SecretStdin: o.SecretStdin, Command: o.Command, Name: "keys check"}
 }
 
 func checkRun(ctx context.Context, o *CheckOptions) error {
-	creds, err := readCredentials(ctx, o)
+	creds, err := o.intake().Read(ctx)
 	if err != nil {
 		return err
 	}
@@ -231,9 +124,9 @@ func checkRun(ctx context.Context, o *CheckOptions) error {
 		return err
 	}
 	if o.JSON {
-		err = printCheckJSON(o, creds, insp, verdict)
+		err = cmdutil.PrintJSON(o.IO.Out, newCheckJSON(o.Lang, viewOf(creds), insp, verdict))
 	} else {
-		printCheckHuman(o, creds, insp, verdict)
+		printCheckHuman(o.Lang, o.IO, viewOf(creds), insp, verdict)
 	}
 	if err != nil {
 		return err
@@ -268,17 +161,13 @@ func findingsJSON(l i18n.Lang, fs []policy.Finding) []findingJSON {
 	return out
 }
 
-func printCheckJSON(o *CheckOptions, creds binance.Credentials, insp *binance.Inspection, v policy.Verdict) error {
-	return cmdutil.PrintJSON(o.IO.Out, newCheckJSON(o.Lang, creds, insp, v))
-}
-
 // newCheckJSON is the verdict as `keys check --json` prints it, and as the
 // first fields of `keys add --json`.
-func newCheckJSON(l i18n.Lang, creds binance.Credentials, insp *binance.Inspection, v policy.Verdict) checkJSON {
+func newCheckJSON(l i18n.Lang, key keyView, insp *binance.Inspection, v policy.Verdict) checkJSON {
 	res := checkJSON{
 		OK:       v.OK(),
-		APIKey:   redact.MaskKey(creds.APIKey),
-		KeyType:  string(creds.Type),
+		APIKey:   key.Masked(),
+		KeyType:  string(key.Type),
 		UID:      insp.UID,
 		Problems: findingsJSON(l, v.Problems),
 		Warnings: findingsJSON(l, v.Warnings),
@@ -290,11 +179,10 @@ func newCheckJSON(l i18n.Lang, creds binance.Credentials, insp *binance.Inspecti
 	return res
 }
 
-func printCheckHuman(o *CheckOptions, creds binance.Credentials, insp *binance.Inspection, v policy.Verdict) {
-	l, io := o.Lang, o.IO
+func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, insp *binance.Inspection, v policy.Verdict) {
 	out := io.Out
 	info := [][]string{
-		{l.T("keys.check.field_key"), fmt.Sprintf("%s (%s)", redact.MaskKey(creds.APIKey), creds.Type)},
+		{l.T("keys.check.field_key"), fmt.Sprintf("%s (%s)", key.Masked(), key.Type)},
 		{l.T("keys.check.field_uid"), fmt.Sprint(insp.UID)},
 	}
 	if v.CreatedAt != nil {
