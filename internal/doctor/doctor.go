@@ -19,7 +19,6 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
-	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/state"
@@ -447,7 +446,7 @@ func checkKeys(ctx context.Context, d Deps) Result {
 		}
 		if e.GeneratedAt != nil {
 			waiting = append(waiting, bot)
-			waitingFix = append(waitingFix, i18n.M("keys.generate.next", keygen.NextCommand(bot, e.APIKey != "")))
+			waitingFix = append(waitingFix, i18n.M("keys.generate.next", state.FinishGeneratedCommand(bot, e.APIKey != "")))
 		}
 		store, err := d.StoreFor(e.Backend)
 		if err != nil {

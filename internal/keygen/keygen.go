@@ -126,17 +126,6 @@ func Save(ctx context.Context, store secrets.Store, ix *state.Index, bot string,
 	return saved, nil
 }
 
-// NextCommand is the command that finishes bot's generated key once Binance
-// has shown its API key; replace is for a bot whose key is in force. Every
-// command that reports a waiting key names this one.
-func NextCommand(bot string, replace bool) string {
-	s := "smartradex keys add --bot " + bot + " --api-key <KEY> --use-generated"
-	if replace {
-		s += " --replace"
-	}
-	return s
-}
-
 // Load returns bot's waiting private key from store.
 func Load(ctx context.Context, store secrets.Store, bot string) (string, error) {
 	return store.Get(ctx, secrets.BotGeneratedSecretName(bot))

@@ -53,6 +53,18 @@ type Entry struct {
 // Binance has not been given yet: no API key, nothing to check or register.
 func (e *Entry) AwaitingAPIKey() bool { return e.GeneratedAt != nil && e.APIKey == "" }
 
+// FinishGeneratedCommand is the command that finishes bot's key pair made
+// by `keys generate` once Binance has shown its API key; replace is for a
+// bot whose key is in force. Every command that reports a waiting key
+// names this one.
+func FinishGeneratedCommand(bot string, replace bool) string {
+	s := "smartradex keys add --bot " + bot + " --api-key <KEY> --use-generated"
+	if replace {
+		s += " --replace"
+	}
+	return s
+}
+
 // Snapshot is the whole index, keyed by bot.
 type Snapshot struct {
 	Version int               `json:"version"`

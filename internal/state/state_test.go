@@ -301,3 +301,19 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestFinishGeneratedCommand(t *testing.T) {
+	cases := []struct {
+		bot     string
+		replace bool
+		want    string
+	}{
+		{"btc-spot", false, "smartradex keys add --bot btc-spot --api-key <KEY> --use-generated"},
+		{"eth-spot", true, "smartradex keys add --bot eth-spot --api-key <KEY> --use-generated --replace"},
+	}
+	for _, c := range cases {
+		if got := FinishGeneratedCommand(c.bot, c.replace); got != c.want {
+			t.Errorf("FinishGeneratedCommand(%q, %v) = %q, want %q", c.bot, c.replace, got, c.want)
+		}
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/i18n"
-	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
@@ -162,7 +161,7 @@ func checkOne(ctx context.Context, e *state.Entry, opts Options) Result {
 	r := Result{Bot: e.Bot, APIKey: e.APIKey, UID: e.UID, Registration: Unknown}
 	if e.GeneratedAt != nil {
 		r.Warnings = append(r.Warnings, Finding{Code: "replacement_awaiting_api_key", Field: "api_key",
-			Message: i18n.M("verify.replacement_awaiting", keygen.NextCommand(e.Bot, true))})
+			Message: i18n.M("verify.replacement_awaiting", state.FinishGeneratedCommand(e.Bot, true))})
 	}
 
 	// The service's record does not need the secret: ask for it at once,
@@ -193,7 +192,7 @@ func awaiting(e *state.Entry) Result {
 	return Result{Bot: e.Bot, Registration: Pending, Awaiting: true,
 		Problems: []Finding{{Code: "awaiting_api_key", Field: "api_key", Kind: apperr.Unavailable,
 			Message: i18n.M("verify.awaiting_api_key", e.Bot),
-			Hints:   []i18n.Message{i18n.M("keys.generate.next", keygen.NextCommand(e.Bot, false))}}}}
+			Hints:   []i18n.Message{i18n.M("keys.generate.next", state.FinishGeneratedCommand(e.Bot, false))}}}}
 }
 
 func checkBinance(ctx context.Context, e *state.Entry, opts Options, r *Result) {

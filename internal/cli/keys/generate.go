@@ -145,7 +145,7 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		if !o.IO.CanPrompt() {
 			return cmdutil.UsageError("keys.generate.pending_exists",
 				i18n.M("keys.generate.pending_exists", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
-				i18n.M("keys.generate.pending_finish_hint", keygen.NextCommand(bot.ID, active)),
+				i18n.M("keys.generate.pending_finish_hint", state.FinishGeneratedCommand(bot.ID, active)),
 				i18n.M("keys.generate.show_hint", bot.ID),
 				i18n.M("keys.generate.pending_replace_hint", bot.ID))
 		}
@@ -222,7 +222,7 @@ func showGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry 
 // shows and carries on; elsewhere it prints the command that does.
 func offerGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, headline i18n.Message, pair keygen.Pair, active bool) error {
 	f := o.F
-	next := keygen.NextCommand(bot.ID, active)
+	next := state.FinishGeneratedCommand(bot.ID, active)
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, generateJSON{
 			Bot: bot.ID, PublicKeyPEM: pair.PublicPEM, KeyType: string(binance.ED25519),

@@ -12,7 +12,6 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/iostreams"
-	"github.com/smartradex/smartradex/internal/keygen"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/state"
@@ -154,7 +153,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		// As keys verify and doctor say it: waiting, and the command that
 		// finishes it.
 		if e := entries[i]; e.GeneratedAt != nil {
-			f.Errf("keys.list.waiting_hint", it.Bot, keygen.NextCommand(it.Bot, e.APIKey != ""))
+			f.Errf("keys.list.waiting_hint", it.Bot, state.FinishGeneratedCommand(it.Bot, e.APIKey != ""))
 		}
 	}
 	return nil
