@@ -2,15 +2,13 @@ package keys
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/inventory"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
@@ -25,13 +23,6 @@ type ListOptions struct {
 	Store func(backend string) (secrets.Store, error)
 	JSON  bool
 }
-
-// Secret presence as reported by `keys list`.
-const (
-	secretPresent = "present"
-	secretMissing = "missing"
-	secretUnknown = "unknown"
-)
 
 // NewCmdList builds `keys list`; runF replaces the run function in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
@@ -59,17 +50,17 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 }
 
 type listItem struct {
-	Bot              string       `json:"bot"`
-	APIKey           string       `json:"api_key"`
-	KeyType          string       `json:"key_type"`
-	UID              *int64       `json:"uid"`
-	Backend          string       `json:"backend"`
-	Status           state.Status `json:"status"`
-	Secret           string       `json:"secret"`
-	CreatedAt        time.Time    `json:"created_at"`
-	VerifiedAt       *time.Time   `json:"verified_at"`
-	RegisteredAt     *time.Time   `json:"registered_at"`
-	TradingExpiresAt *time.Time   `json:"trading_expires_at"`
+	Bot              string             `json:"bot"`
+	APIKey           string             `json:"api_key"`
+	KeyType          string             `json:"key_type"`
+	UID              *int64             `json:"uid"`
+	Backend          string             `json:"backend"`
+	Status           state.Status       `json:"status"`
+	Secret           inventory.Presence `json:"secret"`
+	CreatedAt        time.Time          `json:"created_at"`
+	VerifiedAt       *time.Time         `json:"verified_at"`
+	RegisteredAt     *time.Time         `json:"registered_at"`
+	TradingExpiresAt *time.Time         `json:"trading_expires_at"`
 	// AwaitingAPIKey marks a key pair made by `keys generate` that Binance
 	// has not given an API key yet: it cannot trade.
 	AwaitingAPIKey bool `json:"awaiting_api_key,omitempty"`
@@ -81,26 +72,16 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	snap, err := ix.Load()
+	found, err := inventory.List(ctx, ix, opts.Store, func(backend string, err error) { warnStore(f, backend, err) })
 	if err != nil {
 		return err
 	}
-	entries := make([]*state.Entry, 0, len(snap.Entries))
-	for _, e := range snap.Entries {
-		entries = append(entries, e)
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Bot < entries[j].Bot })
-
-	presence, err := checkSecrets(ctx, opts, entries)
-	if err != nil {
-		return err
-	}
-
-	items := make([]listItem, 0, len(entries))
-	for i, e := range entries {
+	items := make([]listItem, 0, len(found))
+	for _, fi := range found {
+		e := fi.Entry
 		it := listItem{
 			Bot: e.Bot, APIKey: redact.MaskKey(e.APIKey), KeyType: e.KeyType, Backend: e.Backend,
-			Status: e.Status, Secret: presence[i], CreatedAt: e.CreatedAt,
+			Status: e.Status, Secret: fi.Secret, CreatedAt: e.CreatedAt,
 			VerifiedAt: e.VerifiedAt, RegisteredAt: e.RegisteredAt, TradingExpiresAt: e.TradingExpiresAt,
 			AwaitingAPIKey: e.AwaitingAPIKey(),
 		}
@@ -113,9 +94,16 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO.Out, map[string]any{"keys": items})
 	}
+	printListHuman(f, opts.IO, found, items)
+	return nil
+}
+
+// printListHuman prints the table of items, found's entries as listed,
+// then what to do about a missing secret or a waiting generated key.
+func printListHuman(f *cmdutil.Factory, io *iostreams.IOStreams, found []inventory.Item, items []listItem) {
 	if len(items) == 0 {
 		f.Errf("keys.list.empty")
-		return nil
+		return
 	}
 	var rows [][]string
 	for _, it := range items {
@@ -129,12 +117,12 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			it.APIKey = "-"
 		}
 		if it.Status == state.StatusRegistered {
-			status = opts.IO.Green(status)
+			status = io.Green(status)
 		} else {
-			status = opts.IO.Yellow(status)
+			status = io.Yellow(status)
 		}
-		if it.Secret == secretMissing {
-			status += ", " + opts.IO.Red(f.T("keys.list.secret_missing"))
+		if it.Secret == inventory.Missing {
+			status += ", " + io.Red(f.T("keys.list.secret_missing"))
 		}
 		verified := f.T("keys.list.never")
 		if it.VerifiedAt != nil {
@@ -142,54 +130,20 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		}
 		rows = append(rows, []string{it.Bot, it.APIKey, it.KeyType, uid, it.Backend, status, verified})
 	}
-	cmdutil.Table(opts.IO.Out, []string{
+	cmdutil.Table(io.Out, []string{
 		f.T("keys.list.col_bot"), f.T("keys.list.col_api_key"), f.T("keys.list.col_type"), f.T("keys.list.col_uid"),
 		f.T("keys.list.col_backend"), f.T("keys.list.col_status"), f.T("keys.list.col_verified"),
 	}, rows)
 	for i, it := range items {
-		if it.Secret == secretMissing {
+		if it.Secret == inventory.Missing {
 			f.Errf("keys.list.secret_missing_hint", it.Bot, backendLabel(f, it.Backend), it.Bot, it.Bot)
 		}
 		// As keys verify and doctor say it: waiting, and the command that
 		// finishes it.
-		if e := entries[i]; e.GeneratedAt != nil {
+		if e := found[i].Entry; e.GeneratedAt != nil {
 			f.Errf("keys.list.waiting_hint", it.Bot, state.FinishGeneratedCommand(it.Bot, e.APIKey != ""))
 		}
 	}
-	return nil
-}
-
-// checkSecrets asks each entry's store whether its secret is still there.
-// A store that cannot answer (no keyring, no passphrase) makes the answer
-// "unknown" for its entries, with one warning, rather than failing the
-// listing: the index alone is still worth showing.
-func checkSecrets(ctx context.Context, opts *ListOptions, entries []*state.Entry) ([]string, error) {
-	out := make([]string, len(entries))
-	failed := map[string]bool{}
-	for i, e := range entries {
-		out[i] = secretUnknown
-		if failed[e.Backend] {
-			continue
-		}
-		store, err := opts.Store(e.Backend)
-		if err == nil {
-			_, err = store.Get(ctx, e.SecretName)
-		}
-		switch {
-		case err == nil:
-			out[i] = secretPresent
-		case errors.Is(err, secrets.ErrNotFound):
-			out[i] = secretMissing
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case apperr.KindOf(err) == apperr.Cancelled:
-			return nil, err
-		default:
-			failed[e.Backend] = true
-			warnStore(opts.F, e.Backend, err)
-		}
-	}
-	return out, nil
 }
 
 // warnStore prints why a store could not be checked, with its hints.
