@@ -130,3 +130,50 @@ func Save(ctx context.Context, store secrets.Store, ix *state.Index, bot string,
 func Load(ctx context.Context, store secrets.Store, bot string) (string, error) {
 	return store.Get(ctx, secrets.BotGeneratedSecretName(bot))
 }
+
+// Make generates a key pair for bot and keeps it as pending: beside the
+// key in force, in its entry's store, when bot has an entry, else in the
+// selected store. It returns the pair and the backend that holds it. The
+// caller registers p.PrivatePEM with its redactor.
+func Make(ctx context.Context, ix *state.Index, entry *state.Entry, bot string, storeFor func(backend string) (secrets.Store, error), selected func() (string, error), rnd io.Reader, now time.Time) (Pair, string, error) {
+	var backend string
+	if entry != nil {
+		backend = entry.Backend
+	} else {
+		var err error
+		if backend, err = selected(); err != nil {
+			return Pair{}, "", err
+		}
+	}
+	store, err := storeFor(backend)
+	if err != nil {
+		return Pair{}, "", err
+	}
+	p, err := New(rnd)
+	if err != nil {
+		return Pair{}, "", err
+	}
+	if _, err := Save(ctx, store, ix, bot, p, now); err != nil {
+		return p, "", err
+	}
+	return p, backend, nil
+}
+
+// Pending returns the pair of bot's generated key that waits for its API
+// key, from the store entry names, its public key derived again from the
+// private one; secrets.ErrNotFound when the private key is gone.
+func Pending(ctx context.Context, entry *state.Entry, bot string, storeFor func(backend string) (secrets.Store, error)) (Pair, error) {
+	store, err := storeFor(entry.Backend)
+	if err != nil {
+		return Pair{}, err
+	}
+	priv, err := Load(ctx, store, bot)
+	if err != nil {
+		return Pair{}, err
+	}
+	pub, err := PublicPEM(priv)
+	if err != nil {
+		return Pair{PrivatePEM: priv}, err
+	}
+	return Pair{PrivatePEM: priv, PublicPEM: pub}, nil
+}

@@ -141,3 +141,69 @@ func TestSave(t *testing.T) {
 		})
 	}
 }
+
+// labelled is a memory store that answers to a backend name.
+type labelled struct {
+	secrets.Store
+	backend string
+}
+
+func (l labelled) Backend() string { return l.backend }
+
+func TestMakeAndPending(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	boom := errors.New("no keyring")
+	cases := []struct {
+		name     string
+		entry    *state.Entry
+		selected string
+		selErr   error
+		want     string // the backend that holds the pair
+		wantErr  error
+	}{
+		{"no entry: the selected store", nil, "file", nil, "file", nil},
+		{"a key in force: beside it", &state.Entry{Bot: "btc-spot", APIKey: strings.Repeat("K", 64), Backend: "system", SecretName: "bot/btc-spot", Status: state.StatusRegistered, CreatedAt: now}, "file", nil, "system", nil},
+		{"no store selectable", nil, "", boom, "", boom},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stores := map[string]secrets.Store{"system": labelled{secrets.NewMemory(), "system"}, "file": labelled{secrets.NewMemory(), "file"}}
+			storeFor := func(b string) (secrets.Store, error) { return stores[b], nil }
+			ix := state.Open(t.TempDir())
+			if c.entry != nil {
+				e := *c.entry
+				if err := ix.Update(ctx, func(s *state.Snapshot) error { s.Entries[e.Bot] = &e; return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, backend, err := Make(ctx, ix, c.entry, "btc-spot", storeFor, func() (string, error) { return c.selected, c.selErr }, nil, now)
+			if !errors.Is(err, c.wantErr) || backend != c.want {
+				t.Fatalf("Make = %q, %v; want %q, %v", backend, err, c.want, c.wantErr)
+			}
+			if c.wantErr != nil {
+				return
+			}
+			snap, err := ix.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := snap.Entries["btc-spot"]
+			if e == nil || e.GeneratedAt == nil || !e.GeneratedAt.Equal(now) || e.Backend != c.want {
+				t.Fatalf("entry %+v", e)
+			}
+			got, err := Pending(ctx, e, "btc-spot", storeFor)
+			if err != nil || got.PrivatePEM != p.PrivatePEM || got.PublicPEM != p.PublicPEM {
+				t.Fatalf("Pending = %v, %v; want the pair Make kept", got, err)
+			}
+			if _, err := stores[c.want].Get(ctx, secrets.BotGeneratedSecretName("btc-spot")); err != nil {
+				t.Errorf("private key not in the %s store: %v", c.want, err)
+			}
+		})
+	}
+	// The private key gone: Pending says so.
+	e := &state.Entry{Bot: "btc-spot", Backend: "file"}
+	if _, err := Pending(ctx, e, "btc-spot", func(string) (secrets.Store, error) { return secrets.NewMemory(), nil }); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("Pending without a private key: %v", err)
+	}
+}

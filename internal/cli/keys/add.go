@@ -212,23 +212,6 @@ func (fl *addFlow) buildDeps() error {
 	return err
 }
 
-// enrollDeps wires the enrolment engine to the factory's stores, index and
-// clients; withBinance is false for commands that never ask Binance.
-func enrollDeps(f *cmdutil.Factory, withBinance bool) (enroll.Deps, error) {
-	d := enroll.Deps{Service: f.Service, StoreFor: f.SecretStoreFor, Now: f.Now}
-	var err error
-	if withBinance {
-		if d.Binance, err = f.Binance(); err != nil {
-			return d, err
-		}
-	}
-	if d.Store, err = f.SecretStore(); err != nil {
-		return d, err
-	}
-	d.Index, err = f.Index()
-	return d, err
-}
-
 // precheck refuses, before anything is asked or sent, what the engine
 // would refuse anyway: adding to a bot that has a key, rotating one that
 // has none.

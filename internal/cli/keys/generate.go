@@ -162,27 +162,13 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 			i18n.M("keys.generate.active_replace_hint", bot.ID))
 	}
 
-	backend := ""
-	if entry != nil {
-		// A replacement stays beside the key in force, in the same store.
-		backend = entry.Backend
-	} else if backend, err = o.Backend(); err != nil {
-		return err
-	}
-	store, err := o.Store(backend)
-	if err != nil {
-		return err
-	}
-	pair, err := keygen.New(o.Rand)
-	if err != nil {
-		return err
-	}
-	f.AddSecret(pair.PrivatePEM)
 	now := time.Now()
 	if o.Now != nil {
 		now = o.Now()
 	}
-	if _, err := keygen.Save(ctx, store, ix, bot.ID, pair, now); err != nil {
+	pair, backend, err := keygen.Make(ctx, ix, entry, bot.ID, o.Store, o.Backend, o.Rand, now)
+	f.AddSecret(pair.PrivatePEM)
+	if err != nil {
 		return err
 	}
 	return offerGenerated(ctx, o, bot, i18n.M("keys.generate.made", bot.ID, backendLabel(f, backend)), pair, active)
@@ -196,11 +182,8 @@ func showGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry 
 		return cmdutil.UsageError("keys.generate.none_pending", i18n.M("keys.generate.none_pending", bot.ID),
 			i18n.M("keys.generate.none_pending_hint", bot.ID))
 	}
-	store, err := o.Store(entry.Backend)
-	if err != nil {
-		return err
-	}
-	priv, err := keygen.Load(ctx, store, bot.ID)
+	pair, err := keygen.Pending(ctx, entry, bot.ID, o.Store)
+	o.F.AddSecret(pair.PrivatePEM)
 	if errors.Is(err, secrets.ErrNotFound) {
 		return apperr.New(apperr.Unexpected, "keys.generate.secret_missing", i18n.M("keys.generate.secret_missing", bot.ID),
 			i18n.M("keys.generate.pending_replace_hint", bot.ID))
@@ -208,13 +191,8 @@ func showGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry 
 	if err != nil {
 		return err
 	}
-	o.F.AddSecret(priv)
-	pub, err := keygen.PublicPEM(priv)
-	if err != nil {
-		return err
-	}
 	made := i18n.M("keys.generate.shown", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04"), backendLabel(o.F, entry.Backend))
-	return offerGenerated(ctx, o, bot, made, keygen.Pair{PrivatePEM: priv, PublicPEM: pub}, entry.APIKey != "")
+	return offerGenerated(ctx, o, bot, made, pair, entry.APIKey != "")
 }
 
 // offerGenerated prints the public key of pair with the Binance steps (or
@@ -283,29 +261,4 @@ func messageOf(err error) i18n.Message {
 		return e.Message
 	}
 	return i18n.M("error.unexpected", err.Error())
-}
-
-// generatedKeyError words for a generated key the errors that speak of a
-// pasted secret key: with a generated key there is none, only the public
-// key given to Binance and the API key Binance showed for it. Codes, kinds
-// and causes stay as they are.
-func generatedKeyError(err error, bot string) error {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) {
-		return err
-	}
-	cp := *ae
-	if ae.Code == "binance.invalid_signature" {
-		cp.Message = i18n.M("keys.generate.wrong_public_key", bot)
-		cp.Hints = []i18n.Message{i18n.M("keys.generate.wrong_public_key_hint", bot, bot), i18n.M("keys.generate.new_key_hint", bot)}
-		return &cp
-	}
-	cp.Hints = nil
-	for _, h := range ae.Hints {
-		if h.Key == "binance.creds.swapped_hint" {
-			h = i18n.M("binance.creds.key_is_public_key_hint")
-		}
-		cp.Hints = append(cp.Hints, h)
-	}
-	return &cp
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
-	"github.com/smartradex/smartradex/internal/redact"
 )
 
 // maxSecretInput caps what --secret-stdin reads: an RSA-4096 PEM is ~3.2 KB.
@@ -193,15 +192,3 @@ func (in *Intake) Parse(apiKey, secret string) (binance.Credentials, error) {
 	in.addSecret(strings.TrimSpace(secret), creds.Secret)
 	return creds, err
 }
-
-// keyView is what may be shown of a key: its API key and type, never its
-// secret. Renderers get this, not the credentials.
-type keyView struct {
-	APIKey string
-	Type   binance.KeyType
-}
-
-func viewOf(c binance.Credentials) keyView { return keyView{APIKey: c.APIKey, Type: c.Type} }
-
-// Masked is the API key's first and last four characters.
-func (k keyView) Masked() string { return redact.MaskKey(k.APIKey) }

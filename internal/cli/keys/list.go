@@ -154,12 +154,3 @@ func warnStore(f *cmdutil.Factory, backend string, err error) {
 		f.Errf("keys.list.hint", h)
 	}
 }
-
-// backendLabel names a backend in the user's words ("system keyring").
-func backendLabel(f *cmdutil.Factory, backend string) string {
-	switch backend {
-	case secrets.BackendSystem, secrets.BackendFile:
-		return f.T("secrets.backend_" + backend)
-	}
-	return backend
-}
