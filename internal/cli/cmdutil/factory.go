@@ -46,6 +46,8 @@ type Factory struct {
 	lang      i18n.Lang
 	debugMu   sync.Mutex // Debugf is called from concurrent requests
 	debugFrom time.Time
+	stores    factoryStores
+	sandbox   sandboxSlot
 }
 
 // New returns a Factory over the given streams and environment.

@@ -13,10 +13,7 @@ import (
 
 const sandboxToken = sandbox.Token
 
-// sandboxes keeps each Factory's running sandbox (like storeCache, outside
-// Factory so that the sandbox wiring stays in this file).
-var sandboxes sync.Map // *Factory → *sandboxSlot
-
+// sandboxSlot is a Factory's sandbox, started at most once.
 type sandboxSlot struct {
 	once sync.Once
 	sb   *sandbox.Sandbox
@@ -34,8 +31,7 @@ func (f *Factory) SandboxOn() bool {
 // store or the index goes through it in a sandbox run, so that no command
 // can reach the real ones.
 func (f *Factory) Sandbox() (*sandbox.Sandbox, error) {
-	v, _ := sandboxes.LoadOrStore(f, &sandboxSlot{})
-	slot := v.(*sandboxSlot)
+	slot := &f.sandbox
 	slot.once.Do(func() {
 		dir, err := sandbox.DefaultDir(f.Getenv)
 		if err != nil {
@@ -67,15 +63,13 @@ func (f *Factory) sandboxStore(dir string) (secrets.Store, error) {
 // Finish saves the sandbox's state and stops it, if this run started one.
 // cli.Run calls it once the command is over.
 func (f *Factory) Finish() {
-	v, ok := sandboxes.LoadAndDelete(f)
-	if !ok {
+	sb := f.sandbox.sb
+	// A later Sandbox call (a test that runs again) starts afresh.
+	f.sandbox = sandboxSlot{}
+	if sb == nil {
 		return
 	}
-	slot := v.(*sandboxSlot)
-	if slot.sb == nil {
-		return
-	}
-	if err := slot.sb.Close(context.Background()); err != nil {
+	if err := sb.Close(context.Background()); err != nil {
 		fmt.Fprintln(f.IO.ErrOut, f.T("error.prefix")+f.T("sandbox.save_failed", err.Error()))
 	}
 }

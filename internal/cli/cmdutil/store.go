@@ -17,11 +17,8 @@ import (
 	"github.com/smartradex/smartradex/internal/state"
 )
 
-// storeCache keeps each Factory's secret stores, so that the file backend's
-// passphrase is asked at most once per process. It lives here rather than
-// in Factory to keep the storage wiring in one file.
-var storeCache sync.Map // *Factory → *factoryStores
-
+// factoryStores are a Factory's secret stores, built once each, so that
+// the file backend's passphrase is asked at most once per process.
 type factoryStores struct {
 	mu     sync.Mutex
 	stores map[string]secrets.Store
@@ -85,10 +82,12 @@ func (f *Factory) SecretStore() (secrets.Store, error) {
 // commands that act on an existing key use the backend its index entry
 // names, whatever the current selection.
 func (f *Factory) SecretStoreFor(backend string) (secrets.Store, error) {
-	v, _ := storeCache.LoadOrStore(f, &factoryStores{stores: map[string]secrets.Store{}})
-	fs := v.(*factoryStores)
+	fs := &f.stores
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	if fs.stores == nil {
+		fs.stores = map[string]secrets.Store{}
+	}
 	if s, ok := fs.stores[backend]; ok {
 		return s, nil
 	}
