@@ -105,6 +105,4 @@ func (f *Factory) DebugLog() func(string, ...any) {
 func (f *Factory) AddSecret(secrets ...string) { f.Redactor.Add(secrets...) }
 
 // Errf writes a localised line to stderr.
-func (f *Factory) Errf(key string, args ...any) {
-	fmt.Fprintln(f.IO.ErrOut, f.Redactor.Redact(f.T(key, args...)))
-}
+func (f *Factory) Errf(key string, args ...any) { f.Messages().Errf(key, args...) }

@@ -30,13 +30,13 @@ type ContinueFunc func(ctx context.Context, o *GenerateOptions, bot bots.Bot, ap
 
 // GenerateOptions are the inputs of `keys generate`.
 type GenerateOptions struct {
-	F       *cmdutil.Factory
 	IO      *iostreams.IOStreams
+	Msg     cmdutil.Messages
 	Index   func() (*state.Index, error)
 	Store   func(backend string) (secrets.Store, error)
 	Backend func() (string, error) // the selected store, for a bot with no entry
-	// Prompter, when set, asks every question, here and in the keys add
-	// flow that follows (tests pass a *prompt.Fake); nil means the terminal.
+	// Prompter asks every question, here and in the keys add flow that
+	// follows (tests pass a *prompt.Fake).
 	Prompter prompt.Prompter
 	Rand     io.Reader // nil: crypto/rand
 	Now      func() time.Time
@@ -52,8 +52,8 @@ type GenerateOptions struct {
 // NewCmdGenerate builds `keys generate`; runF replaces the run function in tests.
 func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOptions) error) *cobra.Command {
 	opts := &GenerateOptions{
-		F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor, Backend: f.KeyringBackend, Now: f.Now,
-		Continue: continueGenerated,
+		IO: f.IO, Index: f.Index, Store: f.SecretStoreFor, Backend: f.KeyringBackend, Now: f.Now,
+		Continue: continueGenerated(f),
 	}
 	cmd := &cobra.Command{
 		Use:     "generate --bot BOT [--api-key KEY] [--replace] [--show]",
@@ -61,7 +61,10 @@ func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOpti
 		Long:    f.T("keys.generate.long"),
 		Example: "  smartradex keys generate --bot btc-spot\n  smartradex keys generate --bot btc-spot --json\n  smartradex keys generate --bot btc-spot --show\n  smartradex keys add --bot btc-spot --api-key KEY --use-generated",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
+			if opts.Prompter == nil {
+				opts.Prompter = f.Prompter()
+			}
 			if _, err := f.SecretStore(); err != nil {
 				return err
 			}
@@ -81,22 +84,17 @@ func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOpti
 	return cmd
 }
 
-func (o *GenerateOptions) prompter() prompt.Prompter {
-	if o.Prompter != nil {
-		return o.Prompter
-	}
-	return o.F.Prompter()
-}
-
 // continueGenerated carries a generated key on once Binance has shown its
 // API key: it is `keys add --use-generated` (with --replace when the bot
 // has a key in force), so the key is checked, stored, registered and
 // reported exactly as keys add does.
-func continueGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, apiKey string, replace bool) error {
-	return addRun(ctx, &AddOptions{
-		F: o.F, IO: o.IO, Prompter: o.Prompter,
-		Bot: bot.ID, APIKey: apiKey, UseGenerated: true, Replace: replace, JSON: o.JSON,
-	})
+func continueGenerated(f *cmdutil.Factory) ContinueFunc {
+	return func(ctx context.Context, o *GenerateOptions, bot bots.Bot, apiKey string, replace bool) error {
+		return addRun(ctx, &AddOptions{
+			F: f, IO: o.IO, Prompter: o.Prompter,
+			Bot: bot.ID, APIKey: apiKey, UseGenerated: true, Replace: replace, JSON: o.JSON,
+		})
+	}
 }
 
 // generateJSON is the --json result of a new key pair.
@@ -109,7 +107,7 @@ type generateJSON struct {
 }
 
 func generateRun(ctx context.Context, o *GenerateOptions) error {
-	f := o.F
+	f := o.Msg
 	id := strings.ToLower(strings.TrimSpace(o.Bot))
 	if id == "" {
 		return cmdutil.UsageError("keys.generate.bot_required", i18n.M("keys.generate.bot_required"),
@@ -149,7 +147,7 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 				i18n.M("keys.generate.show_hint", bot.ID),
 				i18n.M("keys.generate.pending_replace_hint", bot.ID))
 		}
-		yes, err := o.prompter().Confirm(ctx, f.T("keys.generate.confirm_replace", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
+		yes, err := o.Prompter.Confirm(ctx, f.T("keys.generate.confirm_replace", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04")),
 			f.T("keys.generate.confirm_replace_desc", bot.ID), "", "", false)
 		if err != nil {
 			return err
@@ -183,7 +181,7 @@ func showGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry 
 			i18n.M("keys.generate.none_pending_hint", bot.ID))
 	}
 	pair, err := keygen.Pending(ctx, entry, bot.ID, o.Store)
-	o.F.AddSecret(pair.PrivatePEM)
+	o.Msg.AddSecret(pair.PrivatePEM)
 	if errors.Is(err, secrets.ErrNotFound) {
 		return apperr.New(apperr.Unexpected, "keys.generate.secret_missing", i18n.M("keys.generate.secret_missing", bot.ID),
 			i18n.M("keys.generate.pending_replace_hint", bot.ID))
@@ -191,7 +189,7 @@ func showGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry 
 	if err != nil {
 		return err
 	}
-	made := i18n.M("keys.generate.shown", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04"), backendLabel(o.F, entry.Backend))
+	made := i18n.M("keys.generate.shown", bot.ID, entry.GeneratedAt.Local().Format("2006-01-02 15:04"), backendLabel(o.Msg, entry.Backend))
 	return offerGenerated(ctx, o, bot, made, pair, entry.APIKey != "")
 }
 
@@ -199,7 +197,7 @@ func showGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entry 
 // the --json result), then, on a terminal, asks for the API key Binance
 // shows and carries on; elsewhere it prints the command that does.
 func offerGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, headline i18n.Message, pair keygen.Pair, active bool) error {
-	f := o.F
+	f := o.Msg
 	next := state.FinishGeneratedCommand(bot.ID, active)
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, generateJSON{
@@ -212,7 +210,7 @@ func offerGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, headl
 		f.Errf("keys.generate.next", next)
 		return nil
 	}
-	apiKey, err := o.prompter().Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
+	apiKey, err := o.Prompter.Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
 		func(s string) error {
 			if _, err := binance.ParseCredentials(s, pair.PrivatePEM); err != nil {
 				return errors.New(f.Render(messageOf(err)))
@@ -240,7 +238,7 @@ func resumeGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, entr
 }
 
 func printGenerated(o *GenerateOptions, bot bots.Bot, headline i18n.Message, publicPEM string, active bool) {
-	f := o.F
+	f := o.Msg
 	fmt.Fprintln(o.IO.ErrOut, f.Render(headline))
 	if active {
 		f.Errf("keys.generate.old_stays", bot.ID)

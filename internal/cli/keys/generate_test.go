@@ -37,7 +37,7 @@ func newGenerate(t *testing.T, answers ...any) (*GenerateOptions, *prompt.Fake, 
 	fake := &prompt.Fake{Answers: answers}
 	var calls []continued
 	o := &GenerateOptions{
-		F: f, IO: ios, Index: func() (*state.Index, error) { return ix, nil },
+		Msg: f.Messages(), IO: ios, Index: func() (*state.Index, error) { return ix, nil },
 		Store:    func(string) (secrets.Store, error) { return store, nil },
 		Backend:  func() (string, error) { return secrets.BackendSystem, nil },
 		Prompter: fake,
@@ -193,8 +193,8 @@ func TestGenerateOnTerminalCarriesOnAsKeysAdd(t *testing.T) {
 		g.bin.AddKey(binancetest.Key{APIKey: generatedAPIKey, PublicKeyPEM: pub, Restrictions: demoKey(t, "ok").Restrictions, UID: 900000042})
 	}}
 	o := &GenerateOptions{
-		F: g.f, IO: g.ios, Index: g.f.Index, Store: g.f.SecretStoreFor, Backend: g.f.KeyringBackend, Now: g.f.Now,
-		Prompter: hook, Continue: continueGenerated, Bot: "btc-spot",
+		Msg: g.f.Messages(), IO: g.ios, Index: g.f.Index, Store: g.f.SecretStoreFor, Backend: g.f.KeyringBackend, Now: g.f.Now,
+		Prompter: hook, Continue: continueGenerated(g.f), Bot: "btc-spot",
 	}
 	if err := generateRun(ctx, o); err != nil {
 		t.Fatalf("%v\n%s", err, g.stderr.String())

@@ -92,7 +92,7 @@ func (e *env) seed(t *testing.T, bot string, status state.Status, uid int64, mis
 }
 
 func (e *env) listOpts(json bool) *ListOptions {
-	return &ListOptions{F: e.f, IO: e.ios, JSON: json,
+	return &ListOptions{Msg: e.f.Messages(), IO: e.ios, JSON: json,
 		Index: func() (*state.Index, error) { return e.ix, nil },
 		Store: func(string) (secrets.Store, error) { return e.store, nil }}
 }

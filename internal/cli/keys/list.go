@@ -17,8 +17,8 @@ import (
 
 // ListOptions are the inputs of `keys list`.
 type ListOptions struct {
-	F     *cmdutil.Factory
 	IO    *iostreams.IOStreams
+	Msg   cmdutil.Messages
 	Index func() (*state.Index, error)
 	Store func(backend string) (secrets.Store, error)
 	JSON  bool
@@ -26,7 +26,7 @@ type ListOptions struct {
 
 // NewCmdList builds `keys list`; runF replaces the run function in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	opts := &ListOptions{F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor}
+	opts := &ListOptions{IO: f.IO, Index: f.Index, Store: f.SecretStoreFor}
 	return &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -34,7 +34,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 		Long:    f.T("keys.list.long"),
 		Example: "  smartradex keys list\n  smartradex keys list --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
 			// A misspelt --keyring, SMARTRADEX_KEYRING or
 			// SMARTRADEX_KEYRING_TIMEOUT is reported even when this run
 			// would not need the store. Building it does no I/O.
@@ -67,7 +67,7 @@ type listItem struct {
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	f := opts.F
+	f := opts.Msg
 	ix, err := opts.Index()
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 
 // printListHuman prints the table of items, found's entries as listed,
 // then what to do about a missing secret or a waiting generated key.
-func printListHuman(f *cmdutil.Factory, io *iostreams.IOStreams, found []inventory.Item, items []listItem) {
+func printListHuman(f cmdutil.Messages, io *iostreams.IOStreams, found []inventory.Item, items []listItem) {
 	if len(items) == 0 {
 		f.Errf("keys.list.empty")
 		return
@@ -147,8 +147,8 @@ func printListHuman(f *cmdutil.Factory, io *iostreams.IOStreams, found []invento
 }
 
 // warnStore prints why a store could not be checked, with its hints.
-func warnStore(f *cmdutil.Factory, backend string, err error) {
-	e := cmdutil.DescribeError(f.Lang(), f.Redactor, err)
+func warnStore(f cmdutil.Messages, backend string, err error) {
+	e := cmdutil.DescribeError(f.Lang, f.Redactor, err)
 	f.Errf("keys.list.secret_unknown", backendLabel(f, backend), e.Message)
 	for _, h := range e.Hints {
 		f.Errf("keys.list.hint", h)

@@ -34,7 +34,7 @@ func viewOf(c binance.Credentials) keyView { return keyView{APIKey: c.APIKey, Ty
 func (k keyView) Masked() string { return redact.MaskKey(k.APIKey) }
 
 // backendLabel names a backend in the user's words ("system keyring").
-func backendLabel(f *cmdutil.Factory, backend string) string {
+func backendLabel(f interface{ T(string, ...any) string }, backend string) string {
 	switch backend {
 	case secrets.BackendSystem, secrets.BackendFile:
 		return f.T("secrets.backend_" + backend)
