@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
 )
@@ -37,7 +38,7 @@ type Account interface {
 }
 
 // sourceLabel names where a token comes from, in the user's language.
-func sourceLabel(f *cmdutil.Factory, source string) string {
+func sourceLabel(f cmdutil.Messages, source string) string {
 	switch source {
 	case cmdutil.TokenSourceEnv:
 		return f.T("auth.source_env")
@@ -49,3 +50,7 @@ func sourceLabel(f *cmdutil.Factory, source string) string {
 
 // envTokenSet tells whether SMARTRADEX_TOKEN overrides the saved token.
 func envTokenSet(f *cmdutil.Factory) bool { return f.Env("SMARTRADEX_TOKEN") != "" }
+
+// AskTokenFunc asks for the access token at the prompt, checking it with
+// the service; see cmdutil.Factory.AskToken.
+type AskTokenFunc func(ctx context.Context, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error)

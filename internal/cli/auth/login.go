@@ -22,11 +22,15 @@ const maxTokenInput = 8 << 10
 
 // LoginOptions are the inputs of `auth login`.
 type LoginOptions struct {
-	F        *cmdutil.Factory
 	IO       *iostreams.IOStreams
+	Msg      cmdutil.Messages
+	Debugf   func(string, ...any)
 	Store    func() (secrets.Store, error)
 	Client   func(token string) (Account, error)
 	Prompter func() prompt.Prompter
+	AskToken AskTokenFunc
+	// EnvToken: SMARTRADEX_TOKEN is set and overrides the saved token.
+	EnvToken bool
 
 	WithToken bool
 	JSON      bool
@@ -35,7 +39,7 @@ type LoginOptions struct {
 // NewCmdLogin builds `auth login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{
-		F: f, IO: f.IO, Store: f.SecretStore,
+		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, AskToken: f.AskToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {
@@ -51,7 +55,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 		Long:    f.T("auth.login.long"),
 		Example: "  smartradex auth login\n  smartradex auth login --with-token < token.txt",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Msg, opts.EnvToken = f.Globals.JSON, f.Messages(), envTokenSet(f)
 			if _, err := f.SecretStore(); err != nil {
 				return err
 			}
@@ -66,8 +70,8 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 }
 
 func loginRun(ctx context.Context, opts *LoginOptions) error {
-	f := opts.F
-	if envTokenSet(f) {
+	f := opts.Msg
+	if opts.EnvToken {
 		f.Errf("auth.env_overrides_login")
 	}
 	// The token is checked before it is saved: a wrong one must not
@@ -90,7 +94,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err := store.Set(ctx, secrets.ServiceTokenName, token); err != nil {
 		return err
 	}
-	f.Debugf("auth login: token saved in the %s store", store.Backend())
+	opts.Debugf("auth login: token saved in the %s store", store.Backend())
 
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO.Out, map[string]any{
@@ -114,7 +118,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 // never from argv, where other users and shell history could see it. At
 // the prompt, a token the service refuses is asked for again.
 func readToken(ctx context.Context, opts *LoginOptions, check func(string) (*service.Me, error)) (string, *service.Me, error) {
-	f := opts.F
+	f := opts.Msg
 	if opts.WithToken && opts.IO.IsStdinTTY() {
 		// Reading to the end of a terminal waits for Ctrl-D while the
 		// terminal echoes the pasted token.
@@ -141,7 +145,7 @@ func readToken(ctx context.Context, opts *LoginOptions, check func(string) (*ser
 		return "", nil, apperr.New(apperr.Usage, "auth.needs_token", i18n.M("auth.login.needs_token"),
 			i18n.M("auth.login.with_token_hint"), i18n.M("auth.login.env_hint"))
 	}
-	return f.AskToken(ctx, opts.Prompter(), f.T("auth.login.prompt"), f.T("auth.login.prompt_help"), check)
+	return opts.AskToken(ctx, opts.Prompter(), f.T("auth.login.prompt"), f.T("auth.login.prompt_help"), check)
 }
 
 // loginError rephrases the service's refusal of a token for `auth login`:

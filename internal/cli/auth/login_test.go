@@ -40,7 +40,7 @@ func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
 	store := secrets.NewMemory()
 	fake := &prompt.Fake{Answers: answers}
 	opts := &LoginOptions{
-		F: f, IO: ios, Store: func() (secrets.Store, error) { return store, nil },
+		IO: ios, Msg: f.Messages(), Debugf: f.Debugf, AskToken: f.AskToken, Store: func() (secrets.Store, error) { return store, nil },
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {

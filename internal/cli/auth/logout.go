@@ -13,23 +13,25 @@ import (
 
 // LogoutOptions are the inputs of `auth logout`.
 type LogoutOptions struct {
-	F     *cmdutil.Factory
 	IO    *iostreams.IOStreams
+	Msg   cmdutil.Messages
 	Store func() (secrets.Store, error)
+	// EnvToken: SMARTRADEX_TOKEN is set and overrides the saved token.
+	EnvToken bool
 
 	JSON bool
 }
 
 // NewCmdLogout builds `auth logout`; runF replaces the run function in tests.
 func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions) error) *cobra.Command {
-	opts := &LogoutOptions{F: f, IO: f.IO, Store: f.SecretStore}
+	opts := &LogoutOptions{IO: f.IO, Store: f.SecretStore}
 	return &cobra.Command{
 		Use:     "logout",
 		Short:   f.T("auth.logout.short"),
 		Long:    f.T("auth.logout.long"),
 		Example: "  smartradex auth logout",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Msg, opts.EnvToken = f.Globals.JSON, f.Messages(), envTokenSet(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -39,7 +41,7 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions)
 }
 
 func logoutRun(ctx context.Context, opts *LogoutOptions) error {
-	f := opts.F
+	f := opts.Msg
 	store, err := opts.Store()
 	if err != nil {
 		return err
@@ -55,7 +57,7 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 		if err := cmdutil.PrintJSON(opts.IO.Out, map[string]any{
 			"logged_out":        deleted,
 			"source":            store.Backend(),
-			"environment_token": envTokenSet(f),
+			"environment_token": opts.EnvToken,
 		}); err != nil {
 			return err
 		}
@@ -64,7 +66,7 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	} else {
 		f.Errf("auth.logout.not_logged_in", sourceLabel(f, store.Backend()))
 	}
-	if envTokenSet(f) && !opts.JSON {
+	if opts.EnvToken && !opts.JSON {
 		f.Errf("auth.env_overrides_logout")
 	}
 	return nil

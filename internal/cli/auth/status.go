@@ -15,8 +15,8 @@ import (
 
 // StatusOptions are the inputs of `auth status`.
 type StatusOptions struct {
-	F      *cmdutil.Factory
 	IO     *iostreams.IOStreams
+	Msg    cmdutil.Messages
 	Token  func(ctx context.Context) (token, source string, err error)
 	Client func(token string) (Account, error)
 
@@ -26,7 +26,7 @@ type StatusOptions struct {
 // NewCmdStatus builds `auth status`; runF replaces the run function in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{
-		F: f, IO: f.IO, Token: f.ServiceToken,
+		IO: f.IO, Token: f.ServiceToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {
@@ -41,7 +41,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 		Long:    f.T("auth.status.long"),
 		Example: "  smartradex auth status\n  smartradex auth status --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -61,7 +61,7 @@ type statusJSON struct {
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
-	f := opts.F
+	f := opts.Msg
 	res := statusJSON{Bots: []string{}}
 	token, source, err := opts.Token(ctx)
 	if err != nil {
@@ -91,7 +91,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 
 	if opts.JSON {
 		if cerr != nil {
-			e := cmdutil.DescribeError(f.Lang(), f.Redactor, cerr)
+			e := cmdutil.DescribeError(f.Lang, f.Redactor, cerr)
 			res.Error = &e
 		}
 		if err := cmdutil.PrintJSON(opts.IO.Out, res); err != nil {

@@ -20,22 +20,22 @@ import (
 
 // Options are the inputs of `doctor`.
 type Options struct {
-	F    *cmdutil.Factory
 	IO   *iostreams.IOStreams
+	Msg  cmdutil.Messages
 	Deps doctor.Deps
 	JSON bool
 }
 
 // NewCmdDoctor builds `smartradex doctor`; runF replaces the run function in tests.
 func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{F: f, IO: f.IO}
+	opts := &Options{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:     "doctor",
 		Short:   f.T("doctor.short"),
 		Long:    f.T("doctor.long"),
 		Example: "  smartradex doctor\n  smartradex doctor --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
 			opts.Deps = FactoryDeps(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -84,7 +84,7 @@ type checkJSON struct {
 
 // Run runs the checks and prints them; the error carries the exit code.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.F
+	f := opts.Msg
 	rep := doctor.Run(ctx, opts.Deps)
 	if ctx.Err() != nil {
 		return apperr.Wrap(apperr.Cancelled, "cancelled", ctx.Err(), i18n.M("error.cancelled"))
@@ -109,7 +109,7 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-func message(f *cmdutil.Factory, r doctor.Result) string {
+func message(f cmdutil.Messages, r doctor.Result) string {
 	s := f.Render(r.Message)
 	if r.Err != nil && r.Status == doctor.Fail {
 		s = fmt.Sprintf("%s (%v)", s, r.Err)
@@ -117,7 +117,7 @@ func message(f *cmdutil.Factory, r doctor.Result) string {
 	return f.Redactor.Redact(s)
 }
 
-func fixes(f *cmdutil.Factory, r doctor.Result) []string {
+func fixes(f cmdutil.Messages, r doctor.Result) []string {
 	out := []string{}
 	for _, m := range r.Fix {
 		out = append(out, f.Redactor.Redact(f.Render(m)))
@@ -125,7 +125,7 @@ func fixes(f *cmdutil.Factory, r doctor.Result) []string {
 	return out
 }
 
-func printHuman(io *iostreams.IOStreams, f *cmdutil.Factory, rep doctor.Report) {
+func printHuman(io *iostreams.IOStreams, f cmdutil.Messages, rep doctor.Report) {
 	w := io.Out
 	labels := map[string]string{}
 	width, swidth := 0, 0
@@ -159,7 +159,7 @@ func printHuman(io *iostreams.IOStreams, f *cmdutil.Factory, rep doctor.Report) 
 	summary(w, f, failed)
 }
 
-func summary(w io.Writer, f *cmdutil.Factory, failed int) {
+func summary(w io.Writer, f cmdutil.Messages, failed int) {
 	fmt.Fprintln(w)
 	if failed == 0 {
 		fmt.Fprintln(w, f.T("doctor.all_ok"))

@@ -24,7 +24,8 @@ import (
 
 // VerifyOptions are the inputs of `keys verify`.
 type VerifyOptions struct {
-	F       *cmdutil.Factory
+	Msg     cmdutil.Messages
+	Debugf  func(string, ...any)
 	IO      *iostreams.IOStreams
 	Index   func() (*state.Index, error)
 	Store   func(backend string) (secrets.Store, error)
@@ -39,7 +40,7 @@ type VerifyOptions struct {
 // NewCmdVerify builds `keys verify`; runF replaces the run function in tests.
 func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{
-		F: f, IO: f.IO, Index: f.Index, Store: f.SecretStoreFor, Now: f.Now,
+		IO: f.IO, Debugf: f.Debugf, Index: f.Index, Store: f.SecretStoreFor, Now: f.Now,
 		Binance: func() (verify.Inspector, error) {
 			c, err := f.Binance()
 			if err != nil {
@@ -61,7 +62,7 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 		Long:    f.T("keys.verify.long"),
 		Example: "  smartradex keys verify\n  smartradex keys verify --bot btc-spot --json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
 			if _, err := f.SecretStore(); err != nil {
 				return err
 			}
@@ -79,7 +80,7 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 }
 
 func verifyRun(ctx context.Context, opts *VerifyOptions) error {
-	f := opts.F
+	f := opts.Msg
 	ix, err := opts.Index()
 	if err != nil {
 		return err
@@ -143,7 +144,9 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 	start := time.Now()
 	results := verify.Run(ctx, entries, vopts)
-	f.Debugf("keys verify: %d keys checked in %s", len(results), time.Since(start).Round(time.Millisecond))
+	if opts.Debugf != nil {
+		opts.Debugf("keys verify: %d keys checked in %s", len(results), time.Since(start).Round(time.Millisecond))
+	}
 	if ctx.Err() != nil {
 		return apperr.Wrap(apperr.Cancelled, "cancelled", ctx.Err(), i18n.M("error.cancelled"))
 	}
@@ -196,7 +199,7 @@ type verifyJSON struct {
 	Keys []verifyKeyJSON `json:"keys"`
 }
 
-func findingsToJSON(f *cmdutil.Factory, fs []verify.Finding) []verifyFindingJSON {
+func findingsToJSON(f cmdutil.Messages, fs []verify.Finding) []verifyFindingJSON {
 	out := []verifyFindingJSON{}
 	for _, x := range fs {
 		hints := []string{}
@@ -213,7 +216,7 @@ func daysLeft(t, now time.Time) int {
 	return int(math.Ceil(t.Sub(now).Hours() / 24))
 }
 
-func toVerifyJSON(f *cmdutil.Factory, results []verify.Result, now time.Time) verifyJSON {
+func toVerifyJSON(f cmdutil.Messages, results []verify.Result, now time.Time) verifyJSON {
 	out := verifyJSON{OK: true, Keys: []verifyKeyJSON{}}
 	for _, r := range results {
 		k := verifyKeyJSON{
@@ -235,7 +238,7 @@ func toVerifyJSON(f *cmdutil.Factory, results []verify.Result, now time.Time) ve
 	return out
 }
 
-func printVerifyHuman(f *cmdutil.Factory, io *iostreams.IOStreams, results []verify.Result, now time.Time) {
+func printVerifyHuman(f cmdutil.Messages, io *iostreams.IOStreams, results []verify.Result, now time.Time) {
 	out := io.Out
 	failed := 0
 	for _, r := range results {
