@@ -91,8 +91,6 @@ func computedKeys(t *testing.T) map[string][]string {
 		`internal/doctor/doctor.go: i18n.M(key, secs)`:                    {"doctor.clock_ahead", "doctor.clock_behind"},
 		`internal/i18n/i18n.go: l.T(m.Key, args...)`:                      forwarded,
 		`internal/onboard/ui.go: u.lang.T(key, args...)`:                  forwarded,
-		`internal/onboard/ui.go: u.t(msgKey)`:                             forwarded,
-		`internal/onboard/ui.go: u.t(head, s.Bot.Name)`:                   {"onboard.summary.title", "onboard.summary.pending"},
 		`internal/policy/policy.go: i18n.M("policy.label." + field)`:      policyLabels,
 		`internal/prompt/forms/forms.go: lang.T(msgKey)`:                  forwarded,
 		`internal/secrets/file.go: i18n.M(op)`:                            forwarded,

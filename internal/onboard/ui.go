@@ -18,6 +18,7 @@ import (
 type DemoKeyInfo struct {
 	Name        string
 	APIKey      string
+	Secret      string // typing Name as the API key with no secret picks this key
 	Description string // what happens with this key, already localised
 }
 
@@ -36,6 +37,9 @@ type Options struct {
 	Prompter prompt.Prompter
 	// Now is the clock for the summary's days left; nil means time.Now.
 	Now func() time.Time
+	// Width is the terminal's width in columns, for the text printed
+	// outside forms (the summary); 0 means 80.
+	Width int
 }
 
 // UI shows the onboarding screens on one terminal.
@@ -63,7 +67,13 @@ func New(in io.Reader, out io.Writer, lang i18n.Lang, opts Options) *UI {
 	return u
 }
 
-func (u *UI) t(key string, args ...any) string { return u.lang.T(key, args...) }
+func (u *UI) t(key string, args ...any) string { return Typeset(u.lang, u.lang.T(key, args...)) }
+
+func (u *UI) render(m i18n.Message) string { return Typeset(u.lang, u.lang.Render(m)) }
+
+// ErrBackToSteps is AskCredentials' answer when the user asks to see the
+// steps again (both fields left empty).
+var ErrBackToSteps = errors.New("onboard: back to the steps")
 
 // label is the sandbox marker put before titles, or "".
 func (u *UI) label() string {
@@ -109,67 +119,110 @@ func (u *UI) Tutorial(ctx context.Context, bot bots.Bot) error {
 func (u *UI) StepScreen(i, n int, s Step, next *bool) prompt.Screen {
 	return prompt.Screen{
 		Banner: u.banner(),
-		Notes:  []prompt.Note{{Title: u.t("onboard.step_of", i+1, n) + " · " + u.lang.Render(s.Title), Body: u.lang.Render(s.Body)}},
-		Fields: []prompt.Field{prompt.ConfirmField(next, u.t("onboard.step_question"), u.t("onboard.step_question_desc"), u.t("onboard.next"), u.t("onboard.back"))},
+		Notes:  []prompt.Note{{Title: u.t("onboard.step_of", i+1, n) + " · " + u.render(s.Title), Body: u.render(s.Body)}},
+		Fields: []prompt.Field{prompt.ConfirmField(next, u.t("onboard.step_question"), "", u.t("onboard.next"), u.t("onboard.back"))},
 	}
 }
 
 func (u *UI) step(ctx context.Context, i, n int, s Step) (bool, error) {
 	next := true
-	if err := prompt.Ask(ctx, u.p, u.StepScreen(i, n, s, &next)); err != nil {
+	if err := u.ask(ctx, u.StepScreen(i, n, s, &next)); err != nil {
 		return false, err
 	}
 	return next, nil
 }
 
-// AskCredentials asks for the API key and the secret (masked) on one
+// CredsScreen is the paste screen: the API key and the secret, both
+// masked (a secret pasted into the key field must not show: the two look
+// alike), then check. Leaving both empty is the way back to the steps
+// (*back is set); in the sandbox a demo key's name typed as the API key,
+// with no secret, stands for that demo key's two values.
+func (u *UI) CredsScreen(bot bots.Bot, key, sec *string, back *bool, validate func(apiKey, secret string) error) prompt.Screen {
+	intro := u.t("onboard.creds.intro")
+	if demo := u.demoText(); demo != "" {
+		intro += "\n\n" + demo
+	}
+	screen := prompt.Screen{
+		Banner: u.banner(),
+		Notes:  []prompt.Note{{Title: u.t("onboard.creds.title", bot.Name), Body: intro}},
+		Fields: []prompt.Field{
+			prompt.PasswordField(key, u.t("onboard.creds.key_title"), "", nil),
+			prompt.PasswordField(sec, u.t("onboard.creds.secret_title"), "", nil),
+		},
+	}
+	screen.Check = func() error {
+		*back = false
+		k, s := strings.TrimSpace(*key), strings.TrimSpace(*sec)
+		if d, ok := u.demo(k); ok && s == "" {
+			*key, *sec = d.APIKey, d.Secret
+			k, s = d.APIKey, d.Secret
+		}
+		switch {
+		case k == "" && s == "":
+			*back = true
+			return nil
+		case k == "":
+			return errors.New(u.t("onboard.creds.empty_key"))
+		case s == "":
+			return errors.New(u.t("onboard.creds.empty_secret"))
+		}
+		if validate == nil {
+			return nil
+		}
+		if err := validate(*key, *sec); err != nil {
+			return errors.New(Typeset(u.lang, prompt.UserError(u.lang, err).Error()) + "\n" + u.t("onboard.creds.clear"))
+		}
+		return nil
+	}
+	return screen
+}
+
+// AskCredentials asks for the API key and the secret (both masked) on one
 // screen. validate runs when the user submits; its message is shown on the
 // screen, and the user corrects the values without starting over (asked in
 // turn, both are asked again: the key may be the culprit of a swap). The
-// secret never appears on screen or in an error.
+// secret never appears on screen or in an error. Both fields left empty
+// return ErrBackToSteps.
 func (u *UI) AskCredentials(ctx context.Context, bot bots.Bot, validate func(apiKey, secret string) error) (apiKey, secret string, err error) {
-	notEmpty := func(msgKey string) func(string) error {
-		return func(v string) error {
-			if strings.TrimSpace(v) == "" {
-				return errors.New(u.t(msgKey))
-			}
-			return nil
-		}
-	}
 	var key, sec string
-	screen := prompt.Screen{
-		Banner: u.banner(),
-		Notes:  []prompt.Note{{Title: u.t("onboard.creds.title", bot.Name), Body: u.t("onboard.creds.intro")}},
-		Fields: []prompt.Field{
-			prompt.InputField(&key, u.t("onboard.creds.key_title"), u.t("onboard.creds.key_desc"), notEmpty("onboard.creds.empty_key")),
-			prompt.PasswordField(&sec, u.t("onboard.creds.secret_title"), u.t("onboard.creds.secret_desc"), notEmpty("onboard.creds.empty_secret")),
-		},
-	}
-	if demo := u.demoText(); demo != "" {
-		screen.Notes = append(screen.Notes, prompt.Note{Title: u.t("onboard.demo.title"), Body: demo})
-	}
-	if validate != nil {
-		screen.Check = func() error { return validate(key, sec) }
-	}
-	if err := prompt.Ask(ctx, u.p, screen); err != nil {
+	back := false
+	if err := u.ask(ctx, u.CredsScreen(bot, &key, &sec, &back, validate)); err != nil {
 		return "", "", err
+	}
+	if back {
+		return "", "", ErrBackToSteps
 	}
 	return key, sec, nil
 }
 
+// ask shows s on the prompter, French typography applied.
+func (u *UI) ask(ctx context.Context, s prompt.Screen) error {
+	return prompt.Ask(ctx, u.p, TypesetScreen(u.lang, s))
+}
+
+func (u *UI) demo(name string) (DemoKeyInfo, bool) {
+	if !u.opts.Sandbox {
+		return DemoKeyInfo{}, false
+	}
+	for _, d := range u.opts.DemoKeys {
+		if d.Secret != "" && strings.EqualFold(d.Name, name) {
+			return d, true
+		}
+	}
+	return DemoKeyInfo{}, false
+}
+
+// demoText names the sandbox's demo keys: typing a name stands for the
+// key, so nothing long has to be copied at any width.
 func (u *UI) demoText() string {
 	if !u.opts.Sandbox || len(u.opts.DemoKeys) == 0 {
 		return ""
 	}
-	lines := []string{u.t("onboard.demo.intro")}
-	for _, d := range u.opts.DemoKeys {
-		line := "• " + d.Name + ": " + d.APIKey
-		if d.Description != "" {
-			line += " (" + d.Description + ")"
-		}
-		lines = append(lines, line)
+	names := make([]string, len(u.opts.DemoKeys))
+	for i, d := range u.opts.DemoKeys {
+		names[i] = d.Name
 	}
-	return strings.Join(lines, "\n")
+	return u.t("onboard.demo.intro", strings.Join(names, ", "))
 }
 
 // Spin shows title with a spinner while fn runs (the terminal forms), or
@@ -199,13 +252,13 @@ const (
 // again, without pasting it, is the default.
 func (u *UI) AskRecheck(ctx context.Context, fixes []string) (RecheckChoice, error) {
 	var b strings.Builder
-	b.WriteString(u.t("onboard.recheck.intro"))
-	b.WriteString("\n")
+	// Each fix already names the box in Binance's words and where it is.
 	for _, f := range fixes {
-		b.WriteString("\n• ")
+		b.WriteString("• ")
 		b.WriteString(f)
+		b.WriteString("\n")
 	}
-	b.WriteString("\n\n")
+	b.WriteString("\n")
 	b.WriteString(u.t("onboard.recheck.outro"))
 	opts := []prompt.Option{
 		{Value: "now", Label: u.t("onboard.recheck.now")},
@@ -218,7 +271,7 @@ func (u *UI) AskRecheck(ctx context.Context, fixes []string) (RecheckChoice, err
 		Notes:  []prompt.Note{{Title: u.t("onboard.recheck.title"), Body: b.String()}},
 		Fields: []prompt.Field{prompt.SelectField(&choice, u.t("onboard.recheck.question"), "", opts)},
 	}
-	if err := prompt.Ask(ctx, u.p, screen); err != nil {
+	if err := u.ask(ctx, screen); err != nil {
 		return RecheckQuit, err
 	}
 	switch choice {
@@ -242,22 +295,27 @@ type SummaryInfo struct {
 }
 
 // Summary writes the outcome as plain text on w (no colours: it may be
-// copied or read by a screen reader).
+// copied or read by a screen reader), wrapped by words to the terminal's
+// width; the table becomes a list when it does not fit.
 func (u *UI) Summary(w io.Writer, s SummaryInfo) {
+	width := u.opts.Width
+	if width <= 0 {
+		width = 80
+	}
+	para := func(text string) { fmt.Fprintln(w, Wrap(text, width, "")) }
 	if s.Sandbox {
 		fmt.Fprintln(w, "["+u.t("prompt.sandbox_label")+"]")
 	}
-	head := "onboard.summary.title"
-	if !s.Registered {
-		head = "onboard.summary.pending"
+	if s.Registered {
+		para(u.t("onboard.summary.title", s.Bot.Name))
+		para(u.t("onboard.summary.after", s.Bot.Name))
+	} else {
+		para(u.t("onboard.summary.pending", s.Bot.Name))
 	}
-	fmt.Fprintln(w, u.t(head, s.Bot.Name))
 	fmt.Fprintln(w)
 	type row struct{ k, v string }
-	rows := []row{
-		{u.t("onboard.summary.bot"), s.Bot.Name + " (" + s.Bot.ID + ")"},
-		{u.t("onboard.summary.key"), s.MaskedKey},
-	}
+	// The bot is named in the first line.
+	rows := []row{{u.t("onboard.summary.key"), s.MaskedKey}}
 	if s.UID != 0 {
 		rows = append(rows, row{u.t("onboard.summary.uid"), fmt.Sprint(s.UID)})
 	}
@@ -267,17 +325,61 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 		reg = u.t("onboard.summary.not_sent")
 	}
 	rows = append(rows, row{u.t("onboard.summary.smartradex"), reg})
-	width := 0
+	kw, vw := 0, 0
 	for _, r := range rows {
-		width = max(width, utf8.RuneCountInString(r.k))
+		kw = max(kw, utf8.RuneCountInString(r.k))
+		vw = max(vw, utf8.RuneCountInString(r.v))
 	}
-	for _, r := range rows {
-		fmt.Fprintf(w, "  %s%s  %s\n", r.k, strings.Repeat(" ", width-utf8.RuneCountInString(r.k)), r.v)
+	if 2+kw+2+vw <= width {
+		for _, r := range rows {
+			fmt.Fprintf(w, "  %s%s  %s\n", r.k, strings.Repeat(" ", kw-utf8.RuneCountInString(r.k)), r.v)
+		}
+	} else {
+		// Too narrow for a table: one "label: value" item a row, its
+		// continuation lines indented under the label.
+		for _, r := range rows {
+			fmt.Fprintln(w, Wrap("• "+u.t("onboard.summary.item", r.k, r.v), width, "  "))
+		}
 	}
 	if s.Next != "" {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, u.t("onboard.summary.next", s.Next))
+		if s.Registered {
+			para(u.t("onboard.summary.check_later", s.Next))
+		} else {
+			para(u.t("onboard.summary.next", s.Next))
+		}
 	}
+}
+
+// Wrap breaks text into lines of at most width columns, at spaces only
+// (never inside a word, a command or a no-break space); a word longer
+// than width stays whole on its own line so that it can still be copied.
+// Lines after the first of each paragraph start with indent.
+func Wrap(text string, width int, indent string) string {
+	if width <= 0 {
+		return text
+	}
+	paras := strings.Split(text, "\n")
+	for i, p := range paras {
+		var b strings.Builder
+		col := 0
+		for j, word := range strings.Split(p, " ") {
+			n := utf8.RuneCountInString(word)
+			switch {
+			case j == 0:
+			case col+1+n > width:
+				b.WriteString("\n" + indent)
+				col = utf8.RuneCountInString(indent)
+			default:
+				b.WriteString(" ")
+				col++
+			}
+			b.WriteString(word)
+			col += n
+		}
+		paras[i] = b.String()
+	}
+	return strings.Join(paras, "\n")
 }
 
 func (u *UI) expiry(at *time.Time) string {

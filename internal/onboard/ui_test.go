@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/bots"
@@ -41,7 +42,7 @@ func wantCancelled(t *testing.T, err error) {
 func TestStepsQuoteBinanceLabels(t *testing.T) {
 	cases := map[i18n.Lang][]string{
 		i18n.EN: {"API Management", "Create API", "Sub-account", "SmartradeX BTC Spot", "Enable Reading", "Enable Spot & Margin Trading", "Unrestricted (less secure)", "Enable Withdrawals", "security check"},
-		i18n.FR: {"Gestion des API", "Créer une API", "Sous-compte", "« SmartradeX BTC Spot »", "Permettre la lecture", "Activer le trading Spot et sur marge", "Sans restriction IP", "Activer les retraits", "vérification de sécurité"},
+		i18n.FR: {"Gestion des API", "Créer une API", "Sous-compte", "SmartradeX BTC Spot", "Permettre la lecture", "Activer le trading Spot et sur marge", "Sans restriction IP", "Activer les retraits", "vérification de sécurité", "un par bot"},
 	}
 	steps := Steps(btc)
 	if len(steps) != 4 || steps[0].ID != StepBefore || steps[3].ID != StepRestrictions {
@@ -154,32 +155,60 @@ func swapCheck(key, sec string) error {
 }
 
 func TestAskCredentials(t *testing.T) {
-	// First the fields are swapped: the error shows inline, the user goes
-	// back to the key, fixes it, and submits again without retyping the
-	// secret.
-	u, d := driven(i18n.FR, Options{Sandbox: true, DemoKeys: []DemoKeyInfo{{Name: "ok", APIKey: "demo_pass_key", Description: "passe"}}},
-		"enter",                                   // empty key: refused
-		"SECRETLOOKING", "enter", secret, "enter", // swap: refused on the secret
-		"shift+tab", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace",
-		"backspace", "backspace", "backspace", "backspace", "backspace", "backspace",
-		apiKey, "enter", "enter")
-	k, s, err := u.AskCredentials(context.Background(), btc, swapCheck)
-	if err != nil {
-		t.Fatalf("AskCredentials: %v\n%s", err, d.AllScreens())
+	demo := []DemoKeyInfo{{Name: "ok", APIKey: "demo_pass_key", Secret: "demo_pass_secret", Description: "passe"}}
+	cases := []struct {
+		name     string
+		opts     Options
+		keys     []string
+		wantKey  string
+		wantSec  string
+		wantBack bool
+		shown    []string
+	}{
+		// Swapped: the error shows inline with how to empty a field; the
+		// user goes back to the key, empties it with Ctrl+U, pastes the
+		// right one and submits again without retyping the secret.
+		{"swap fixed in place", Options{}, []string{"SECRETLOOKING", "enter", secret, "enter", "shift+tab", "ctrl+u", apiKey, "enter", "enter"},
+			apiKey, secret, false, []string{"look swapped: [REDACTED]", "Ctrl+U vide un champ"}},
+		// A key alone: the secret is asked for, then given.
+		{"empty secret", Options{}, []string{apiKey, "enter", "enter", secret, "enter"},
+			apiKey, secret, false, []string{"la clé secrète est vide"}},
+		{"empty key", Options{}, []string{"enter", secret, "enter", "shift+tab", apiKey, "enter", "ctrl+u", secret, "enter"},
+			apiKey, secret, false, []string{"la clé API est vide"}},
+		// Nothing typed: back to the steps.
+		{"back", Options{}, []string{"enter", "enter"}, "", "", true, []string{"Deux champs vides et Entrée : retour aux étapes"}},
+		// The sandbox: a demo key's name stands for its two values.
+		{"demo name", Options{Sandbox: true, DemoKeys: demo}, []string{"OK", "enter", "enter"},
+			"demo_pass_key", "demo_pass_secret", false, []string{"[BAC À SABLE]", "Clés de démonstration", "tapez l'un de ces noms comme clé API, sans secret : ok."}},
 	}
-	if k != apiKey || s != secret {
-		t.Fatalf("got key %q, secret len %d", k, len(s))
-	}
-	all := d.AllScreens()
-	flat := prompttest.Flat(all)
-	for _, w := range []string{"[BAC À SABLE]", "Collez la clé API de BOT BTC Spot", "Clé API", "Clé secrète",
-		"la clé API est vide", "look swapped: [REDACTED]", "demo_pass_key", "Clés de démonstration"} {
-		if !strings.Contains(flat, w) {
-			t.Errorf("screens lack %q", w)
-		}
-	}
-	if strings.Contains(all, secret) || strings.Contains(flat, secret[:16]) {
-		t.Fatal("the secret appeared on screen")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u, d := driven(i18n.FR, c.opts, c.keys...)
+			k, s, err := u.AskCredentials(context.Background(), btc, swapCheck)
+			if c.wantBack {
+				if !errors.Is(err, ErrBackToSteps) {
+					t.Fatalf("err = %v, want ErrBackToSteps", err)
+				}
+			} else if err != nil {
+				t.Fatalf("AskCredentials: %v\n%s", err, d.AllScreens())
+			}
+			if k != c.wantKey || s != c.wantSec || d.Left() != 0 {
+				t.Fatalf("got key %q, secret len %d, keys left %d", k, len(s), d.Left())
+			}
+			all := d.AllScreens()
+			flat := prompttest.Flat(all)
+			for _, w := range append(c.shown, "Collez la clé API de BOT BTC Spot", "Clé API", "Clé secrète") {
+				if !strings.Contains(flat, w) {
+					t.Errorf("screens lack %q", w)
+				}
+			}
+			// Both fields are masked: a secret pasted as the key never shows.
+			for _, v := range []string{secret[:16], apiKey[:16], "SECRETLOOKING", "demo_pass"} {
+				if strings.Contains(all, v) {
+					t.Errorf("%q appeared on screen", v)
+				}
+			}
+		})
 	}
 }
 
@@ -257,13 +286,13 @@ func TestPlainModeThroughPrompter(t *testing.T) {
 	if !strings.Contains(f.Asked[0].Title, "Étape 1 sur 4") || !strings.Contains(f.Asked[1].Title, "Étape 1 sur 4") {
 		t.Errorf("Back on step 1 did not stay on step 1: %q, %q", f.Asked[0].Title, f.Asked[1].Title)
 	}
-	if !strings.Contains(f.Asked[5].Description, "demo_pass_key") {
+	if !strings.Contains(f.Asked[5].Description, "sans secret\u00a0: ok.") || strings.Contains(f.Asked[5].Description, "demo_pass_key") {
 		t.Errorf("demo keys not shown: %q", f.Asked[5].Description)
 	}
 	if r := f.Asked[6].Rejected; len(r) != 1 || !strings.Contains(r[0], "[REDACTED]") || strings.Contains(r[0], secret) {
 		t.Errorf("swap error not shown, or shown with the secret: %q", r)
 	}
-	if !strings.Contains(f.Asked[0].Description, "Suivant passe à l'étape suivante") {
+	if !strings.Contains(f.Asked[0].Description, "C'est fait sur Binance\u00a0?") {
 		t.Errorf("step question lacks its help: %q", f.Asked[0].Description)
 	}
 }
@@ -323,23 +352,28 @@ func TestSummary(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	in29 := now.Add(29*24*time.Hour + time.Hour)
 	past := now.Add(-time.Hour)
+	full := SummaryInfo{Bot: btc, MaskedKey: "vmPU…eh8A", UID: 354937868, TradingExpiresAt: &in29, Registered: true, Next: "smartradex keys verify"}
 	cases := []struct {
-		name string
-		lang i18n.Lang
-		s    SummaryInfo
-		want []string
-		not  []string
+		name  string
+		lang  i18n.Lang
+		width int
+		s     SummaryInfo
+		want  []string
+		not   []string
 	}{
-		{"registered en", i18n.EN, SummaryInfo{Bot: btc, MaskedKey: "vmPU…eh8A", UID: 354937868, TradingExpiresAt: &in29, Registered: true, Next: "smartradex keys verify"},
-			[]string{"Your API key for BOT BTC Spot is set up", "vmPU…eh8A", "354937868", "(in 29 days)", "registered", "Next: run smartradex keys verify"}, []string{"SANDBOX"}},
-		{"pending fr sandbox", i18n.FR, SummaryInfo{Bot: btc, MaskedKey: "vmPU…eh8A", Sandbox: true, Next: "smartradex keys sync"},
-			[]string{"[BAC À SABLE]", "SmartradeX ne l'a pas encore", "aucune fin annoncée", "pas encore envoyée", "Ensuite : tapez smartradex keys sync"}, []string{"UID"}},
-		{"expired", i18n.FR, SummaryInfo{Bot: btc, TradingExpiresAt: &past, Registered: true},
-			[]string{"déjà passée", "Activer le trading Spot et sur marge"}, nil},
+		{"registered en", i18n.EN, 0, full,
+			[]string{"Your API key for BOT BTC Spot is set up: you are done.", "SmartradeX can now trade for BOT BTC Spot", "vmPU…eh8A", "  Sub-account number     354937868", "(in 29 days)", "registered", "To check it later: smartradex keys verify."}, []string{"SANDBOX", "Next", "•"}},
+		// Too narrow for the table: a list, nothing past the edge.
+		{"registered en 40", i18n.EN, 40, full,
+			[]string{"• Sub-account number: 354937868", "• Trading right expires: 2026-03-30\n  13:00 UTC (in 29 days)"}, nil},
+		{"pending fr sandbox", i18n.FR, 0, SummaryInfo{Bot: btc, MaskedKey: "vmPU…eh8A", Sandbox: true, Next: "smartradex keys sync"},
+			[]string{"[BAC À SABLE]", "SmartradeX ne l'a\npas encore", "aucune fin annoncée", "• SmartradeX\u00a0: rangée", "Ensuite\u00a0: tapez smartradex keys sync"}, []string{"UID", "terminé"}},
+		{"expired", i18n.FR, 200, SummaryInfo{Bot: btc, TradingExpiresAt: &past, Registered: true},
+			[]string{"c'est terminé", "déjà passée", "Activer le trading Spot et sur marge"}, []string{"•"}},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer
-		New(nil, io.Discard, c.lang, Options{Now: func() time.Time { return now }}).Summary(&out, c.s)
+		New(nil, io.Discard, c.lang, Options{Now: func() time.Time { return now }, Width: c.width}).Summary(&out, c.s)
 		for _, w := range c.want {
 			if !strings.Contains(out.String(), w) {
 				t.Errorf("%s: summary lacks %q:\n%s", c.name, w, out.String())
@@ -349,6 +383,36 @@ func TestSummary(t *testing.T) {
 			if strings.Contains(out.String(), w) {
 				t.Errorf("%s: summary shows %q:\n%s", c.name, w, out.String())
 			}
+		}
+		width := c.width
+		if width == 0 {
+			width = 80
+		}
+		for _, line := range strings.Split(out.String(), "\n") {
+			if utf8.RuneCountInString(line) > width {
+				t.Errorf("%s: line wider than %d: %q", c.name, width, line)
+			}
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	cases := []struct {
+		text, indent string
+		width        int
+		want         string
+	}{
+		{"one two three", "", 7, "one two\nthree"},
+		{"one two three", "  ", 7, "one two\n  three"},
+		{"a\u00a0: b c", "", 4, "a\u00a0:\nb c"},
+		// A word longer than the width is kept whole for copying.
+		{"see smartradex-keys-verify now", "", 8, "see\nsmartradex-keys-verify\nnow"},
+		{"line one\nline two", "", 0, "line one\nline two"},
+		{"a b\nc d", "", 3, "a b\nc d"},
+	}
+	for _, c := range cases {
+		if got := Wrap(c.text, c.width, c.indent); got != c.want {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", c.text, c.width, got, c.want)
 		}
 	}
 }

@@ -356,17 +356,20 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 	uiOpts := onboard.Options{Sandbox: fl.sandbox, Prompter: fl.basePrompter(), Now: f.Now}
 	if fl.sandbox {
 		for _, d := range sandbox.DemoKeys() {
-			uiOpts.DemoKeys = append(uiOpts.DemoKeys, onboard.DemoKeyInfo{Name: d.Name, APIKey: d.Key.APIKey, Description: f.T("sandbox.demo_line", f.T("sandbox.demo."+d.Name), d.Key.Secret)})
+			uiOpts.DemoKeys = append(uiOpts.DemoKeys, onboard.DemoKeyInfo{Name: d.Name, APIKey: d.Key.APIKey, Secret: d.Key.Secret, Description: f.T("sandbox.demo." + d.Name)})
 		}
 	}
+	uiOpts.Width = onboard.TermWidth(fl.o.IO.Out)
 	fl.ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, uiOpts)
-	if !fl.o.SkipTutorial && !fl.o.UseGenerated {
-		if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
+	// Logging in comes before the Binance steps: nothing is asked after
+	// the key exists on Binance that could have been asked before.
+	if !fl.o.NoRegister {
+		if err := fl.ensureLogin(ctx); err != nil {
 			return binance.Credentials{}, nil, err
 		}
 	}
-	if !fl.o.NoRegister {
-		if err := fl.ensureLogin(ctx); err != nil {
+	if !fl.o.SkipTutorial && !fl.o.UseGenerated {
+		if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
 			return binance.Credentials{}, nil, err
 		}
 	}
@@ -408,6 +411,12 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 				creds, perr = fl.in.Parse(k, s)
 				return perr
 			})
+			if errors.Is(err, onboard.ErrBackToSteps) {
+				if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
+					return binance.Credentials{}, nil, err
+				}
+				continue
+			}
 			if err != nil {
 				return binance.Credentials{}, nil, err
 			}
@@ -530,7 +539,7 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, key keyVi
 	}
 	ui := fl.ui
 	if ui == nil {
-		ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, onboard.Options{Sandbox: fl.sandbox, Now: f.Now})
+		ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, onboard.Options{Sandbox: fl.sandbox, Now: f.Now, Width: onboard.TermWidth(fl.o.IO.Out)})
 	}
 	if res.Replaced != nil {
 		fmt.Fprintln(fl.o.IO.Out, f.T("keys.rotate.replaced", fl.bot.ID, redact.MaskKey(res.Replaced.APIKey)))

@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -107,7 +108,9 @@ func TestGuidedAddRecheckWithoutRepasting(t *testing.T) {
 			passwords++
 		}
 	}
-	if passwords != 1 || len(g.fake.Asked) != 7 {
+	// The key and the secret, each masked: the tutorial's confirmations,
+	// one paste, then the recheck choice.
+	if passwords != 2 || len(g.fake.Asked) != 7 {
 		t.Errorf("questions asked: %q", titles)
 	}
 	if !strings.Contains(g.fake.Asked[0].Title, "Step 1 of 4") {
@@ -121,10 +124,13 @@ func TestGuidedAddRecheckWithoutRepasting(t *testing.T) {
 		t.Fatal("not registered")
 	}
 	out := g.stdout.String()
-	for _, want := range []string{"refused", "accepted", "Next: run smartradex keys verify", "SmartradeX                 registered"} {
+	for _, want := range []string{"refused", "accepted", "you are done", "To check it later: smartradex keys verify"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^  SmartradeX +registered$`).MatchString(out) {
+		t.Errorf("the summary does not say SmartradeX has the key:\n%s", out)
 	}
 	if strings.Contains(out+g.stderr.String(), wd.Secret) {
 		t.Error("the secret was printed")
@@ -169,12 +175,13 @@ func TestGuidedInlineLogin(t *testing.T) {
 
 func TestGuidedSandboxLabelsAndDemoKeys(t *testing.T) {
 	ok := demoKey(t, "ok")
-	g := newGuided(t, i18n.FR, map[string]string{"SMARTRADEX_SANDBOX": "1", "SMARTRADEX_TOKEN": ""}, ok.APIKey, ok.Secret)
+	// A demo key is named, not copied: "ok" as the key, no secret.
+	g := newGuided(t, i18n.FR, map[string]string{"SMARTRADEX_SANDBOX": "1", "SMARTRADEX_TOKEN": ""}, "ok", "")
 	if err := g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true, JSON: true}); err != nil {
 		t.Fatalf("add: %v", err)
 	}
 	q := g.fake.Asked[0]
-	if !strings.HasPrefix(q.Title, "[BAC À SABLE]") || !strings.Contains(q.Description, ok.APIKey) {
+	if !strings.HasPrefix(q.Title, "[BAC À SABLE]") || !strings.Contains(q.Description, "ok, withdrawals, ") || strings.Contains(q.Description, ok.APIKey) {
 		t.Errorf("key question not labelled or without demo keys: %+v", q)
 	}
 	var res map[string]any

@@ -115,7 +115,7 @@ func Theme() *huh.Theme {
 func KeyMap(lang i18n.Lang) *huh.KeyMap {
 	km := huh.NewDefaultKeyMap()
 	h := func(b *key.Binding, msgKey string) {
-		b.SetHelp(b.Help().Key, lang.T(msgKey))
+		b.SetHelp(keyName(lang, b.Help().Key), lang.T(msgKey))
 	}
 	h(&km.Input.AcceptSuggestion, "prompt.key.complete")
 	h(&km.Input.Prev, "prompt.key.back")
@@ -143,6 +143,8 @@ func KeyMap(lang i18n.Lang) *huh.KeyMap {
 	h(&km.Select.HalfPageDown, "prompt.key.half_page_down")
 	h(&km.Select.GotoTop, "prompt.key.go_to_start")
 	h(&km.Select.GotoBottom, "prompt.key.go_to_end")
+	// Choices are a handful: filtering them is one more thing to read.
+	km.Select.Filter.SetEnabled(false)
 	km.Confirm.Accept.SetHelp("y", lang.T("prompt.yes"))
 	km.Confirm.Reject.SetHelp("n", lang.T("prompt.no"))
 	if lang == i18n.FR {
@@ -150,6 +152,27 @@ func KeyMap(lang i18n.Lang) *huh.KeyMap {
 		km.Confirm.Accept = key.NewBinding(key.WithKeys("o", "O", "y", "Y"), key.WithHelp("o", lang.T("prompt.yes")))
 	}
 	return km
+}
+
+// frenchKeys are the names of keys as a French keyboard prints them, for
+// the help line: no English word on a French screen.
+var frenchKeys = strings.NewReplacer(
+	"shift+tab", "Maj+Tab",
+	"enter", "Entrée",
+	"tab", "Tab",
+	"esc", "Échap",
+	"home", "Début",
+	"end", "Fin",
+	"ctrl+", "Ctrl+",
+	"alt+", "Alt+",
+)
+
+// keyName is huh's name of a key in lang.
+func keyName(lang i18n.Lang, k string) string {
+	if lang != i18n.FR {
+		return k
+	}
+	return frenchKeys.Replace(k)
 }
 
 // Input implements prompt.Prompter.

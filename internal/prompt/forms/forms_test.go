@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/charmbracelet/bubbles/key"
 	"io"
 	"strings"
 	"testing"
@@ -39,7 +40,7 @@ func TestInputShowsLocalisedValidationUntilFixed(t *testing.T) {
 		wantHelp string
 	}{
 		{i18n.EN, "cancelled: nothing was changed", "enter submit"},
-		{i18n.FR, "annulé : rien n'a été modifié", "enter valider"},
+		{i18n.FR, "annulé : rien n'a été modifié", "Entrée valider"},
 	} {
 		t.Run(string(c.lang), func(t *testing.T) {
 			// The validator returns a catalogue error: it must show in the
@@ -249,6 +250,23 @@ func TestKeyMapHelpIsLocalised(t *testing.T) {
 	}
 	if fr.Select.Up.Help().Key != "↑" || fr.Select.Up.Help().Desc != "haut" {
 		t.Errorf("select up help: %+v", fr.Select.Up.Help())
+	}
+	// Key names too: no English word on a French help line.
+	for _, c := range []struct {
+		b      key.Binding
+		en, fr string
+	}{
+		{fr.Input.Submit, "enter", "Entrée"},
+		{fr.Input.Prev, "shift+tab", "Maj+Tab"},
+		{fr.Select.GotoBottom, "G/end", "G/Fin"},
+		{fr.Select.HalfPageDown, "ctrl+d", "Ctrl+d"},
+	} {
+		if got := c.b.Help().Key; got != c.fr {
+			t.Errorf("French help names %q as %q, want %q", c.en, got, c.fr)
+		}
+	}
+	if got := en.Input.Prev.Help().Key; got != "shift+tab" {
+		t.Errorf("English help renamed shift+tab to %q", got)
 	}
 	if !strings.Contains(strings.Join(fr.Confirm.Accept.Keys(), ","), "o") {
 		t.Errorf("French confirm does not take o for oui: %v", fr.Confirm.Accept.Keys())

@@ -19,7 +19,7 @@ import (
 )
 
 // Keys builds key messages: "enter", "tab", "shift+tab", "left", "right",
-// "up", "down", "esc", "backspace", "ctrl+c"; anything else is typed as
+// "up", "down", "esc", "backspace", "ctrl+c", "ctrl+u"; anything else is typed as
 // text in one message, like a paste.
 func Keys(keys ...string) []tea.KeyMsg {
 	var out []tea.KeyMsg
@@ -52,6 +52,8 @@ func Key(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyBackspace}
 	case "ctrl+c":
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "ctrl+u":
+		return tea.KeyMsg{Type: tea.KeyCtrlU}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
@@ -66,6 +68,9 @@ type Driver struct {
 	// OnKey, if set, is called before each key with the screen it is
 	// sent to; tests use it to cancel a context mid-form.
 	OnKey func(screen string, k tea.KeyMsg)
+	// Width and Height are the terminal's size the forms are drawn for;
+	// 0 means 100 columns, 60 rows.
+	Width, Height int
 }
 
 // NewDriver returns a driver that will send keys, in order, across forms.
@@ -84,7 +89,14 @@ func (d *Driver) Run(ctx context.Context, f *huh.Form) error {
 	f.SubmitCmd = tea.Quit
 	f.CancelCmd = tea.Interrupt
 	d.exec(f, f.Init())
-	d.update(f, tea.WindowSizeMsg{Width: 100, Height: 60})
+	w, h := d.Width, d.Height
+	if w == 0 {
+		w = 100
+	}
+	if h == 0 {
+		h = 60
+	}
+	d.update(f, tea.WindowSizeMsg{Width: w, Height: h})
 	for f.State == huh.StateNormal {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("%w: %w", tea.ErrProgramKilled, err)

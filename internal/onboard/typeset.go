@@ -1,0 +1,80 @@
+package onboard
+
+import (
+	"io"
+
+	"golang.org/x/term"
+
+	"strings"
+
+	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/prompt"
+)
+
+// nbsp is the no-break space French puts before : ; ! ? and inside « »,
+// so that a line never starts with the sign or ends with the quote mark.
+// Terminal word-wrapping (and huh's) does not break at it.
+const nbsp = "\u00a0"
+
+var frenchSpaces = strings.NewReplacer(
+	" :", nbsp+":",
+	" ;", nbsp+";",
+	" !", nbsp+"!",
+	" ?", nbsp+"?",
+	"« ", "«"+nbsp,
+	" »", nbsp+"»",
+)
+
+// Typeset applies lang's typography to s: in French, the spaces before
+// : ; ! ? and inside « » become no-break spaces. Other languages are
+// returned as they are. Applying it twice changes nothing more.
+func Typeset(lang i18n.Lang, s string) string {
+	if lang != i18n.FR {
+		return s
+	}
+	return frenchSpaces.Replace(s)
+}
+
+// TypesetScreen is s with Typeset applied to every text a person reads.
+func TypesetScreen(lang i18n.Lang, s prompt.Screen) prompt.Screen {
+	ts := func(v string) string { return Typeset(lang, v) }
+	s.Banner = ts(s.Banner)
+	notes := make([]prompt.Note, len(s.Notes))
+	for i, n := range s.Notes {
+		notes[i] = prompt.Note{Title: ts(n.Title), Body: ts(n.Body)}
+	}
+	s.Notes = notes
+	fields := make([]prompt.Field, len(s.Fields))
+	for i, f := range s.Fields {
+		f.Title, f.Description = ts(f.Title), ts(f.Description)
+		f.Affirmative, f.Negative = ts(f.Affirmative), ts(f.Negative)
+		if f.Options != nil {
+			opts := make([]prompt.Option, len(f.Options))
+			for j, o := range f.Options {
+				opts[j] = prompt.Option{Value: o.Value, Label: ts(o.Label)}
+			}
+			f.Options = opts
+		}
+		fields[i] = f
+	}
+	s.Fields = fields
+	return s
+}
+
+// TermWidth is the width in columns of w when it is a terminal, else 0
+// (the summary's default of 80).
+func TermWidth(w io.Writer) int {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok {
+		return 0
+	}
+	fd := int(f.Fd()) //nolint:gosec // a file descriptor fits an int
+	if !term.IsTerminal(fd) {
+		return 0
+	}
+	cols, _, err := term.GetSize(fd)
+	if err != nil {
+		return 0
+	}
+	return cols
+}
