@@ -240,35 +240,47 @@ func (u *UI) Spin(ctx context.Context, title string, fn func(context.Context) er
 // RecheckChoice is what the user wants after a refused key.
 type RecheckChoice int
 
-// The choices of AskRecheck.
+// The choices of AskRecheck and AskWhatNext.
 const (
 	RecheckNow     RecheckChoice = iota // check the same key again (default)
 	RecheckRepaste                      // paste another key
 	RecheckQuit                         // give up; nothing is saved
+	RecheckSteps                        // see the steps again, then paste
 )
 
 // AskRecheck shows which boxes to change on Binance (fixes, already
 // localised by the caller) and asks what to do next; checking the same key
 // again, without pasting it, is the default.
 func (u *UI) AskRecheck(ctx context.Context, fixes []string) (RecheckChoice, error) {
+	return u.AskWhatNext(ctx, "", fixes)
+}
+
+// AskWhatNext shows why the key cannot be used yet (title; "" is the
+// refused boxes' title) and fixes, each once, and offers the same four
+// ways on: check again, paste another key, back to the steps, quit.
+func (u *UI) AskWhatNext(ctx context.Context, title string, fixes []string) (RecheckChoice, error) {
 	var b strings.Builder
-	// Each fix already names the box in Binance's words and where it is.
 	for _, f := range fixes {
 		b.WriteString("• ")
 		b.WriteString(f)
 		b.WriteString("\n")
 	}
-	b.WriteString("\n")
-	b.WriteString(u.t("onboard.recheck.outro"))
+	if title == "" {
+		// A right changed on Binance applies to the same key.
+		title = u.t("onboard.recheck.title")
+		b.WriteString("\n")
+		b.WriteString(u.t("onboard.recheck.outro"))
+	}
 	opts := []prompt.Option{
 		{Value: "now", Label: u.t("onboard.recheck.now")},
 		{Value: "repaste", Label: u.t("onboard.recheck.repaste")},
+		{Value: "steps", Label: u.t("onboard.recheck.steps")},
 		{Value: "quit", Label: u.t("onboard.recheck.quit")},
 	}
 	choice := "now"
 	screen := prompt.Screen{
 		Banner: u.banner(),
-		Notes:  []prompt.Note{{Title: u.t("onboard.recheck.title"), Body: b.String()}},
+		Notes:  []prompt.Note{{Title: title, Body: strings.TrimRight(b.String(), "\n")}},
 		Fields: []prompt.Field{prompt.SelectField(&choice, u.t("onboard.recheck.question"), "", opts)},
 	}
 	if err := u.ask(ctx, screen); err != nil {
@@ -279,6 +291,8 @@ func (u *UI) AskRecheck(ctx context.Context, fixes []string) (RecheckChoice, err
 		return RecheckNow, nil
 	case "repaste":
 		return RecheckRepaste, nil
+	case "steps":
+		return RecheckSteps, nil
 	}
 	return RecheckQuit, nil
 }

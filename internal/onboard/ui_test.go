@@ -232,7 +232,8 @@ func TestAskRecheck(t *testing.T) {
 	}{
 		{[]string{"enter"}, RecheckNow},
 		{[]string{"down", "enter"}, RecheckRepaste},
-		{[]string{"down", "down", "enter"}, RecheckQuit},
+		{[]string{"down", "down", "enter"}, RecheckSteps},
+		{[]string{"down", "down", "down", "enter"}, RecheckQuit},
 	}
 	for _, c := range cases {
 		u, d := driven(i18n.EN, Options{Sandbox: true}, c.keys...)
@@ -241,7 +242,7 @@ func TestAskRecheck(t *testing.T) {
 			t.Errorf("keys %v: %v, %v; want %v", c.keys, got, err, c.want)
 		}
 		flat := prompttest.Flat(d.AllScreens())
-		for _, w := range append(fixes, "I changed it: check again", "Paste another key", "Quit", "no need to paste it again", "[SANDBOX]") {
+		for _, w := range append(fixes, "I changed it: check again", "Paste another key", "Back to the steps", "Quit", "no need to paste it again", "[SANDBOX]") {
 			if !strings.Contains(flat, w) {
 				t.Errorf("screen lacks %q", w)
 			}

@@ -422,41 +422,123 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			}
 			ok = true
 		}
-		var checked *enroll.Checked
-		// No part of the key is shown before Binance has recognised it: a
-		// secret pasted as the key has the same shape (see checkRun).
-		err := fl.ui.Spin(ctx, f.T("keys.check.checking"), func(ctx context.Context) error {
-			var err error
-			checked, err = fl.check(ctx, creds)
-			return err
-		})
+		checked, fixes, title, err := fl.guidedCheck(ctx, &creds)
 		if err != nil {
 			return creds, nil, err
 		}
-		fl.printVerdict(viewOf(creds), checked)
-		if checked.Verdict.OK() {
+		if fixes == nil {
 			return creds, checked, nil
 		}
-		var fixes []string
-		for _, p := range checked.Verdict.Problems {
-			fixes = append(fixes, fl.lang.Render(p.Message))
-		}
-		choice, err := fl.ui.AskRecheck(ctx, fixes)
+		choice, err := fl.ui.AskWhatNext(ctx, title, fixes)
 		if err != nil {
 			return creds, nil, err
+		}
+		refused := func() error {
+			if checked == nil {
+				return apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(fixes)), i18n.M("enroll.refused_hint"))
+			}
+			return apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
 		}
 		switch choice {
 		case onboard.RecheckNow:
 			// Binance applies a permission change to the same key.
-		case onboard.RecheckRepaste:
+			if fl.sandbox {
+				fmt.Fprintln(fl.o.IO.ErrOut, onboard.Typeset(fl.lang, f.T("onboard.recheck.sandbox_same")))
+			}
+		case onboard.RecheckRepaste, onboard.RecheckSteps:
 			if fl.o.UseGenerated {
-				return creds, nil, apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
+				return creds, nil, refused()
+			}
+			if choice == onboard.RecheckSteps {
+				if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
+					return binance.Credentials{}, nil, err
+				}
 			}
 			ok = false
 		default:
-			return creds, nil, apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
+			return creds, nil, refused()
 		}
 	}
+}
+
+// guidedCheck asks Binance about *creds and judges the key. A nil fixes
+// means the key is accepted; otherwise fixes (localised) and title say
+// what stands in the way and the user chooses what to do. Only failures
+// the user can mend without a new command come back as fixes: the key
+// refused by Binance, the two values swapped (mended here when the
+// other order works), the sub-account of another bot, a right to change.
+func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) (checked *enroll.Checked, fixes []string, title string, err error) {
+	f := fl.f
+	spin := func(c binance.Credentials) (*enroll.Checked, error) {
+		var ch *enroll.Checked
+		// No part of the key is shown before Binance has recognised it: a
+		// secret pasted as the key has the same shape (see checkRun).
+		err := fl.ui.Spin(ctx, f.T("keys.check.checking"), func(ctx context.Context) error {
+			var err error
+			ch, err = fl.check(ctx, c)
+			return err
+		})
+		return ch, err
+	}
+	checked, err = spin(*creds)
+	if err != nil && mendable(err) && !fl.o.UseGenerated && creds.Type == binance.HMAC {
+		// Swapped values are the likeliest cause: the other order is
+		// tried before the user is asked anything.
+		if sw, perr := fl.in.Parse(creds.Secret, creds.APIKey); perr == nil {
+			if ch, serr := spin(sw); serr == nil {
+				fmt.Fprintln(fl.o.IO.ErrOut, onboard.Typeset(fl.lang, f.T("onboard.swapped_fixed")))
+				*creds, checked, err = sw, ch, nil
+			}
+		}
+	}
+	if err != nil {
+		if !mendable(err) || fl.o.UseGenerated {
+			return nil, nil, "", err
+		}
+		return nil, renderFixes(fl.lang, err), f.T("onboard.recheck.rejected_title"), nil
+	}
+	// Another bot's key or sub-account: said before "accepted" is.
+	if cerr := enroll.Conflict(fl.deps, fl.bot.ID, *creds, checked.Inspection.UID); cerr != nil {
+		if apperr.KindOf(cerr) != apperr.Refused {
+			return nil, nil, "", cerr
+		}
+		return checked, renderFixes(fl.lang, cerr), f.T("onboard.recheck.conflict_title"), nil
+	}
+	fl.printVerdict(viewOf(*creds), checked)
+	if checked.Verdict.OK() {
+		return checked, nil, "", nil
+	}
+	for _, p := range checked.Verdict.Problems {
+		fixes = append(fixes, fl.lang.Render(p.Message))
+	}
+	return checked, fixes, "", nil
+}
+
+// mendable reports whether Binance refused the credentials themselves
+// (unknown key, bad format, signature): a new paste can mend that.
+func mendable(err error) bool {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.Rejected {
+		return false
+	}
+	switch ae.Code {
+	case "binance.key_rejected", "binance.bad_api_key_format", "binance.invalid_signature":
+		return true
+	}
+	return false
+}
+
+// renderFixes is err's message then its hints, in lang, one line each.
+func renderFixes(lang i18n.Lang, err error) []string {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return []string{err.Error()}
+	}
+	out := []string{lang.Render(ae.Message)}
+	for _, h := range ae.Hints {
+		out = append(out, lang.Render(h))
+	}
+	return out
 }
 
 // ensureLogin offers to log in to SmartradeX when no token is known, so

@@ -195,3 +195,79 @@ func TestGuidedSandboxLabelsAndDemoKeys(t *testing.T) {
 		t.Error("the sandbox wrote to the real config dir")
 	}
 }
+
+// TestGuidedMistakesEndAccepted plays each mistake a person can make on the
+// paste screen: every one leads, in the same run, to a key accepted and
+// registered, without a new command.
+func TestGuidedMistakesEndAccepted(t *testing.T) {
+	ok, okEth, wd := demoKey(t, "ok"), demoKey(t, "ok-eth"), demoKey(t, "withdrawals")
+	same := demoKey(t, "same-subaccount")
+	steps := []any{true, true, true, true}
+	seq := func(parts ...[]any) []any {
+		var out []any
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	unknown := strings.Repeat("Zq7", 21) + "Z"
+	cases := []struct {
+		name    string
+		first   []any // a first run, adding "ok" for eth-spot, when set
+		answers []any
+		want    string // the registered key
+		shown   []string
+		stderr  string
+	}{
+		{"swapped", nil, seq(steps, []any{ok.Secret, ok.APIKey}), ok.APIKey, nil, "were swapped"},
+		{"unknown key, paste another", nil, seq(steps, []any{unknown, ok.Secret, "repaste", ok.APIKey, ok.Secret}), ok.APIKey,
+			[]string{"Binance does not accept this key", "Binance refused this API key"}, ""},
+		{"back to the steps from the paste screen", nil, seq(steps, []any{"", ""}, steps, []any{ok.APIKey, ok.Secret}), ok.APIKey, nil, ""},
+		{"refused box, back to the steps", nil, seq(steps, []any{wd.APIKey, wd.Secret, "steps"}, steps, []any{ok.APIKey, ok.Secret}), ok.APIKey,
+			[]string{"This key is not accepted yet"}, ""},
+		{"another bot's sub-account", []any{ok.APIKey, ok.Secret}, seq(steps, []any{same.APIKey, same.Secret, "repaste", okEth.APIKey, okEth.Secret}), okEth.APIKey,
+			[]string{"This key belongs to another bot"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGuided(t, i18n.EN, nil, append(append([]any{}, c.first...), c.answers...)...)
+			if c.first != nil {
+				if err := g.run(AddOptions{Bot: "eth-spot", SkipTutorial: true}); err != nil {
+					t.Fatalf("first add: %v", err)
+				}
+			}
+			if err := g.run(AddOptions{Bot: "btc-spot"}); err != nil {
+				t.Fatalf("add: %v\n%s", err, g.stderr.String())
+			}
+			if g.fake.Remaining() != 0 {
+				t.Errorf("%d answers left", g.fake.Remaining())
+			}
+			if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != c.want {
+				t.Fatalf("registered %+v (found %v), want %s", reg, found, c.want)
+			}
+			var asked strings.Builder
+			for _, q := range g.fake.Asked {
+				asked.WriteString(q.Title + "\n" + q.Description + "\n")
+			}
+			for _, w := range c.shown {
+				if !strings.Contains(asked.String(), w) {
+					t.Errorf("no screen says %q:\n%s", w, asked.String())
+				}
+			}
+			out := g.stdout.String()
+			// Once for the first run's key, once for the last: never for
+			// the key on another bot's sub-account.
+			if c.first != nil && len(regexp.MustCompile(`(?m)^accepted:`).FindAllString(out, -1)) != 2 {
+				t.Errorf("\"accepted\" shown for the key of another bot's sub-account:\n%s", out)
+			}
+			if !strings.Contains(g.stderr.String(), c.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", c.stderr, g.stderr.String())
+			}
+			for _, s := range []string{ok.Secret, okEth.Secret, wd.Secret, same.Secret} {
+				if strings.Contains(out+g.stderr.String()+asked.String(), s) {
+					t.Fatal("a secret was shown")
+				}
+			}
+		})
+	}
+}
