@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -118,7 +119,7 @@ func addRun(ctx context.Context, o *AddOptions) error {
 	if err := fl.buildDeps(); err != nil {
 		return err
 	}
-	if err := fl.precheck(); err != nil {
+	if err := fl.precheck(ctx); err != nil {
 		return err
 	}
 	var creds binance.Credentials
@@ -215,7 +216,7 @@ func (fl *addFlow) buildDeps() error {
 // precheck refuses, before anything is asked or sent, what the engine
 // would refuse anyway: adding to a bot that has a key, rotating one that
 // has none.
-func (fl *addFlow) precheck() error {
+func (fl *addFlow) precheck(ctx context.Context) error {
 	snap, err := fl.deps.Index.Load()
 	if err != nil {
 		return err
@@ -226,9 +227,105 @@ func (fl *addFlow) precheck() error {
 	case fl.o.Rotate && !has:
 		return apperr.New(apperr.Usage, "enroll.no_key", i18n.M("enroll.no_key", fl.bot.ID), i18n.M("enroll.add_hint", fl.bot.ID))
 	case !fl.o.Rotate && has && !fl.o.Replace:
-		return apperr.New(apperr.Usage, "enroll.bot_has_key", i18n.M("enroll.bot_has_key", fl.bot.ID), i18n.M("enroll.replace_hint", fl.bot.ID))
+		if !fl.guided || fl.o.JSON {
+			return apperr.New(apperr.Usage, "enroll.bot_has_key", i18n.M("enroll.bot_has_key", fl.bot.ID), i18n.M("enroll.replace_hint", fl.bot.ID))
+		}
+		// Asked now, before the Binance steps, not once the new key exists.
+		f := fl.f
+		yes, err := fl.prompter().Confirm(ctx, onboard.Typeset(fl.lang, f.T("onboard.preflight.replace_title", fl.bot.Name, redact.MaskKey(e.APIKey))),
+			onboard.Typeset(fl.lang, f.T("onboard.preflight.replace_desc")), f.T("onboard.preflight.replace_yes"), f.T("onboard.preflight.replace_no"), false)
+		if err != nil {
+			return err
+		}
+		if !yes {
+			return prompt.Cancelled(nil)
+		}
+		fl.o.Replace = true
 	}
 	return nil
+}
+
+// preflight makes sure, before the first Binance step, that what the end
+// of the run needs is there: a secret store that answers (or, with the
+// user's consent, the encrypted file), a SmartradeX login, and a
+// subscription to the bot.
+func (fl *addFlow) preflight(ctx context.Context) error {
+	if err := fl.preflightStore(ctx); err != nil {
+		return err
+	}
+	if fl.o.NoRegister {
+		return nil
+	}
+	if err := fl.ensureLogin(ctx); err != nil {
+		return err
+	}
+	c, err := fl.f.Service(ctx)
+	if err != nil {
+		return nil // the user chose to log in later
+	}
+	me, err := c.Me(ctx)
+	if err != nil {
+		// The registration at the end says what to do if this lasts.
+		fl.f.Debugf("preflight: subscriptions not read: %v", err)
+		return nil
+	}
+	for _, b := range me.Bots {
+		if b == fl.bot.ID {
+			return nil
+		}
+	}
+	var names []string
+	for _, id := range me.Bots {
+		if b, ok := bots.Lookup(id); ok {
+			names = append(names, b.Name+" (--bot "+b.ID+")")
+		}
+	}
+	hint := i18n.M("onboard.preflight.subscribe_hint")
+	if len(names) > 0 {
+		hint = i18n.M("onboard.preflight.other_bots_hint", strings.Join(names, ", "))
+	}
+	return apperr.New(apperr.Usage, "keys.not_subscribed", i18n.M("onboard.preflight.not_subscribed", fl.bot.Name), hint)
+}
+
+// storeName is the desktop password store as its users know it.
+func storeName(f *cmdutil.Factory, goos string) string {
+	switch goos {
+	case "darwin":
+		return f.T("onboard.store.darwin")
+	case "windows":
+		return f.T("onboard.store.windows")
+	}
+	return f.T("onboard.store.linux")
+}
+
+// preflightStore reads from the secret store once: a desktop password
+// store that does not answer is found now, and the user may keep the key
+// in the encrypted file instead. A passphrase is asked now too.
+func (fl *addFlow) preflightStore(ctx context.Context) error {
+	st := fl.deps.Store
+	_, err := st.Get(ctx, secrets.ServiceTokenName)
+	if err == nil || errors.Is(err, secrets.ErrNotFound) {
+		return secrets.Prepare(ctx, st)
+	}
+	if st.Backend() != secrets.BackendSystem || fl.deps.StoreFor == nil || apperr.KindOf(err) == apperr.Cancelled {
+		return err
+	}
+	f := fl.f
+	fmt.Fprintln(fl.o.IO.ErrOut, onboard.Typeset(fl.lang, f.T("onboard.preflight.store_failed", storeName(f, runtime.GOOS))))
+	yes, aerr := fl.prompter().Confirm(ctx, onboard.Typeset(fl.lang, f.T("onboard.preflight.file_title")), onboard.Typeset(fl.lang, f.T("onboard.preflight.file_desc")),
+		f.T("onboard.preflight.file_yes"), f.T("onboard.preflight.file_no"), true)
+	if aerr != nil {
+		return aerr
+	}
+	if !yes {
+		return err
+	}
+	file, ferr := fl.deps.StoreFor(secrets.BackendFile)
+	if ferr != nil {
+		return ferr
+	}
+	fl.deps.Store = file
+	return secrets.Prepare(ctx, file)
 }
 
 // name is the command's name: add or rotate.
@@ -361,12 +458,10 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 	}
 	uiOpts.Width = onboard.TermWidth(fl.o.IO.Out)
 	fl.ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, uiOpts)
-	// Logging in comes before the Binance steps: nothing is asked after
-	// the key exists on Binance that could have been asked before.
-	if !fl.o.NoRegister {
-		if err := fl.ensureLogin(ctx); err != nil {
-			return binance.Credentials{}, nil, err
-		}
+	// Nothing is asked after the key exists on Binance that could have
+	// been asked before.
+	if err := fl.preflight(ctx); err != nil {
+		return binance.Credentials{}, nil, err
 	}
 	if !fl.o.SkipTutorial && !fl.o.UseGenerated {
 		if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {

@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -267,6 +268,48 @@ func TestGuidedMistakesEndAccepted(t *testing.T) {
 				if strings.Contains(out+g.stderr.String()+asked.String(), s) {
 					t.Fatal("a secret was shown")
 				}
+			}
+		})
+	}
+}
+
+// TestGuidedPreflight: what would stop the run at its end is found before
+// the first Binance step.
+func TestGuidedPreflight(t *testing.T) {
+	ok, okEth := demoKey(t, "ok"), demoKey(t, "ok-eth")
+	t.Run("not subscribed", func(t *testing.T) {
+		g := newGuided(t, i18n.EN, map[string]string{"SMARTRADEX_TOKEN": "eth-only-token-0123456789"})
+		g.svc.AddAccount("eth-only-token-0123456789", "eth@example.com", []string{"eth-spot"})
+		err := g.run(AddOptions{Bot: "btc-spot"})
+		if apperr.KindOf(err) != apperr.Usage || !strings.Contains(i18n.EN.Render(err.(*apperr.Error).Hints[0]), "BOT ETH Spot (--bot eth-spot)") {
+			t.Fatalf("err = %v", err)
+		}
+		if len(g.fake.Asked) != 0 {
+			t.Errorf("asked %d questions before saying the bot is not subscribed", len(g.fake.Asked))
+		}
+	})
+	for _, replace := range []bool{true, false} {
+		t.Run(fmt.Sprintf("bot has a key, replace=%v", replace), func(t *testing.T) {
+			g := newGuided(t, i18n.FR, nil, ok.APIKey, ok.Secret, replace, okEth.APIKey, okEth.Secret)
+			if err := g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true}); err != nil {
+				t.Fatal(err)
+			}
+			err := g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true})
+			q := g.fake.Asked[2]
+			if q.Kind != "confirm" || !strings.Contains(q.Title, "BOT BTC Spot a déjà une clé (DEMO…OK01)") {
+				t.Fatalf("replace question: %+v", q)
+			}
+			want := okEth.APIKey
+			if !replace {
+				want = ok.APIKey
+				if apperr.KindOf(err) != apperr.Cancelled || g.fake.Remaining() != 2 {
+					t.Fatalf("declined: err %v, %d answers left", err, g.fake.Remaining())
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != want {
+				t.Fatalf("registered %+v, want %s", reg, want)
 			}
 		})
 	}
