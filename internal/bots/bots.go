@@ -26,15 +26,32 @@ func All() []Bot {
 	return out
 }
 
-// Lookup finds a bot by ID, ignoring case and surrounding space.
+// Lookup finds a bot by what a person may type for it, ignoring case
+// and spacing: its ID ("btc-spot"), its name as every screen writes it
+// ("BOT BTC Spot"), its Binance label ("SmartradeX BTC Spot"), or its ID
+// without the "-spot" ("btc").
 func Lookup(id string) (Bot, bool) {
-	id = strings.ToLower(strings.TrimSpace(id))
+	want := normalise(id)
+	if want == "" {
+		return Bot{}, false
+	}
 	for _, b := range catalogue {
-		if b.ID == id {
-			return b, true
+		for _, name := range []string{b.ID, b.Name, b.Label, strings.TrimSuffix(b.ID, "-spot")} {
+			if normalise(name) == want {
+				return b, true
+			}
 		}
 	}
 	return Bot{}, false
+}
+
+// normalise lower-cases s and reduces its spaces, dashes and underscores
+// to single spaces: "BOT  BTC Spot", "btc_spot" and "btc-spot" meet.
+func normalise(s string) string {
+	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return r == ' ' || r == '-' || r == '_' || r == '\t' || r == '\u00a0'
+	})
+	return strings.Join(f, " ")
 }
 
 // IDs returns the bot IDs, sorted, for messages and shell completion.

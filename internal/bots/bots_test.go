@@ -23,3 +23,30 @@ func TestCatalogue(t *testing.T) {
 		t.Errorf("IDs = %v", got)
 	}
 }
+
+func TestLookupAcceptsWhatScreensWrite(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string // "" for not found
+	}{
+		{"btc-spot", "btc-spot"},
+		{" BTC-SPOT ", "btc-spot"},
+		{"BOT BTC Spot", "btc-spot"},
+		{"bot  btc spot", "btc-spot"},
+		{"SmartradeX ETH Spot", "eth-spot"},
+		{"btc", "btc-spot"},
+		{"ETH", "eth-spot"},
+		{"btc_spot", "btc-spot"},
+		{"", ""},
+		{"bot", ""},
+		{"spot", ""},
+		{"btc-spot-x", ""},
+		{"doge", ""},
+	}
+	for _, c := range cases {
+		b, ok := Lookup(c.in)
+		if ok != (c.want != "") || b.ID != c.want {
+			t.Errorf("Lookup(%q) = %q, %v; want %q", c.in, b.ID, ok, c.want)
+		}
+	}
+}

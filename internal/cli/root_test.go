@@ -49,13 +49,13 @@ func TestStdinFlagsRefuseATerminal(t *testing.T) {
 		want []string
 	}{
 		{[]string{"keys", "check", "--api-key", "K", "--secret-stdin"},
-			[]string{"error: --secret-stdin reads the secret from standard input, which is this terminal", "hint: leave out --secret-stdin", `printf '%s' "$SECRET" | smartradex keys check --api-key KEY --secret-stdin`}},
+			[]string{"error: --secret-stdin reads the secret from standard input, which is this terminal", "hint: leave out --secret-stdin", "pass show binance-secret | smartradex keys check --api-key KEY --secret-stdin"}},
 		{[]string{"keys", "check", "--secret-stdin"},
 			[]string{"error: --secret-stdin reads the secret from standard input", "hint: leave out --secret-stdin"}},
 		{[]string{"keys", "add", "--bot", "eth-spot", "--api-key", "K", "--secret-stdin"},
-			[]string{"error: --secret-stdin reads the secret from standard input", "smartradex keys add --bot eth-spot --api-key KEY --secret-stdin < secret.txt"}},
+			[]string{"error: --secret-stdin reads the secret from standard input", "pass show binance-secret | smartradex keys add --bot eth-spot --api-key KEY --secret-stdin"}},
 		{[]string{"keys", "rotate", "--bot", "x" + strings.Repeat("s", 40), "--secret-stdin"},
-			[]string{"error: --secret-stdin reads the secret from standard input", "smartradex keys rotate --bot BOT --api-key KEY --secret-stdin < secret.txt"}},
+			[]string{"error: --secret-stdin reads the secret from standard input", "pass show binance-secret | smartradex keys rotate --bot BOT --api-key KEY --secret-stdin"}},
 		{[]string{"auth", "login", "--with-token"},
 			[]string{"error: --with-token reads the access token from standard input, which is this terminal", "hint: leave out --with-token", `printf '%s' "$TOKEN" | smartradex auth login --with-token`}},
 		{[]string{"--lang", "fr", "auth", "login", "--with-token"},

@@ -87,9 +87,21 @@ func GroupRunE(cmd *cobra.Command, args []string) error {
 		if PlausibleWord(args[0]) {
 			msg = i18n.M("error.unknown_command", args[0], cmd.CommandPath())
 		}
-		return apperr.New(apperr.Usage, "usage.unknown_command", msg,
-			i18n.M("error.valid_commands", cmd.CommandPath(), strings.Join(SubcommandNames(cmd, false), ", ")),
-			i18n.M("error.usage_hint", cmd.CommandPath()))
+		hints := []i18n.Message{i18n.M("error.valid_commands", cmd.CommandPath(), strings.Join(SubcommandNames(cmd, false), ", ")),
+			i18n.M("error.usage_hint", cmd.CommandPath())}
+		if sugg := cmd.SuggestionsFor(args[0]); len(sugg) > 0 && PlausibleWord(args[0]) {
+			// The nearest command, with the words typed after it that
+			// are plain command words (nothing that may be a secret).
+			line := []string{cmd.CommandPath(), sugg[0]}
+			for _, a := range args[1:] {
+				if !PlausibleWord(a) {
+					break
+				}
+				line = append(line, a)
+			}
+			hints = append([]i18n.Message{i18n.M("error.did_you_mean", strings.Join(line, " "))}, hints...)
+		}
+		return apperr.New(apperr.Usage, "usage.unknown_command", msg, hints...)
 	}
 	return cmd.Help()
 }

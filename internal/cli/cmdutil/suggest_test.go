@@ -1,0 +1,47 @@
+package cmdutil
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/i18n"
+)
+
+func TestGroupRunESuggestsTheNearestCommand(t *testing.T) {
+	root := &cobra.Command{Use: "smartradex"}
+	keys := &cobra.Command{Use: "keys", RunE: GroupRunE}
+	keys.AddCommand(&cobra.Command{Use: "add", Run: func(*cobra.Command, []string) {}})
+	root.AddCommand(keys, &cobra.Command{Use: "bots", Run: func(*cobra.Command, []string) {}})
+	cases := []struct {
+		cmd  *cobra.Command
+		args []string
+		want string // the first hint; "" when nothing is near
+	}{
+		{root, []string{"key", "add"}, "did you mean smartradex keys add?"},
+		{root, []string{"key", "add", "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"}, "did you mean smartradex keys add?"},
+		{keys, []string{"ad"}, "did you mean smartradex keys add?"},
+		{root, []string{"zzzzzz"}, ""},
+		// A pasted secret is never quoted back, nor matched.
+		{root, []string{"Keys7Qz"}, ""},
+	}
+	for _, c := range cases {
+		err := GroupRunE(c.cmd, c.args)
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Kind != apperr.Usage {
+			t.Fatalf("%v: err %v", c.args, err)
+		}
+		first := i18n.EN.Render(ae.Hints[0])
+		if c.want == "" && strings.HasPrefix(first, "did you mean") || c.want != "" && first != c.want {
+			t.Errorf("%v: first hint %q, want %q", c.args, first, c.want)
+		}
+		for _, h := range ae.Hints {
+			if strings.Contains(i18n.EN.Render(h), "vmPU") {
+				t.Errorf("%v: a pasted value is quoted back", c.args)
+			}
+		}
+	}
+}
