@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -81,6 +82,13 @@ func (f *Factory) ReportError(err error) int {
 		return int(kind)
 	}
 	e := DescribeError(f.Lang(), f.Redactor, err)
+	if f.Globals.Sandbox {
+		// Typed as shown, a hint must stay in the sandbox.
+		e.Message = SandboxCommands(e.Message)
+		for i, h := range e.Hints {
+			e.Hints[i] = SandboxCommands(h)
+		}
+	}
 	e.Print(f.IO.ErrOut, f.Lang())
 	if f.Globals.JSON {
 		doc := map[string]any{"ok": false, "error": e}
@@ -90,4 +98,13 @@ func (f *Factory) ReportError(err error) int {
 		_ = PrintJSON(f.IO.Out, doc)
 	}
 	return int(kind)
+}
+
+var commandLine = regexp.MustCompile(`\bsmartradex (keys|auth|bots|doctor)\b`)
+
+// SandboxCommands puts --sandbox in every smartradex command s shows, so
+// that a hint printed by a sandbox run works in the sandbox when typed as
+// shown.
+func SandboxCommands(s string) string {
+	return commandLine.ReplaceAllString(s, "smartradex --sandbox $1")
 }

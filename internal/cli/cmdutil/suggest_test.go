@@ -45,3 +45,17 @@ func TestGroupRunESuggestsTheNearestCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestSandboxCommands(t *testing.T) {
+	cases := map[string]string{
+		"run smartradex keys rotate --bot btc-spot (or add --replace)": "run smartradex --sandbox keys rotate --bot btc-spot (or add --replace)",
+		"tapez smartradex auth login, puis smartradex keys sync":       "tapez smartradex --sandbox auth login, puis smartradex --sandbox keys sync",
+		"smartradex --sandbox keys verify":                             "smartradex --sandbox keys verify",
+		"update smartradex (go install …/cmd/smartradex@latest)":       "update smartradex (go install …/cmd/smartradex@latest)",
+	}
+	for in, want := range cases {
+		if got := SandboxCommands(in); got != want {
+			t.Errorf("SandboxCommands(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
