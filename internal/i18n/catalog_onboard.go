@@ -98,6 +98,10 @@ func init() {
 		"onboard.store.linux":               "the password store of your Linux desktop",
 		"onboard.store.darwin":              "macOS Keychain",
 		"onboard.store.windows":             "Windows Credential Manager",
+		"onboard.sandbox_binance.title":     "Binance (sandbox): paste the public key",
+		"onboard.sandbox_binance.desc":      "Here the sandbox plays Binance's \"Create API\" › \"Self-generated\" page: paste the public key shown above.",
+		"onboard.sandbox_binance.not_it":    "this is not the public key shown above: paste it whole, from -----BEGIN to END PUBLIC KEY-----",
+		"onboard.sandbox_binance.created":   "Binance (sandbox) created this API key; copy it and paste it below:",
 		"onboard.date_layout":               "2006-01-02 15:04 MST",
 	})
 	register(FR, map[string]string{
@@ -194,6 +198,10 @@ func init() {
 		"onboard.store.linux":               "le coffre à mots de passe de votre bureau Linux",
 		"onboard.store.darwin":              "le Trousseau de macOS",
 		"onboard.store.windows":             "le Gestionnaire d'identification de Windows",
+		"onboard.sandbox_binance.title":     "Binance (bac à sable) : collez la clé publique",
+		"onboard.sandbox_binance.desc":      "Ici, le bac à sable joue la page « Créer une API » › « Auto-générée » de Binance : collez la clé publique affichée ci-dessus.",
+		"onboard.sandbox_binance.not_it":    "ce n'est pas la clé publique affichée ci-dessus : collez-la en entier, de -----BEGIN à END PUBLIC KEY-----",
+		"onboard.sandbox_binance.created":   "Binance (bac à sable) a créé cette clé API ; copiez-la et collez-la ci-dessous :",
 		"onboard.date_layout":               "02/01/2006 15:04 MST",
 	})
 }

@@ -6,6 +6,11 @@ package sandbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -152,4 +157,30 @@ func (sb *Sandbox) Close(ctx context.Context) error {
 	sb.Binance.Close()
 	sb.Service.Close()
 	return err
+}
+
+// CreateSelfGeneratedKey plays Binance's "Create API" › "Self-generated"
+// for publicPEM: it creates, on a sub-account of its own, a key with the
+// two rights SmartradeX accepts, and returns its API key. The API key is
+// derived from the public key, so pasting the same public key again gives
+// the same API key.
+func (sb *Sandbox) CreateSelfGeneratedKey(publicPEM string) (string, error) {
+	block, _ := pem.Decode([]byte(strings.TrimSpace(publicPEM)))
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return "", errors.New("sandbox: not a PEM public key")
+	}
+	if _, err := x509.ParsePKIXPublicKey(block.Bytes); err != nil {
+		return "", fmt.Errorf("sandbox: %w", err)
+	}
+	ok, err := binancetest.DemoKeyByName("ok")
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(block.Bytes)
+	digits := strings.ToUpper(hex.EncodeToString(sum[:]))
+	apiKey := "DEMOSelfGenerated" + digits[:64-len("DEMOSelfGenerated")]
+	// A sub-account of its own, out of the demo keys' range.
+	uid := int64(910000000) + int64(binary.BigEndian.Uint32(sum[:4])%1000000)
+	sb.Binance.AddKey(binancetest.Key{APIKey: apiKey, PublicKeyPEM: string(pem.EncodeToMemory(block)), Restrictions: ok.Key.Restrictions, UID: uid})
+	return apiKey, nil
 }

@@ -2,10 +2,14 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/smartradex/smartradex/internal/binance"
+	"github.com/smartradex/smartradex/internal/keygen"
 )
 
 func TestStatePersistsPrivately(t *testing.T) {
@@ -68,6 +72,49 @@ func TestDocsListEveryDemoKey(t *testing.T) {
 			if !strings.Contains(string(data), k.Key.APIKey) || !strings.Contains(string(data), k.Key.Secret) {
 				t.Errorf("%s does not list demo key %s", doc, k.Name)
 			}
+		}
+	}
+}
+
+func TestCreateSelfGeneratedKey(t *testing.T) {
+	ctx := context.Background()
+	sb, err := Start(ctx, filepath.Join(t.TempDir(), "home"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close(ctx)
+	pair, err := keygen.New(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := sb.CreateSelfGeneratedKey(pair.PublicPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(key) != binance.KeyLen || !strings.HasPrefix(key, "DEMOSelfGenerated") {
+		t.Errorf("API key %q: not the shape of a Binance key", key)
+	}
+	// The same public key, pasted with other spacing, gives the same key.
+	again, err := sb.CreateSelfGeneratedKey("\n  " + pair.PublicPEM + "\n")
+	if err != nil || again != key {
+		t.Errorf("again: %q, %v", again, err)
+	}
+	// The key is checked like any other: signed with the private key, it
+	// has the two accepted rights.
+	c, err := binance.New(binance.Options{BaseURL: sb.BinanceURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, err := c.Inspect(ctx, keygen.Credentials(key, pair.PrivatePEM))
+	if err != nil {
+		t.Fatalf("inspect: %v", err)
+	}
+	if ins.UID < 910000000 || !strings.Contains(string(ins.Restrictions), `"enableSpotAndMarginTrading":true`) {
+		t.Errorf("inspection %+v", ins)
+	}
+	for _, bad := range []string{"", "hello", pair.PrivatePEM, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"} {
+		if _, err := sb.CreateSelfGeneratedKey(bad); err == nil {
+			t.Errorf("accepted %q", bad)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/keygen"
+	"github.com/smartradex/smartradex/internal/onboard"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
@@ -41,6 +42,10 @@ type GenerateOptions struct {
 	Rand     io.Reader // nil: crypto/rand
 	Now      func() time.Time
 	Continue ContinueFunc
+	// SandboxBinance, set in the sandbox only, plays Binance's "Create
+	// API" › "Self-generated" for a public key, so that a generated key
+	// can be finished there.
+	SandboxBinance func(publicPEM string) (apiKey string, err error)
 
 	Bot     string
 	APIKey  string
@@ -67,6 +72,15 @@ func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOpti
 			}
 			if _, err := f.SecretStore(); err != nil {
 				return err
+			}
+			if f.SandboxOn() && opts.SandboxBinance == nil {
+				opts.SandboxBinance = func(publicPEM string) (string, error) {
+					sb, err := f.Sandbox()
+					if err != nil {
+						return "", err
+					}
+					return sb.CreateSelfGeneratedKey(publicPEM)
+				}
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -210,6 +224,9 @@ func offerGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, headl
 		f.Errf("keys.generate.next", next)
 		return nil
 	}
+	if err := sandboxBinanceScreen(ctx, o, pair.PublicPEM); err != nil {
+		return err
+	}
 	apiKey, err := o.Prompter.Input(ctx, f.T("keys.generate.prompt_key"), f.T("keys.generate.prompt_key_desc"),
 		func(s string) error {
 			if _, err := binance.ParseCredentials(s, pair.PrivatePEM); err != nil {
@@ -225,6 +242,46 @@ func offerGenerated(ctx context.Context, o *GenerateOptions, bot bots.Bot, headl
 		return err
 	}
 	return o.Continue(ctx, o, bot, strings.TrimSpace(apiKey), active)
+}
+
+// sandboxBinanceScreen, in the sandbox, stands for Binance's page: it
+// takes the public key the user pastes and prints the API key it gives
+// back alone on its line, so that copying it with the mouse at any width
+// gives the exact value.
+func sandboxBinanceScreen(ctx context.Context, o *GenerateOptions, publicPEM string) error {
+	if o.SandboxBinance == nil {
+		return nil
+	}
+	f := o.Msg
+	_, err := o.Prompter.Input(ctx, onboard.Typeset(f.Lang, f.T("onboard.sandbox_binance.title")), onboard.Typeset(f.Lang, f.T("onboard.sandbox_binance.desc")),
+		func(s string) error {
+			if !samePublicKey(s, publicPEM) {
+				return errors.New(onboard.Typeset(f.Lang, f.T("onboard.sandbox_binance.not_it")))
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	key, err := o.SandboxBinance(publicPEM)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(o.IO.ErrOut, onboard.Typeset(f.Lang, f.T("onboard.sandbox_binance.created")))
+	fmt.Fprintln(o.IO.ErrOut, key)
+	return nil
+}
+
+// samePublicKey reports whether typed is publicPEM, whatever its line
+// breaks (a one-line field turns them into spaces), or its base64 body
+// alone (what a one-line prompt keeps of a multi-line paste).
+func samePublicKey(typed, publicPEM string) bool {
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	body := publicPEM
+	body = strings.Replace(body, "-----BEGIN PUBLIC KEY-----", "", 1)
+	body = strings.Replace(body, "-----END PUBLIC KEY-----", "", 1)
+	t := squash(typed)
+	return t != "" && (t == squash(publicPEM) || t == squash(body))
 }
 
 // resumeGenerated continues with the pending key pair of bot, now that

@@ -225,3 +225,68 @@ func TestGenerateOnTerminalCarriesOnAsKeysAdd(t *testing.T) {
 		t.Fatalf("no summary:\n%s", g.stdout.String())
 	}
 }
+
+// In the sandbox, generate is finished there: a stand-in for Binance's
+// page takes the public key and gives back an API key, which the user
+// pastes, and the key ends up registered.
+func TestGenerateFinishedInTheSandbox(t *testing.T) {
+	g := newGuided(t, i18n.FR, map[string]string{"SMARTRADEX_SANDBOX": "1"})
+	ctx := context.Background()
+	store, err := g.f.SecretStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := 0
+	hook := &inputHook{Fake: g.fake, onInput: func() {
+		inputs++
+		switch inputs {
+		case 1: // the sandbox's Binance: first something else, then the public key on one line
+			priv, err := store.Get(ctx, secrets.BotGeneratedSecretName("btc-spot"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, _ := keygen.PublicPEM(priv)
+			g.fake.Answers = append(g.fake.Answers, "-----BEGIN PUBLIC KEY-----", strings.ReplaceAll(pub, "\n", " "))
+		case 2: // the API key, as printed alone on its line
+			var key string
+			for _, l := range strings.Split(g.stderr.String(), "\n") {
+				if strings.HasPrefix(l, "DEMOSelfGenerated") {
+					key = l
+				}
+			}
+			g.fake.Answers = append(g.fake.Answers, key)
+		}
+	}}
+	o := &GenerateOptions{
+		Msg: g.f.Messages(), IO: g.ios, Index: g.f.Index, Store: g.f.SecretStoreFor, Backend: g.f.KeyringBackend, Now: g.f.Now,
+		Prompter: hook, Continue: continueGenerated(g.f), Bot: "btc-spot",
+		SandboxBinance: func(pub string) (string, error) {
+			sb, err := g.f.Sandbox()
+			if err != nil {
+				return "", err
+			}
+			return sb.CreateSelfGeneratedKey(pub)
+		},
+	}
+	if err := generateRun(ctx, o); err != nil {
+		t.Fatalf("%v\n%s", err, g.stderr.String())
+	}
+	if len(g.fake.Asked) != 2 || len(g.fake.Asked[0].Rejected) != 1 || !strings.Contains(g.fake.Asked[0].Rejected[0], "ce n'est pas la clé publique") {
+		t.Fatalf("asked %+v", g.fake.Asked)
+	}
+	if !strings.Contains(g.fake.Asked[0].Title, "Binance (bac à sable)") {
+		t.Errorf("the sandbox's Binance screen is not named: %q", g.fake.Asked[0].Title)
+	}
+	ix, err := g.f.Index() // the sandbox's own index
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := snap.Entries["btc-spot"]
+	if e == nil || e.Status != state.StatusRegistered || e.KeyType != "ED25519" || !strings.HasPrefix(e.APIKey, "DEMOSelfGenerated") {
+		t.Fatalf("entry %+v", e)
+	}
+}
