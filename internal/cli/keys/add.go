@@ -426,6 +426,30 @@ func (fl *addFlow) printVerdict(key keyView, checked *enroll.Checked) {
 	fmt.Fprintln(fl.o.IO.Out)
 }
 
+// printAccepted is the guided run's verdict: one line, its warnings and
+// the note on transfers, wrapped to the terminal, without the table of
+// every right (keys check shows it).
+func (fl *addFlow) printAccepted(checked *enroll.Checked) {
+	if fl.o.JSON {
+		return
+	}
+	out, l := fl.o.IO.Out, fl.lang
+	width := onboard.TermWidth(out)
+	if width <= 0 {
+		width = 80
+	}
+	para := func(s string) { fmt.Fprintln(out, onboard.Wrap(onboard.Typeset(l, s), width, "  ")) }
+	if fl.sandbox {
+		fmt.Fprintln(out, fl.f.SandboxLabel())
+	}
+	para(l.T("keys.check.accepted"))
+	for _, w := range checked.Verdict.Warnings {
+		para(l.T("keys.check.warning_prefix") + l.Render(w.Message))
+	}
+	para(l.T("keys.check.transfer_note"))
+	fmt.Fprintln(out)
+}
+
 // reportRefused shows why the key was refused and returns the exit-3 error.
 func (fl *addFlow) reportRefused(key keyView, checked *enroll.Checked) error {
 	err := apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
@@ -599,10 +623,11 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 		}
 		return checked, renderFixes(fl.lang, cerr), f.T("onboard.recheck.conflict_title"), nil
 	}
-	fl.printVerdict(viewOf(*creds), checked)
 	if checked.Verdict.OK() {
+		fl.printAccepted(checked)
 		return checked, nil, "", nil
 	}
+	// A refusal is shown once, by the screen that offers what to do.
 	for _, p := range checked.Verdict.Problems {
 		fixes = append(fixes, fl.lang.Render(p.Message))
 	}
