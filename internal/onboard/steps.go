@@ -32,9 +32,9 @@ const (
 // rights with no IP restriction.
 func Steps(bot bots.Bot) []Step {
 	return []Step{
-		{ID: StepBefore, Title: i18n.M("onboard.step0.title"), Body: i18n.M("onboard.step0.body", bot.Name)},
+		{ID: StepBefore, Title: i18n.M("onboard.step0.title"), Body: i18n.M("onboard.step0.body", botName(bot))},
 		{ID: StepAccount, Title: i18n.M("onboard.step1.title"), Body: i18n.M("onboard.step1.body")},
-		{ID: StepCreateKey, Title: i18n.M("onboard.step2.title", bot.Name), Body: i18n.M("onboard.step2.body", bot.Name, bot.Label)},
+		{ID: StepCreateKey, Title: i18n.M("onboard.step2.title", botName(bot)), Body: i18n.M("onboard.step2.body", botName(bot), bot.Label)},
 		{ID: StepRestrictions, Title: i18n.M("onboard.step3.title"), Body: i18n.M("onboard.step3.body")},
 	}
 }

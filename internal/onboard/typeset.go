@@ -1,6 +1,7 @@
 package onboard
 
 import (
+	"github.com/smartradex/smartradex/internal/bots"
 	"io"
 
 	"golang.org/x/term"
@@ -15,6 +16,12 @@ import (
 // so that a line never starts with the sign or ends with the quote mark.
 // Terminal word-wrapping (and huh's) does not break at it.
 const nbsp = "\u00a0"
+
+// nbhyphen is a hyphen lines are not broken after.
+const nbhyphen = "\u2011"
+
+// botName is the bot's name as screens show it, never cut across lines.
+func botName(b bots.Bot) string { return strings.ReplaceAll(b.Name, " ", nbsp) }
 
 var frenchSpaces = strings.NewReplacer(
 	" :", nbsp+":",

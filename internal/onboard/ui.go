@@ -144,7 +144,7 @@ func (u *UI) CredsScreen(bot bots.Bot, key, sec *string, back *bool, validate fu
 	}
 	screen := prompt.Screen{
 		Banner: u.banner(),
-		Notes:  []prompt.Note{{Title: u.t("onboard.creds.title", bot.Name), Body: intro}},
+		Notes:  []prompt.Note{{Title: u.t("onboard.creds.title", botName(bot)), Body: intro}},
 		Fields: []prompt.Field{
 			prompt.PasswordField(key, u.t("onboard.creds.key_title"), "", nil),
 			prompt.PasswordField(sec, u.t("onboard.creds.secret_title"), "", nil),
@@ -152,7 +152,7 @@ func (u *UI) CredsScreen(bot bots.Bot, key, sec *string, back *bool, validate fu
 	}
 	screen.Check = func() error {
 		*back = false
-		k, s := strings.TrimSpace(*key), strings.TrimSpace(*sec)
+		k, s := strings.TrimSpace(strings.ReplaceAll(*key, nbhyphen, "-")), strings.TrimSpace(*sec)
 		if d, ok := u.demo(k); ok && s == "" {
 			*key, *sec = d.APIKey, d.Secret
 			k, s = d.APIKey, d.Secret
@@ -220,7 +220,8 @@ func (u *UI) demoText() string {
 	}
 	names := make([]string, len(u.opts.DemoKeys))
 	for i, d := range u.opts.DemoKeys {
-		names[i] = d.Name
+		// A no-break hyphen: a name is never cut at the end of a line.
+		names[i] = strings.ReplaceAll(d.Name, "-", nbhyphen)
 	}
 	return u.t("onboard.demo.intro", strings.Join(names, ", "))
 }

@@ -311,7 +311,7 @@ func (fl *addFlow) preflightStore(ctx context.Context) error {
 		return err
 	}
 	f := fl.f
-	fmt.Fprintln(fl.o.IO.ErrOut, onboard.Typeset(fl.lang, f.T("onboard.preflight.store_failed", storeName(f, runtime.GOOS))))
+	fl.note(f.T("onboard.preflight.store_failed", storeName(f, runtime.GOOS)))
 	yes, aerr := fl.prompter().Confirm(ctx, onboard.Typeset(fl.lang, f.T("onboard.preflight.file_title")), onboard.Typeset(fl.lang, f.T("onboard.preflight.file_desc")),
 		f.T("onboard.preflight.file_yes"), f.T("onboard.preflight.file_no"), true)
 	if aerr != nil {
@@ -424,6 +424,16 @@ func (fl *addFlow) printVerdict(key keyView, checked *enroll.Checked) {
 	}
 	printCheckHuman(fl.lang, fl.o.IO, key, checked.Inspection, checked.Verdict)
 	fmt.Fprintln(fl.o.IO.Out)
+}
+
+// note prints a line of the guided run on stderr, typeset and wrapped by
+// words to the terminal.
+func (fl *addFlow) note(msg string) {
+	width := onboard.TermWidth(fl.o.IO.ErrOut)
+	if width <= 0 {
+		width = 80
+	}
+	fmt.Fprintln(fl.o.IO.ErrOut, onboard.Wrap(onboard.Typeset(fl.lang, msg), width, ""))
 }
 
 // printAccepted is the guided run's verdict: one line, its warnings and
@@ -562,7 +572,7 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 		case onboard.RecheckNow:
 			// Binance applies a permission change to the same key.
 			if fl.sandbox {
-				fmt.Fprintln(fl.o.IO.ErrOut, onboard.Typeset(fl.lang, f.T("onboard.recheck.sandbox_same")))
+				fl.note(f.T("onboard.recheck.sandbox_same"))
 			}
 		case onboard.RecheckRepaste, onboard.RecheckSteps:
 			if fl.o.UseGenerated {
@@ -605,7 +615,7 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 		// tried before the user is asked anything.
 		if sw, perr := fl.in.Parse(creds.Secret, creds.APIKey); perr == nil {
 			if ch, serr := spin(sw); serr == nil {
-				fmt.Fprintln(fl.o.IO.ErrOut, onboard.Typeset(fl.lang, f.T("onboard.swapped_fixed")))
+				fl.note(f.T("onboard.swapped_fixed"))
 				*creds, checked, err = sw, ch, nil
 			}
 		}
@@ -760,7 +770,7 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, key keyVi
 		next = "smartradex --sandbox " + strings.TrimPrefix(next, "smartradex ")
 	}
 	ui.Summary(fl.o.IO.Out, onboard.SummaryInfo{
-		Bot: fl.bot, MaskedKey: key.Masked() + " (" + string(key.Type) + ")", UID: checked.Inspection.UID,
+		Bot: fl.bot, MaskedKey: key.Masked(), UID: checked.Inspection.UID,
 		TradingExpiresAt: checked.Verdict.TradingExpiresAt, Registered: res.Registered, Sandbox: fl.sandbox, Next: next,
 	})
 	if err == nil && fl.o.NoRegister {
