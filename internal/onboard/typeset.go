@@ -4,8 +4,6 @@ import (
 	"github.com/smartradex/smartradex/internal/bots"
 	"io"
 
-	"golang.org/x/term"
-
 	"strings"
 
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -68,20 +66,5 @@ func TypesetScreen(lang i18n.Lang, s prompt.Screen) prompt.Screen {
 	return s
 }
 
-// TermWidth is the width in columns of w when it is a terminal, else 0
-// (the summary's default of 80).
-func TermWidth(w io.Writer) int {
-	f, ok := w.(interface{ Fd() uintptr })
-	if !ok {
-		return 0
-	}
-	fd := int(f.Fd()) //nolint:gosec // a file descriptor fits an int
-	if !term.IsTerminal(fd) {
-		return 0
-	}
-	cols, _, err := term.GetSize(fd)
-	if err != nil {
-		return 0
-	}
-	return cols
-}
+// TermWidth is the width in columns of w when it is a terminal, else 0.
+func TermWidth(w io.Writer) int { return prompt.TermWidth(w) }

@@ -72,10 +72,14 @@ func (p *linePrompter) readLine(ctx context.Context) (string, error) {
 	}
 }
 
+// header prints a question's title and description wrapped by words to
+// the terminal's width, so that no word is cut across lines (a terminal
+// that wraps by itself cuts anywhere). Piped output is left as it is.
 func (p *linePrompter) header(title, description string) {
-	fmt.Fprintln(p.out, title)
+	w := TermWidth(p.out)
+	fmt.Fprintln(p.out, Wrap(title, w, ""))
 	if description != "" {
-		fmt.Fprintln(p.out, description)
+		fmt.Fprintln(p.out, Wrap(description, w, ""))
 	}
 }
 
@@ -217,7 +221,7 @@ func (p *linePrompter) Select(ctx context.Context, title, description string, op
 
 // Report shows why a screen's answers were refused; they are asked again.
 func (p *linePrompter) Report(err error, secrets ...string) {
-	fmt.Fprintln(p.out, UserError(p.lang, err, secrets...))
+	fmt.Fprintln(p.out, Wrap(UserError(p.lang, err, secrets...).Error(), TermWidth(p.out), ""))
 }
 
 // NewLine returns the accessible Prompter: plain line questions on in/out,
