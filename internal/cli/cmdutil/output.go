@@ -12,6 +12,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/prompt"
 )
 
 // PrintJSON writes v as indented JSON followed by a newline.
@@ -23,7 +24,15 @@ func PrintJSON(w io.Writer, v any) error {
 }
 
 // Table prints aligned columns. Cells may hold multi-byte characters.
+// On a terminal too narrow for the columns, each row becomes a list item
+// instead ("• first cell", then "  header: cell" lines), wrapped by words,
+// so that nothing is cut across the window's edge.
 func Table(w io.Writer, header []string, rows [][]string) {
+	TableWidth(w, prompt.TermWidth(w), header, rows)
+}
+
+// TableWidth is Table for a window of width columns (0: no limit).
+func TableWidth(w io.Writer, width int, header []string, rows [][]string) {
 	widths := make([]int, len(header))
 	all := append([][]string{header}, rows...)
 	for _, r := range all {
@@ -32,6 +41,23 @@ func Table(w io.Writer, header []string, rows [][]string) {
 				widths[i] = utf8.RuneCountInString(visible(c))
 			}
 		}
+	}
+	total := 0
+	for _, n := range widths {
+		total += n + 2
+	}
+	if width > 0 && total-2 > width {
+		for _, r := range rows {
+			for i, c := range r {
+				switch {
+				case i == 0:
+					fmt.Fprintln(w, prompt.Wrap("• "+c, width, "  "))
+				case i < len(header):
+					fmt.Fprintln(w, prompt.Wrap("  "+header[i]+": "+c, width, "    "))
+				}
+			}
+		}
+		return
 	}
 	for _, r := range all {
 		var b strings.Builder

@@ -59,3 +59,23 @@ func TestSandboxCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestTableBecomesAListWhenTooNarrow(t *testing.T) {
+	header := []string{"BOT", "API KEY", "STATUS"}
+	rows := [][]string{{"btc-spot", "DEMO…OK01", "registered"}, {"eth-spot", "DEMO…OKET", "stored on this computer only, not yet sent"}}
+	cases := []struct {
+		width int
+		want  string
+	}{
+		{0, "BOT       API KEY    STATUS\nbtc-spot  DEMO…OK01  registered\neth-spot  DEMO…OKET  stored on this computer only, not yet sent\n"},
+		{80, "BOT       API KEY    STATUS\nbtc-spot  DEMO…OK01  registered\neth-spot  DEMO…OKET  stored on this computer only, not yet sent\n"},
+		{40, "• btc-spot\n  API KEY: DEMO…OK01\n  STATUS: registered\n• eth-spot\n  API KEY: DEMO…OKET\n  STATUS: stored on this computer only,\n    not yet sent\n"},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		TableWidth(&b, c.width, header, rows)
+		if b.String() != c.want {
+			t.Errorf("width %d:\n%s\nwant:\n%s", c.width, b.String(), c.want)
+		}
+	}
+}
