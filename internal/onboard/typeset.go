@@ -1,6 +1,7 @@
 package onboard
 
 import (
+	"context"
 	"github.com/smartradex/smartradex/internal/bots"
 	"io"
 
@@ -68,3 +69,51 @@ func TypesetScreen(lang i18n.Lang, s prompt.Screen) prompt.Screen {
 
 // TermWidth is the width in columns of w when it is a terminal, else 0.
 func TermWidth(w io.Writer) int { return prompt.TermWidth(w) }
+
+// Typesetting is p with Typeset applied to every text it shows, for the
+// questions a command asks around the onboarding screens (login, replace).
+func Typesetting(p prompt.Prompter, lang i18n.Lang) prompt.Prompter {
+	if lang != i18n.FR {
+		return p
+	}
+	return &typesetting{p: p, lang: lang}
+}
+
+type typesetting struct {
+	p    prompt.Prompter
+	lang i18n.Lang
+}
+
+func (t *typesetting) ts(s string) string { return Typeset(t.lang, s) }
+
+func (t *typesetting) Input(ctx context.Context, title, description string, validate func(string) error) (string, error) {
+	return t.p.Input(ctx, t.ts(title), t.ts(description), validate)
+}
+
+func (t *typesetting) Password(ctx context.Context, title, description string, validate func(string) error) (string, error) {
+	return t.p.Password(ctx, t.ts(title), t.ts(description), validate)
+}
+
+func (t *typesetting) Confirm(ctx context.Context, title, description string, affirmative, negative string, def bool) (bool, error) {
+	return t.p.Confirm(ctx, t.ts(title), t.ts(description), t.ts(affirmative), t.ts(negative), def)
+}
+
+func (t *typesetting) Select(ctx context.Context, title, description string, options []prompt.Option, def string) (string, error) {
+	opts := make([]prompt.Option, len(options))
+	for i, o := range options {
+		opts[i] = prompt.Option{Value: o.Value, Label: t.ts(o.Label)}
+	}
+	return t.p.Select(ctx, t.ts(title), t.ts(description), opts, def)
+}
+
+// AskScreen shows s typeset, as one page when the wrapped Prompter can.
+func (t *typesetting) AskScreen(ctx context.Context, s prompt.Screen) error {
+	return prompt.Ask(ctx, t.p, TypesetScreen(t.lang, s))
+}
+
+// Report passes a screen's refusal on.
+func (t *typesetting) Report(err error, secrets ...string) {
+	if r, ok := t.p.(interface{ Report(error, ...string) }); ok {
+		r.Report(err, secrets...)
+	}
+}

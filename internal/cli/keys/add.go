@@ -199,7 +199,7 @@ func (fl *addFlow) prompter() prompt.Prompter {
 	if fl.p != nil {
 		return fl.p
 	}
-	p := fl.basePrompter()
+	p := onboard.Typesetting(fl.basePrompter(), fl.lang)
 	if fl.sandbox {
 		p = prompt.Sandboxed(p, fl.lang)
 	}
