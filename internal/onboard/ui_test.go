@@ -169,7 +169,10 @@ func TestAskCredentials(t *testing.T) {
 		// user goes back to the key, empties it with Ctrl+U, pastes the
 		// right one and submits again without retyping the secret.
 		{"swap fixed in place", Options{}, []string{"SECRETLOOKING", "enter", secret, "enter", "shift+tab", "ctrl+u", apiKey, "enter", "enter"},
-			apiKey, secret, false, []string{"look swapped: [REDACTED]", "Ctrl+U vide un champ"}},
+			apiKey, secret, false, []string{"look swapped: [REDACTED]", "un nouveau collage remplace le contenu du champ"}},
+		// A new paste replaces the field's value instead of adding to it.
+		{"paste replaces", Options{}, []string{"paste:SECRETLOOKING", "enter", "paste:" + secret, "enter", "shift+tab", "paste:" + apiKey, "enter", "paste:" + secret, "enter"},
+			apiKey, secret, false, []string{"look swapped: [REDACTED]"}},
 		// A key alone: the secret is asked for, then given.
 		{"empty secret", Options{}, []string{apiKey, "enter", "enter", secret, "enter"},
 			apiKey, secret, false, []string{"la clé secrète est vide"}},

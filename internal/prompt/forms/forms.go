@@ -225,7 +225,7 @@ func (p *Prompter) AskScreen(ctx context.Context, s prompt.Screen) error {
 			if secret {
 				in = in.EchoMode(huh.EchoModePassword)
 			}
-			fields = append(fields, in)
+			fields = append(fields, &pasteReplaces{Input: in})
 		case prompt.FieldConfirm:
 			fields = append(fields, p.confirm(huh.NewConfirm().Title(f.Title).Description(f.Description).
 				Affirmative(prompt.Or(f.Affirmative, p.lang.T("prompt.yes"))).
@@ -284,6 +284,32 @@ func (c *yesKeyConfirm) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cf, ok := m.(*huh.Confirm); ok {
 		c.Confirm = cf
 		return c, cmd
+	}
+	return m, cmd
+}
+
+// pasteReplaces is an Input where a paste replaces what the field holds:
+// a key pasted again after a refusal must not be appended to the old one
+// (a masked field would hide the doubled value).
+type pasteReplaces struct {
+	*huh.Input
+}
+
+// Update implements huh.Field, emptying the field before a paste.
+func (p *pasteReplaces) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok && k.Paste {
+		for _, clear := range []tea.KeyMsg{{Type: tea.KeyEnd}, {Type: tea.KeyCtrlU}} {
+			if m, _ := p.Input.Update(clear); m != nil {
+				if in, ok := m.(*huh.Input); ok {
+					p.Input = in
+				}
+			}
+		}
+	}
+	m, cmd := p.Input.Update(msg)
+	if in, ok := m.(*huh.Input); ok {
+		p.Input = in
+		return p, cmd
 	}
 	return m, cmd
 }

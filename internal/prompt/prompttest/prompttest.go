@@ -19,7 +19,7 @@ import (
 )
 
 // Keys builds key messages: "enter", "tab", "shift+tab", "left", "right",
-// "up", "down", "esc", "backspace", "ctrl+c", "ctrl+u"; anything else is typed as
+// "up", "down", "esc", "backspace", "ctrl+c", "ctrl+u"; "paste:TEXT" is a bracketed paste; anything else is typed as
 // text in one message, like a paste.
 func Keys(keys ...string) []tea.KeyMsg {
 	var out []tea.KeyMsg
@@ -55,8 +55,14 @@ func Key(k string) tea.KeyMsg {
 	case "ctrl+u":
 		return tea.KeyMsg{Type: tea.KeyCtrlU}
 	}
+	if v, ok := strings.CutPrefix(k, "paste:"); ok {
+		return Paste(v)
+	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
+
+// Paste is a bracketed paste of s, as a terminal sends it.
+func Paste(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s), Paste: true} }
 
 // Driver plays a script of keys into the forms it runs, one form after the
 // other, and records every screen. Its Run method is a prompt.FormRunner.
