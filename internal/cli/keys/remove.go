@@ -110,6 +110,9 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	if err != nil {
 		return err
 	}
+	if b, ok := bots.Lookup(bot); ok {
+		bot = b.ID // "btc", "BOT BTC Spot"
+	}
 	entry := snap.Entries[bot]
 	if entry == nil {
 		if _, ok := bots.Lookup(bot); !ok {

@@ -91,6 +91,9 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 	var entries []*state.Entry
 	bot := strings.ToLower(strings.TrimSpace(opts.Bot))
+	if b, ok := bots.Lookup(bot); ok {
+		bot = b.ID // "btc", "BOT BTC Spot"
+	}
 	if bot != "" {
 		e := snap.Entries[bot]
 		if e == nil {
