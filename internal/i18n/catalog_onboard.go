@@ -34,7 +34,7 @@ func init() {
 		"prompt.terminal_failed":         "the terminal could not show the question",
 		"prompt.terminal_failed_hint":    "run the command again in a terminal window, or with --no-input and the values as flags (see --help)",
 
-		"onboard.sandbox_banner":            "practice run: stand-ins for Binance and SmartradeX, no real key, no real money",
+		"onboard.sandbox_banner":            "practice run: no real key, no real money",
 		"onboard.step_of":                   "Step %d of %d",
 		"onboard.next":                      "Next",
 		"onboard.back":                      "Back",
@@ -55,7 +55,6 @@ func init() {
 		"onboard.creds.empty_secret":        "the secret key is empty: paste it from Binance's page",
 		"onboard.demo.intro":                "Demo keys (no real Binance here): type one of these names as the API key, no secret: %s.",
 		"onboard.recheck.title":             "This key is not accepted yet: change these boxes on Binance",
-		"onboard.recheck.outro":             "Binance applies the change to the same key: there is no need to paste it again.",
 		"onboard.recheck.question":          "What do you want to do?",
 		"onboard.recheck.now":               "I changed it: check again",
 		"onboard.recheck.repaste":           "Paste another key",
@@ -102,6 +101,12 @@ func init() {
 		"onboard.sandbox_binance.desc":      "Here the sandbox plays Binance's \"Create API\" › \"Self-generated\" page: paste the public key shown above.",
 		"onboard.sandbox_binance.not_it":    "this is not the public key shown above: paste it whole, from -----BEGIN to END PUBLIC KEY-----",
 		"onboard.sandbox_binance.created":   "Binance (sandbox) created this API key; copy it and paste it below:",
+		"onboard.fix.quote":                 "\"%s\"",
+		"onboard.fix.untick":                "Untick %s.",
+		"onboard.fix.tick":                  "Tick %s.",
+		"onboard.fix.ip":                    "IP access restrictions: choose \"Unrestricted (less secure)\".",
+		"onboard.recheck.where":             "On Binance, click \"Edit restrictions\" next to this key, then:",
+		"onboard.recheck.save":              "Click \"Save\". Binance applies the change to the same key: no need to paste it again.",
 		"onboard.date_layout":               "2006-01-02 15:04 MST",
 	})
 	register(FR, map[string]string{
@@ -134,7 +139,7 @@ func init() {
 		"prompt.terminal_failed":         "le terminal n'a pas pu afficher la question",
 		"prompt.terminal_failed_hint":    "relancez la commande dans une fenêtre de terminal, ou avec --no-input et les valeurs en options (voir --help)",
 
-		"onboard.sandbox_banner":            "entraînement : Binance et SmartradeX sont simulés, aucune vraie clé, aucun argent réel",
+		"onboard.sandbox_banner":            "entraînement : aucune vraie clé, aucun argent réel",
 		"onboard.step_of":                   "Étape %d sur %d",
 		"onboard.next":                      "Suivant",
 		"onboard.back":                      "Retour",
@@ -155,7 +160,6 @@ func init() {
 		"onboard.creds.empty_secret":        "la clé secrète est vide : collez-la depuis la page Binance",
 		"onboard.demo.intro":                "Clés de démonstration (pas de vrai Binance ici) : tapez l'un de ces noms comme clé API, sans secret : %s.",
 		"onboard.recheck.title":             "Cette clé n'est pas encore acceptée : modifiez ces cases sur Binance",
-		"onboard.recheck.outro":             "Binance applique la modification à la même clé : inutile de la coller à nouveau.",
 		"onboard.recheck.question":          "Que voulez-vous faire ?",
 		"onboard.recheck.now":               "C'est modifié : vérifier à nouveau",
 		"onboard.recheck.repaste":           "Coller une autre clé",
@@ -202,6 +206,12 @@ func init() {
 		"onboard.sandbox_binance.desc":      "Ici, le bac à sable joue la page « Créer une API » › « Auto-générée » de Binance : collez la clé publique affichée ci-dessus.",
 		"onboard.sandbox_binance.not_it":    "ce n'est pas la clé publique affichée ci-dessus : collez-la en entier, de -----BEGIN à END PUBLIC KEY-----",
 		"onboard.sandbox_binance.created":   "Binance (bac à sable) a créé cette clé API ; copiez-la et collez-la ci-dessous :",
+		"onboard.fix.quote":                 "« %s »",
+		"onboard.fix.untick":                "Décochez %s.",
+		"onboard.fix.tick":                  "Cochez %s.",
+		"onboard.fix.ip":                    "Restriction d'accès IP : choisissez « Sans restriction IP ».",
+		"onboard.recheck.where":             "Sur Binance, cliquez sur « Modifier les restrictions » à côté de cette clé, puis :",
+		"onboard.recheck.save":              "Cliquez sur « Enregistrer ». Binance applique la modification à la même clé : inutile de la coller à nouveau.",
 		"onboard.date_layout":               "02/01/2006 15:04 MST",
 	})
 }

@@ -41,7 +41,8 @@ func shownScreens(t *testing.T, lang i18n.Lang, sandbox bool, w, h int) (shown [
 	ctx := context.Background()
 	steps := run([]string{"enter", "enter", "enter", "enter"}, func(u *UI) error { return u.Tutorial(ctx, btc) })
 	creds := run([]string{"ctrl+c"}, func(u *UI) error { _, _, err := u.AskCredentials(ctx, btc, nil); return err })
-	fixes := []string{lang.T("policy.forbidden_permission", lang.T("policy.label.enableWithdrawals")), lang.T("policy.ip_restricted", "Restrict access to trusted IPs only")}
+	// The longest refusal there is: every kind of box wrong at once.
+	fixes := New(nil, nil, lang, Options{}).BoxFixes(worstRefusal)
 	recheck := run([]string{"ctrl+c"}, func(u *UI) error { _, err := u.AskRecheck(ctx, fixes); return err })
 	shown = append(append(steps, creds...), recheck...)
 

@@ -2,9 +2,11 @@ package onboard
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/prompt"
 )
 
@@ -43,5 +45,35 @@ func TestTypesettingPrompter(t *testing.T) {
 	}
 	if Typesetting(f, i18n.EN) != prompt.Prompter(f) {
 		t.Error("English questions are wrapped for nothing")
+	}
+}
+
+// worstRefusal is a key with every kind of box wrong at once.
+var worstRefusal = []policy.Finding{
+	{Code: policy.CodeForbiddenPermission, Field: "enableWithdrawals"},
+	{Code: policy.CodeForbiddenPermission, Field: "enableFutures"},
+	{Code: policy.CodeForbiddenPermission, Field: "enableMargin"},
+	{Code: policy.CodeMissingPermission, Field: policy.FieldSpotTrading},
+	{Code: policy.CodeIPRestricted, Field: policy.FieldIPRestrict},
+	{Code: policy.CodeTradingExpired, Field: policy.FieldSpotTrading, Message: i18n.M("policy.trading_expired", policy.Label(policy.FieldSpotTrading), "2026-01-01")},
+}
+
+func TestBoxFixes(t *testing.T) {
+	cases := map[i18n.Lang][]string{
+		i18n.EN: {`Untick "Enable Withdrawals", "Enable Futures", "Enable Margin Loan, Repay & Transfer".`, `Tick "Enable Spot & Margin Trading".`,
+			`IP access restrictions: choose "Unrestricted (less secure)".`, "expired on 2026-01-01"},
+		i18n.FR: {"Décochez «\u00a0Activer les retraits\u00a0», «\u00a0Activer les contrats à terme\u00a0»", "Cochez «\u00a0Activer le trading Spot et sur marge\u00a0».",
+			"Restriction d'accès IP\u00a0: choisissez «\u00a0Sans restriction IP\u00a0».", "a expiré le 2026-01-01"},
+	}
+	for lang, want := range cases {
+		got := New(nil, nil, lang, Options{}).BoxFixes(worstRefusal)
+		if len(got) != 4 {
+			t.Fatalf("%s: %d lines, want one per kind of fix: %q", lang, len(got), got)
+		}
+		for i, w := range want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("%s: line %d = %q, want %q", lang, i, got[i], w)
+			}
+		}
 	}
 }

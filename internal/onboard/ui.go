@@ -261,16 +261,20 @@ func (u *UI) AskRecheck(ctx context.Context, fixes []string) (RecheckChoice, err
 // ways on: check again, paste another key, back to the steps, quit.
 func (u *UI) AskWhatNext(ctx context.Context, title string, fixes []string) (RecheckChoice, error) {
 	var b strings.Builder
+	boxes := title == ""
+	if boxes {
+		title = u.t("onboard.recheck.title")
+		b.WriteString(u.t("onboard.recheck.where"))
+		b.WriteString("\n")
+	}
 	for _, f := range fixes {
 		b.WriteString("• ")
 		b.WriteString(f)
 		b.WriteString("\n")
 	}
-	if title == "" {
+	if boxes {
 		// A right changed on Binance applies to the same key.
-		title = u.t("onboard.recheck.title")
-		b.WriteString("\n")
-		b.WriteString(u.t("onboard.recheck.outro"))
+		b.WriteString(u.t("onboard.recheck.save"))
 	}
 	opts := []prompt.Option{
 		{Value: "now", Label: u.t("onboard.recheck.now")},

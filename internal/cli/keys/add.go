@@ -638,10 +638,7 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 		return checked, nil, "", nil
 	}
 	// A refusal is shown once, by the screen that offers what to do.
-	for _, p := range checked.Verdict.Problems {
-		fixes = append(fixes, fl.lang.Render(p.Message))
-	}
-	return checked, fixes, "", nil
+	return checked, fl.ui.BoxFixes(checked.Verdict.Problems), "", nil
 }
 
 // mendable reports whether Binance refused the credentials themselves
