@@ -65,10 +65,15 @@ func (in *Intake) addSecret(s ...string) {
 
 // commandLine is how hints spell the command, up to --secret-stdin.
 func (in *Intake) commandLine() string {
-	if in.Command == "" {
-		return "smartradex keys check --api-key KEY"
+	cmd := in.Command
+	if cmd == "" {
+		cmd = "smartradex keys check --api-key KEY"
 	}
-	return in.Command
+	if in.Lang == i18n.FR {
+		// No English word in a French hint: the placeholder too.
+		cmd = strings.Replace(cmd, "--api-key KEY", "--api-key CLÉ", 1)
+	}
+	return cmd
 }
 
 // CheckTerminal refuses --secret-stdin when standard input is a terminal:

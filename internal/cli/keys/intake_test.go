@@ -136,3 +136,22 @@ func TestKeyViewShowsNoSecret(t *testing.T) {
 		t.Errorf("view %+v, masked %q", v, v.Masked())
 	}
 }
+
+func TestCommandLinePlaceholderInTheUsersLanguage(t *testing.T) {
+	cases := []struct {
+		lang    i18n.Lang
+		command string
+		want    string
+	}{
+		{i18n.EN, "", "smartradex keys check --api-key KEY"},
+		{i18n.FR, "", "smartradex keys check --api-key CLÉ"},
+		{i18n.FR, "smartradex keys add --bot btc-spot --api-key KEY", "smartradex keys add --bot btc-spot --api-key CLÉ"},
+		{i18n.EN, "smartradex keys add --bot btc-spot --api-key KEY", "smartradex keys add --bot btc-spot --api-key KEY"},
+	}
+	for _, c := range cases {
+		in := &Intake{Lang: c.lang, Command: c.command}
+		if got := in.commandLine(); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.lang, c.command, got, c.want)
+		}
+	}
+}
