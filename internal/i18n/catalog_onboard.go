@@ -107,6 +107,7 @@ func init() {
 		"onboard.fix.ip":                    "IP access restrictions: choose \"Unrestricted (less secure)\".",
 		"onboard.recheck.where":             "On Binance, click \"Edit restrictions\" next to this key, then:",
 		"onboard.recheck.save":              "Click \"Save\". Binance applies the change to the same key: no need to paste it again.",
+		"onboard.summary.made_here":         "%s (a key you made here)",
 		"onboard.date_layout":               "2006-01-02 15:04 MST",
 	})
 	register(FR, map[string]string{
@@ -212,6 +213,7 @@ func init() {
 		"onboard.fix.ip":                    "Restriction d'accès IP : choisissez « Sans restriction IP ».",
 		"onboard.recheck.where":             "Sur Binance, cliquez sur « Modifier les restrictions » à côté de cette clé, puis :",
 		"onboard.recheck.save":              "Cliquez sur « Enregistrer ». Binance applique la modification à la même clé : inutile de la coller à nouveau.",
+		"onboard.summary.made_here":         "%s (une clé faite ici)",
 		"onboard.date_layout":               "02/01/2006 15:04 MST",
 	})
 }

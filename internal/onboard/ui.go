@@ -306,6 +306,7 @@ func (u *UI) AskWhatNext(ctx context.Context, title string, fixes []string) (Rec
 type SummaryInfo struct {
 	Bot              bots.Bot
 	MaskedKey        string     // already masked (redact.MaskKey)
+	MadeHere         bool       // a key made on this computer (keys generate), not by Binance
 	UID              int64      // Binance uid of the sub-account; 0 if unknown
 	TradingExpiresAt *time.Time // when Binance switches trading off, if it said
 	Registered       bool       // false: stored but not yet registered
@@ -334,7 +335,11 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	fmt.Fprintln(w)
 	type row struct{ k, v string }
 	// The bot is named in the first line.
-	rows := []row{{u.t("onboard.summary.key"), s.MaskedKey}}
+	key := s.MaskedKey
+	if s.MadeHere {
+		key = u.t("onboard.summary.made_here", key)
+	}
+	rows := []row{{u.t("onboard.summary.key"), key}}
 	if s.UID != 0 {
 		rows = append(rows, row{u.t("onboard.summary.uid"), fmt.Sprint(s.UID)})
 	}

@@ -767,7 +767,7 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, key keyVi
 		next = "smartradex --sandbox " + strings.TrimPrefix(next, "smartradex ")
 	}
 	ui.Summary(fl.o.IO.Out, onboard.SummaryInfo{
-		Bot: fl.bot, MaskedKey: key.Masked(), UID: checked.Inspection.UID,
+		Bot: fl.bot, MaskedKey: key.Masked(), MadeHere: fl.o.UseGenerated, UID: checked.Inspection.UID,
 		TradingExpiresAt: checked.Verdict.TradingExpiresAt, Registered: res.Registered, Sandbox: fl.sandbox, Next: next,
 	})
 	if err == nil && fl.o.NoRegister {
