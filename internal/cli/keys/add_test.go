@@ -318,3 +318,27 @@ func TestGuidedPreflight(t *testing.T) {
 		})
 	}
 }
+
+// A desktop password store that does not answer is found before the first
+// step, and the encrypted file, accepted in plain words, takes its place.
+func TestGuidedPreflightStoreFallsBackToTheFile(t *testing.T) {
+	ok := demoKey(t, "ok")
+	g := newGuided(t, i18n.EN, map[string]string{
+		"SMARTRADEX_KEYRING": "system", "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + t.TempDir() + "/no-bus",
+		"SMARTRADEX_KEYRING_TIMEOUT": "1s",
+	}, true, ok.APIKey, ok.Secret)
+	if err := g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true}); err != nil {
+		t.Fatalf("add: %v\n%s", err, g.stderr.String())
+	}
+	q := g.fake.Asked[0]
+	if q.Kind != "confirm" || !strings.Contains(q.Title, "encrypted file") {
+		t.Fatalf("first question: %+v", q)
+	}
+	if !strings.Contains(g.stderr.String(), "password store of your Linux desktop") && !strings.Contains(g.stderr.String(), "does not answer") {
+		t.Errorf("the failure is not said in plain words:\n%s", g.stderr.String())
+	}
+	e := g.entry(t, "btc-spot")
+	if e == nil || e.Backend != secrets.BackendFile || e.Status != state.StatusRegistered {
+		t.Fatalf("entry %+v", e)
+	}
+}
