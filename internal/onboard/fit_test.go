@@ -136,6 +136,8 @@ func happyPathWords(lang i18n.Lang) int {
 	in := time.Now().Add(90 * 24 * time.Hour)
 	u.Summary(&out, SummaryInfo{Bot: btc, MaskedKey: "vmPU…eh8A (HMAC)", UID: 354937868, TradingExpiresAt: &in, Registered: true, Next: "smartradex keys verify"})
 	texts = append(texts, out.String())
+	// Printed by keys add between the paste screen and the summary.
+	texts = append(texts, lang.T("onboard.accepted_note"))
 	n := 0
 	for _, w := range strings.Fields(strings.Join(texts, " ")) {
 		if strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {

@@ -366,7 +366,7 @@ func TestSummary(t *testing.T) {
 		not   []string
 	}{
 		{"registered en", i18n.EN, 0, full,
-			[]string{"Your API key for BOT BTC Spot is set up: you are done.", "SmartradeX can now trade for BOT BTC Spot", "vmPU…eh8A", "  Sub-account number     354937868", "(in 29 days)", "registered", "To check it later: smartradex keys verify\n"}, []string{"SANDBOX", "Next", "•"}},
+			[]string{"Your API key for BOT BTC Spot is set up: you are done.", "SmartradeX now trades for BOT BTC Spot", "vmPU…eh8A", "  Sub-account number     354937868", "(in 29 days)", "registered", "To check it later: smartradex keys verify\n"}, []string{"SANDBOX", "Next", "•"}},
 		// Too narrow for the table: a list, nothing past the edge.
 		{"registered en 40", i18n.EN, 40, full,
 			[]string{"• Sub-account number: 354937868", "• Trading right expires: 2026-03-30\n  13:00 UTC (in 29 days)"}, nil},

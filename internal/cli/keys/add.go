@@ -436,9 +436,9 @@ func (fl *addFlow) note(msg string) {
 	fmt.Fprintln(fl.o.IO.ErrOut, onboard.Wrap(onboard.Typeset(fl.lang, msg), width, ""))
 }
 
-// printAccepted is the guided run's verdict: one line, its warnings and
-// the note on transfers, wrapped to the terminal, without the table of
-// every right (keys check shows it).
+// printAccepted is the guided run's verdict: its warnings and the note
+// on transfers, wrapped to the terminal, without the table of every right
+// (keys check shows it); the summary says the key is accepted and set up.
 func (fl *addFlow) printAccepted(checked *enroll.Checked) {
 	if fl.o.JSON {
 		return
@@ -452,11 +452,12 @@ func (fl *addFlow) printAccepted(checked *enroll.Checked) {
 	if fl.sandbox {
 		fmt.Fprintln(out, fl.f.SandboxLabel())
 	}
-	para(l.T("keys.check.accepted"))
+	// The summary that follows says the key is set up: here only what
+	// the user must know besides.
 	for _, w := range checked.Verdict.Warnings {
 		para(l.T("keys.check.warning_prefix") + l.Render(w.Message))
 	}
-	para(l.T("keys.check.transfer_note"))
+	para(l.T("onboard.accepted_note"))
 	fmt.Fprintln(out)
 }
 
