@@ -368,11 +368,23 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	if s.Next != "" {
 		fmt.Fprintln(w)
 		if s.Registered {
-			para(u.t("onboard.summary.check_later", s.Next))
+			command(w, width, u.t("onboard.summary.check_later", s.Next), u.t("onboard.summary.check_later", ""), s.Next)
 		} else {
-			para(u.t("onboard.summary.next", s.Next))
+			command(w, width, u.t("onboard.summary.next", s.Next), u.t("onboard.summary.next", ""), s.Next)
 		}
 	}
+}
+
+// command prints line, a sentence that ends with the command cmd; when
+// it does not fit, the sentence without it (bare), then the command whole
+// on a line of its own: a command cut across lines cannot be copied.
+func command(w io.Writer, width int, line, bare, cmd string) {
+	if utf8.RuneCountInString(line) <= width {
+		fmt.Fprintln(w, line)
+		return
+	}
+	fmt.Fprintln(w, Wrap(strings.TrimSpace(bare), width, ""))
+	fmt.Fprintln(w, "  "+cmd)
 }
 
 // Wrap breaks text into lines of at most width columns at spaces (see

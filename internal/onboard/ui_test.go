@@ -370,6 +370,9 @@ func TestSummary(t *testing.T) {
 		// Too narrow for the table: a list, nothing past the edge.
 		{"registered en 40", i18n.EN, 40, full,
 			[]string{"• Sub-account number: 354937868", "• Trading right expires: 2026-03-30\n  13:00 UTC (in 29 days)"}, nil},
+		// A command that does not fit goes whole on a line of its own.
+		{"command fr 40", i18n.FR, 40, SummaryInfo{Bot: btc, MaskedKey: "vmPU…eh8A", Registered: true, Sandbox: true, Next: "smartradex --sandbox keys verify"},
+			[]string{"Pour la vérifier plus tard\u00a0:\n  smartradex --sandbox keys verify\n"}, nil},
 		{"pending fr sandbox", i18n.FR, 0, SummaryInfo{Bot: btc, MaskedKey: "vmPU…eh8A", Sandbox: true, Next: "smartradex keys sync"},
 			[]string{"[BAC À SABLE]", "SmartradeX ne l'a\npas encore", "aucune fin annoncée", "• SmartradeX\u00a0: rangée", "Ensuite\u00a0: tapez smartradex keys sync"}, []string{"UID", "terminé"}},
 		{"expired", i18n.FR, 200, SummaryInfo{Bot: btc, TradingExpiresAt: &past, Registered: true},

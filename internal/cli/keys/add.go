@@ -448,11 +448,8 @@ func (fl *addFlow) printAccepted(checked *enroll.Checked) {
 	if width <= 0 {
 		width = 80
 	}
-	para := func(s string) { fmt.Fprintln(out, onboard.Wrap(onboard.Typeset(l, s), width, "  ")) }
-	if fl.sandbox {
-		fmt.Fprintln(out, fl.f.SandboxLabel())
-	}
-	// The summary that follows says the key is set up: here only what
+	para := func(s string) { fmt.Fprintln(out, onboard.Wrap(onboard.Typeset(l, s), width, "")) }
+	// The summary that follows (labelled for the sandbox) says the key is set up: here only what
 	// the user must know besides.
 	for _, w := range checked.Verdict.Warnings {
 		para(l.T("keys.check.warning_prefix") + l.Render(w.Message))
