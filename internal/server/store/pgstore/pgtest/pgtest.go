@@ -71,4 +71,3 @@ func WithParam(t testing.TB, u, key, value string) string {
 	p.RawQuery = q.Encode()
 	return p.String()
 }
-
