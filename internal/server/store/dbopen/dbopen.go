@@ -63,7 +63,7 @@ func parse(dsn string) (kind, target string, err error) {
 			path = path[2:]
 		}
 		if path == "" {
-			return "", "", errors.New("sqlite: no path after sqlite:")
+			return "", "", errors.New("sqlite: no path after sqlite: in the database address")
 		}
 		return "sqlite", path, nil
 	case scheme.MatchString(dsn):
