@@ -83,6 +83,9 @@ type Checked struct {
 type Result struct {
 	Entry      state.Entry
 	Registered bool
+	// Unsettled: the request may have reached SmartradeX, which could not
+	// confirm it; the intent is left for the next command.
+	Unsettled bool
 	// Replaced is the key that was in force before, for a rotation.
 	Replaced *state.Entry
 }
@@ -276,10 +279,10 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 			regErr = withHint(r.Err, i18n.M("enroll.refused_pending_hint", bot))
 		}
 	default:
+		// The error says the key may have reached SmartradeX and what the
+		// next command does.
+		res.Unsettled = true
 		regErr = r.Err
-		if apperr.KindOf(r.Err) != apperr.Cancelled {
-			regErr = pendingError(r.Err, bot)
-		}
 	}
 	// Only now that the key stays (registered or pending) is a key pair
 	// from keys generate that it replaces dropped: an add that is taken

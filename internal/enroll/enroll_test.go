@@ -197,7 +197,7 @@ func TestServiceDownThenSync(t *testing.T) {
 	var ae *apperr.Error
 	errors.As(err, &ae)
 	for _, h := range ae.Hints {
-		hasSync = hasSync || h.Key == "service.sync_hint" || h.Key == "enroll.pending_hint"
+		hasSync = hasSync || h.Key == "enroll.intent_next_hint"
 	}
 	if !hasSync {
 		t.Errorf("no keys sync hint: %+v", ae.Hints)

@@ -15,6 +15,7 @@ import (
 	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
+	"github.com/smartradex/smartradex/internal/service/servicetest"
 	"github.com/smartradex/smartradex/internal/state"
 )
 
@@ -396,7 +397,9 @@ func TestConcurrentRotationsAgree(t *testing.T) {
 	if _, err := e.add(t, "btc-spot", "ok", nil); err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"same-subaccount", "ok", "same-subaccount", "ok"}
+	// A slow SmartradeX, so that the requests overlap.
+	e.svc.Inject(servicetest.Fault{Method: "PUT", Delay: 30 * time.Millisecond})
+	names := []string{"same-subaccount", "ok", "ok-eth", "same-subaccount", "ok", "ok-eth"}
 	for round := 0; round < 3; round++ {
 		var wg sync.WaitGroup
 		for _, name := range names {
