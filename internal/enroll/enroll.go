@@ -635,8 +635,8 @@ func syncOne(ctx context.Context, d Deps, bot string) SyncResult {
 	}
 	if in := snap.Intents[bot]; in != nil {
 		r := settle(ctx, d, bot, in, false)
-		if r.Outcome == OutcomePending && r.Err != nil && apperr.KindOf(r.Err) == apperr.Refused && r.Err != nil {
-			r.Err = withHint(r.Err, i18n.M("enroll.refused_pending_hint", bot))
+		if r.Outcome == OutcomePending {
+			r.Err = refusedBySmartradeX(r.Err, bot)
 		}
 		return r
 	}
@@ -672,12 +672,27 @@ func syncOne(ctx context.Context, d Deps, bot string) SyncResult {
 	case outcomeNotSent:
 		r.Outcome = OutcomePending
 	case OutcomePending:
-		if apperr.KindOf(r.Err) == apperr.Refused {
-			// Sending it again will not help: a new key must take its place.
-			r.Err = withHint(r.Err, i18n.M("enroll.refused_pending_hint", bot))
-		}
+		r.Err = refusedBySmartradeX(r.Err, bot)
 	}
 	return r
+}
+
+// refusedBySmartradeX adds, to SmartradeX's refusal of a pending key (409,
+// 422), that sending it again will not help: a new key must take its place.
+// Binance's refusal is fixed on Binance instead, and says so already.
+func refusedBySmartradeX(err error, bot string) error {
+	if apperr.KindOf(err) != apperr.Refused || errCode(err) == "enroll.recheck_refused" {
+		return err
+	}
+	return withHint(err, i18n.M("enroll.refused_pending_hint", bot))
+}
+
+func errCode(err error) string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -130,6 +130,10 @@ func (ix *Index) WithWriter(w func(path string, data []byte, perm os.FileMode) e
 // request to SmartradeX is under way, which the index lock is not. The
 // operating system releases it if the process dies.
 func (ix *Index) LockBot(ctx context.Context, bot string) (func(), error) {
+	// The name becomes part of a file name: nothing but a bot identifier.
+	if bot == "" || strings.Trim(bot, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" || strings.HasPrefix(bot, "-") {
+		return nil, apperr.New(apperr.Usage, "state.bad_bot", i18n.M("state.bad_bot"))
+	}
 	if err := os.MkdirAll(ix.dir, 0o700); err != nil {
 		return nil, ix.ioError("state.io_write", err)
 	}

@@ -374,3 +374,14 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// A bot name becomes part of the lock file's name: only a bot identifier
+// is accepted.
+func TestLockBotRefusesOddNames(t *testing.T) {
+	ix := Open(t.TempDir())
+	for _, bad := range []string{"", "../x", "a/b", "BTC", "-x", "a b", "a.lock"} {
+		if _, err := ix.LockBot(context.Background(), bad); code(t, err) != "state.bad_bot" {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
