@@ -74,6 +74,9 @@ type listItem struct {
 	// AwaitingAPIKey marks a key pair made by `keys generate` that Binance
 	// has not given an API key yet: it cannot trade.
 	AwaitingAPIKey bool `json:"awaiting_api_key,omitempty"`
+	// Unsettled names an interrupted operation (add, sync, rotate, remove)
+	// that may have reached SmartradeX and that the next command settles.
+	Unsettled string `json:"unsettled,omitempty"`
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
@@ -104,6 +107,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			Status: e.Status, Secret: presence[i], CreatedAt: e.CreatedAt,
 			VerifiedAt: e.VerifiedAt, RegisteredAt: e.RegisteredAt, TradingExpiresAt: e.TradingExpiresAt,
 			AwaitingAPIKey: e.AwaitingAPIKey(),
+		}
+		if in := snap.Intents[e.Bot]; in != nil {
+			it.Unsettled = string(in.Op)
 		}
 		if e.UID != 0 {
 			uid := e.UID
@@ -155,6 +161,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		// finishes it.
 		if e := entries[i]; e.GeneratedAt != nil {
 			f.Errf("keys.list.waiting_hint", it.Bot, keygen.NextCommand(it.Bot, e.APIKey != ""))
+		}
+		if it.Unsettled != "" {
+			f.Errf("keys.list.unsettled_hint", it.Bot, it.Unsettled)
 		}
 	}
 	return nil
