@@ -449,3 +449,138 @@ func TestSyncChecksAgainBeforeSending(t *testing.T) {
 	}
 	e.agree(t, "btc-spot")
 }
+
+// A removal stopped at each point (intent written; DELETE reached
+// SmartradeX; secret deleted here), and SmartradeX in each state: the next
+// command finishes it. The key is gone here and at SmartradeX, a key
+// SmartradeX holds from elsewhere is left alone, and while SmartradeX
+// cannot be asked nothing more is deleted here.
+func TestSettleRemoveAtEveryPoint(t *testing.T) {
+	type point int
+	const (
+		afterIntent point = iota
+		afterDelete
+		afterSecret
+	)
+	type answer int
+	const (
+		holdsThis answer = iota
+		holdsOther
+		down
+	)
+	for p, pname := range map[point]string{afterIntent: "after the intent", afterDelete: "after the DELETE", afterSecret: "after the secret"} {
+		for a, aname := range map[answer]string{holdsThis: "holds this key", holdsOther: "holds another key", down: "down"} {
+			if p != afterIntent && a == holdsThis {
+				continue // the DELETE went through
+			}
+			t.Run(pname+"/"+aname, func(t *testing.T) {
+				e := newEnv(t)
+				ctx := context.Background()
+				if _, err := e.add(t, "btc-spot", "ok", nil); err != nil {
+					t.Fatal(err)
+				}
+				en := e.entry(t, "btc-spot")
+				in := &state.Intent{Op: state.OpRemove, Since: time.Now().UTC(), Key: en, Deregister: true}
+				if err := recordIntent(ctx, e.d, "btc-spot", in); err != nil {
+					t.Fatal(err)
+				}
+				other := demo(t, "ok-eth")
+				if p >= afterDelete {
+					c, _ := e.d.Service(ctx)
+					if err := c.DeleteKey(ctx, "btc-spot"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if p >= afterSecret {
+					if err := e.store.Delete(ctx, en.SecretName); err != nil {
+						t.Fatal(err)
+					}
+				}
+				switch a {
+				case holdsOther:
+					e.putAt(t, "btc-spot", other)
+				case down:
+					e.svc.SetDown(true)
+				}
+				out, err := Settle(ctx, e.d)
+				if err != nil || len(out) != 1 {
+					t.Fatalf("settle: %+v, %v", out, err)
+				}
+				if a == down {
+					if out[0].Outcome != OutcomeUnsettled || !hasHint(out[0].Err, "enroll.remove_next_hint") || e.intent(t, "btc-spot") == nil {
+						t.Fatalf("down: %+v", out[0])
+					}
+					if p == afterIntent && (e.entry(t, "btc-spot") == nil || e.secret(en.SecretName) == "") {
+						t.Fatal("deleted here while SmartradeX could not be asked")
+					}
+					e.svc.SetDown(false)
+					if out, err = Settle(ctx, e.d); err != nil || len(out) != 1 {
+						t.Fatalf("settle again: %+v, %v", out, err)
+					}
+				}
+				if out[0].Outcome != OutcomeRemoved || out[0].Err != nil {
+					t.Fatalf("outcome %+v", out[0])
+				}
+				if e.entry(t, "btc-spot") != nil || e.secret(en.SecretName) != "" || e.intent(t, "btc-spot") != nil {
+					t.Fatal("something was left here")
+				}
+				reg, held := e.svc.Registration("btc-spot")
+				if a == holdsOther && (!held || reg.APIKey != other.APIKey) {
+					t.Fatal("the key SmartradeX holds from elsewhere was deleted")
+				}
+				if a != holdsOther && held {
+					t.Fatal("SmartradeX still holds the removed key")
+				}
+			})
+		}
+	}
+}
+
+// Rotate with the index or the store failing at each write: the old key
+// stays in force, and nothing is left that the next command does not
+// settle.
+func TestRotateWriteFailures(t *testing.T) {
+	cases := []struct {
+		name       string
+		indexFails []int // which index writes of the rotation fail
+		storeFails bool
+		code       string
+	}{
+		{"the intent", []int{1}, false, "state.io"},
+		{"the new secret", nil, true, ""},
+		{"the new secret, then the rollback", []int{2}, true, "enroll.secret_not_stored"},
+		{"the swap", []int{2}, false, "state.io"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			if _, err := e.add(t, "btc-spot", "ok", nil); err != nil {
+				t.Fatal(err)
+			}
+			old := demo(t, "ok")
+			ix := e.d.Index
+			e.d.Index = ix.WithWriter(failAt(c.indexFails...))
+			if c.storeFails {
+				e.store.failSet["bot/btc-spot/next"] = true
+			}
+			creds := demo(t, "same-subaccount")
+			checked, err := Check(ctx, e.d, creds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Rotate(ctx, e.d, Request{Bot: bot("btc-spot"), Creds: creds}, checked)
+			if err == nil || (c.code != "" && code(err) != c.code) {
+				t.Fatalf("err %v, want %s", err, c.code)
+			}
+			e.d.Index, e.store.failSet = ix, map[string]bool{}
+			if en := e.entry(t, "btc-spot"); en.APIKey != old.APIKey || e.secret(en.SecretName) != old.Secret {
+				t.Fatalf("the old key is not in force: %+v", en)
+			}
+			if _, err := Settle(ctx, e.d); err != nil {
+				t.Fatal(err)
+			}
+			e.agree(t, "btc-spot")
+		})
+	}
+}
