@@ -19,11 +19,12 @@ import (
 // intentCmds are the script commands of the intent scripts (intent_*.txtar).
 func intentCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	return map[string]func(*testscript.TestScript, bool, []string){
-		"keys-agree":      cmdKeysAgree,
-		"mount-as":        cmdMountAs,
-		"fill-disk":       cmdFillDisk,
-		"service-arrived": cmdServiceArrived,
-		"service-wait":    cmdServiceWait,
+		"keys-agree":        cmdKeysAgree,
+		"mount-as":          cmdMountAs,
+		"fill-disk":         cmdFillDisk,
+		"service-arrived":   cmdServiceArrived,
+		"service-wait":      cmdServiceWait,
+		"service-wait-gone": cmdServiceWaitGone,
 	}
 }
 
@@ -64,6 +65,18 @@ func cmdServiceWait(ts *testscript.TestScript, neg bool, args []string) {
 	poll(ts, "the service to hold the key of "+args[0], func() bool {
 		reg, ok := serviceStand(ts).Registration(args[0])
 		return ok && reg.APIKey == args[1]
+	})
+}
+
+// service-wait-gone BOT waits (at most 10s) until the service holds no
+// key for BOT: a delayed DELETE has committed.
+func cmdServiceWaitGone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: service-wait-gone BOT")
+	}
+	poll(ts, "the service to hold no key for "+args[0], func() bool {
+		_, ok := serviceStand(ts).Registration(args[0])
+		return !ok
 	})
 }
 

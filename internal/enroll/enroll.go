@@ -599,6 +599,13 @@ func Sync(ctx context.Context, d Deps) ([]SyncResult, error) {
 		kept = []SyncResult{}
 	}
 	if err := ctx.Err(); err != nil {
+		// "Nothing was changed" only if nothing was: a key sent, settled,
+		// or that may have reached SmartradeX is reported by its result.
+		for _, r := range kept {
+			if r.Outcome != OutcomePending && r.Outcome != "" {
+				return kept, nil
+			}
+		}
 		return kept, apperr.Wrap(apperr.Cancelled, "cancelled", err, i18n.M("error.cancelled"))
 	}
 	return kept, nil
