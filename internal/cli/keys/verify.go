@@ -101,6 +101,7 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 	bot := strings.ToLower(strings.TrimSpace(opts.Bot))
 	settleKind := apperr.OK
+	settledAny := false
 	if pendingIntents(snap, bot) && opts.Settle != nil {
 		// What SmartradeX holds is settled first, so that the check below
 		// is of the keys the service, the index and the store agree on.
@@ -114,6 +115,7 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 		}
 		fl := &addFlow{f: f, o: &AddOptions{IO: opts.IO}}
 		for _, r := range settled {
+			settledAny = settledAny || (r.Outcome != "" && r.Outcome != enroll.OutcomePending)
 			printSettled(f, r)
 			if r.Err != nil {
 				fl.printError(r.Err)
@@ -188,6 +190,10 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	results := verify.Run(ctx, entries, vopts)
 	f.Debugf("keys verify: %d keys checked in %s", len(results), time.Since(start).Round(time.Millisecond))
 	if ctx.Err() != nil {
+		if settledAny {
+			// What was settled is reported above: not "nothing was changed".
+			return cmdutil.Reported(apperr.Cancelled)
+		}
 		return apperr.Wrap(apperr.Cancelled, "cancelled", ctx.Err(), i18n.M("error.cancelled"))
 	}
 
