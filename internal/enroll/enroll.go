@@ -1,7 +1,12 @@
-// Package enroll holds the rules of putting a bot's Binance key in service:
-// check it, store it as pending, register it with SmartradeX, and only then
-// mark it registered; rotate a key without a moment where the bot has none;
-// and send again the keys whose registration failed. It knows nothing of
+// Package enroll holds the rules of a bot's Binance key over its life:
+// check it, record the intent and store it, register it with SmartradeX,
+// and settle; rotate a key without a moment where the bot has none; send
+// again the keys whose registration failed (checked with Binance again
+// first); and remove a key, at SmartradeX and here. Every operation that
+// may change what SmartradeX holds is recorded in the index before its
+// request and settled after it, under the bot's lock, so that whatever
+// interrupts it the next command finds it and brings the service, the
+// index and the secret store back in agreement. It knows nothing of
 // terminals or flags, so the guided and the scripted commands share it.
 package enroll
 
