@@ -335,6 +335,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"registered"}},"entries":{}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"paused"}}}`))
 	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"btc-spot":{"op":"rotate","since":"2026-12-06T07:00:00Z","key":{"bot":"btc-spot","api_key":"k","backend":"file","secret_name":"bot/btc-spot/next","status":"pending","created_at":"2026-12-06T07:00:00Z"},"replaces":"old"}}}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"a":{"op":"remove","key":{"bot":"a","backend":"file","secret_name":"bot/a/generated","status":"pending"},"also":{"bot":"a","api_key":"n","backend":"system","secret_name":"bot/a/next","status":"pending"},"deregister":true}}}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"a":{"op":"add","key":null}}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":null}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","created_at":"not a time"}}}`))
 	f.Add([]byte(`{"version":1} {"version":1}`))
@@ -358,6 +361,11 @@ func FuzzLoad(f *testing.F) {
 			}
 			if e.Status != StatusPending && e.Status != StatusRegistered {
 				t.Fatalf("accepted entry %q with status %q", bot, e.Status)
+			}
+		}
+		for bot, in := range snap.Intents {
+			if in == nil || in.Key == nil || in.Key.Bot != bot || in.Key.SecretName == "" {
+				t.Fatalf("accepted inconsistent intent %q: %+v", bot, in)
 			}
 		}
 		written, err := json.MarshalIndent(snap, "", "  ")
