@@ -43,10 +43,10 @@ const (
 // Ctrl-C.
 const settleTimeout = 3 * time.Second
 
-// recordIntent writes in for bot, with the entry if one is given, in one
-// update of the index: the caller writes the secret only afterwards, so a
-// failure between the two leaves an intent naming a missing secret, which
-// the next command takes back, never a secret nothing names.
+// recordIntent writes in for bot in one update of the index. The caller
+// writes the secret only afterwards, so a failure between the two leaves an
+// intent naming a missing secret, which the next command takes back, never
+// a secret nothing names.
 func recordIntent(ctx context.Context, d Deps, bot string, in *state.Intent) error {
 	return d.Index.Update(ctx, func(s *state.Snapshot) error {
 		setIntent(s, bot, in)
