@@ -135,6 +135,14 @@ func holdsBot(k func(w *leakWorld) leakKey) func(w *leakWorld) map[string]string
 	}
 }
 
+// holdsRotated: a rotation stores the new secret in the bot's other slot,
+// which the index then names.
+func holdsRotated(k func(w *leakWorld) leakKey) func(w *leakWorld) map[string]string {
+	return func(w *leakWorld) map[string]string {
+		return map[string]string{secrets.BotNextSecretName("btc-spot"): k(w).secret}
+	}
+}
+
 func noToken(*leakWorld) map[string]string { return map[string]string{"SMARTRADEX_TOKEN": ""} }
 
 func leakCases() []leakCase {
@@ -190,7 +198,7 @@ func leakCases() []leakCase {
 		{name: "rotate ok", prepare: registered, steps: []leakStep{{
 			args: []string{"keys", "rotate", "--bot", "btc-spot", "--secret-stdin"},
 			env:  keyOnlyEnv(okSameKey), stdin: secretOf(okSameKey),
-		}}, holds: holdsBot(okSameKey)},
+		}}, holds: holdsRotated(okSameKey)},
 		{name: "rotate refused", prepare: registered, steps: []leakStep{{
 			args: []string{"keys", "rotate", "--bot", "btc-spot"}, env: apiEnv(refusedKey), exit: 3,
 		}}, holds: holdsBot(okKey)},

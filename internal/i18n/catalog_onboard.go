@@ -78,6 +78,7 @@ func init() {
 		"onboard.summary.smartradex":   "SmartradeX",
 		"onboard.summary.registered":   "registered",
 		"onboard.summary.not_sent":     "stored on this computer only, not yet sent",
+		"onboard.summary.unconfirmed":  "sent, not confirmed: it may have reached SmartradeX",
 		"onboard.summary.next":         "Next: run %s",
 		"onboard.date_layout":          "2006-01-02 15:04 MST",
 	})
@@ -155,6 +156,7 @@ func init() {
 		"onboard.summary.smartradex":   "SmartradeX",
 		"onboard.summary.registered":   "enregistrée",
 		"onboard.summary.not_sent":     "rangée sur cet ordinateur seulement, pas encore envoyée",
+		"onboard.summary.unconfirmed":  "envoyée, sans confirmation : elle est peut-être parvenue à SmartradeX",
 		"onboard.summary.next":         "Ensuite : tapez %s",
 		"onboard.date_layout":          "02/01/2006 15:04 MST",
 	})

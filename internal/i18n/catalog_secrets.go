@@ -60,6 +60,8 @@ func init() {
 		"state.index_newer_hint":   "install the latest smartradex from https://smartradex.fr, then run the command again",
 		"state.locked":             "another smartradex command is updating the key index %s",
 		"state.locked_hint":        "wait for the other smartradex command to finish, then run this one again",
+		"state.bot_locked":         "another smartradex command is working on bot %s",
+		"state.bad_bot":            "a bot name may hold only lower-case letters, digits and dashes",
 
 		"keys.list.short":               "List the keys set up for your bots",
 		"keys.list.long":                "Lists, for each bot, its Binance API key (masked), its type, the Binance account uid, where its\nsecret is kept, whether SmartradeX has it, and when it was last verified.\n\nA key whose secret is no longer in the keyring is marked \"secret missing\".",
@@ -156,6 +158,8 @@ func init() {
 		"state.index_newer_hint":   "installez la dernière version de smartradex depuis https://smartradex.fr, puis relancez la commande",
 		"state.locked":             "une autre commande smartradex met à jour l'index des clés %s",
 		"state.locked_hint":        "attendez que l'autre commande smartradex se termine, puis relancez celle-ci",
+		"state.bot_locked":         "une autre commande smartradex travaille sur le bot %s",
+		"state.bad_bot":            "un nom de bot ne peut contenir que des minuscules, des chiffres et des tirets",
 
 		"keys.list.short":               "Lister les clés configurées pour vos bots",
 		"keys.list.long":                "Affiche, pour chaque bot, sa clé API Binance (masquée), son type, l'uid du compte Binance, l'endroit\noù son secret est rangé, si SmartradeX l'a reçue, et sa dernière vérification.\n\nUne clé dont le secret n'est plus dans le trousseau est marquée « secret manquant ».",

@@ -237,8 +237,11 @@ type SummaryInfo struct {
 	UID              int64      // Binance uid of the sub-account; 0 if unknown
 	TradingExpiresAt *time.Time // when Binance switches trading off, if it said
 	Registered       bool       // false: stored but not yet registered
-	Sandbox          bool
-	Next             string // the next command to run, e.g. "smartradex keys verify"
+	// MayHaveReached: not registered here, but the request was sent and
+	// SmartradeX may hold the key (an interrupted or unanswered PUT).
+	MayHaveReached bool
+	Sandbox        bool
+	Next           string // the next command to run, e.g. "smartradex keys verify"
 }
 
 // Summary writes the outcome as plain text on w (no colours: it may be
@@ -265,6 +268,9 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	reg := u.t("onboard.summary.registered")
 	if !s.Registered {
 		reg = u.t("onboard.summary.not_sent")
+		if s.MayHaveReached {
+			reg = u.t("onboard.summary.unconfirmed")
+		}
 	}
 	rows = append(rows, row{u.t("onboard.summary.smartradex"), reg})
 	width := 0

@@ -57,8 +57,8 @@ const ServiceTokenName = "service-token"
 // BotSecretName is the name of the secret of a bot's API key.
 func BotSecretName(bot string) string { return "bot/" + bot }
 
-// BotNextSecretName is the name of a bot's new secret while a rotation is
-// under way.
+// BotNextSecretName is the second slot of a bot: a rotation stores the new
+// secret in whichever of the two slots the key in force does not use.
 func BotNextSecretName(bot string) string { return "bot/" + bot + "/next" }
 
 // BotGeneratedSecretName is the name under which `keys generate` keeps a

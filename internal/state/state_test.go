@@ -134,17 +134,24 @@ func TestUpdateErrorWritesNothing(t *testing.T) {
 
 func TestLoadRejectsDamagedIndex(t *testing.T) {
 	cases := map[string]string{
-		"empty":           "",
-		"garbage":         "not json",
-		"truncated":       `{"version":1,"entries":{"a":{"bot":"a"`,
-		"trailing":        `{"version":1,"entries":{}} {}`,
-		"version 0":       `{"entries":{}}`,
-		"wrong bot":       `{"version":1,"entries":{"a":{"bot":"b","backend":"system","secret_name":"bot/b","status":"pending"}}}`,
-		"null entry":      `{"version":1,"entries":{"a":null}}`,
-		"no secret name":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","status":"pending"}}}`,
-		"unknown status":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"lost"}}}`,
-		"entries is list": `{"version":1,"entries":[]}`,
-		"no bot name":     `{"version":1,"entries":{"":{"bot":"","backend":"system","secret_name":"bot/","status":"pending"}}}`,
+		"empty":            "",
+		"garbage":          "not json",
+		"truncated":        `{"version":1,"entries":{"a":{"bot":"a"`,
+		"trailing":         `{"version":1,"entries":{}} {}`,
+		"version 0":        `{"entries":{}}`,
+		"wrong bot":        `{"version":1,"entries":{"a":{"bot":"b","backend":"system","secret_name":"bot/b","status":"pending"}}}`,
+		"null entry":       `{"version":1,"entries":{"a":null}}`,
+		"no secret name":   `{"version":1,"entries":{"a":{"bot":"a","backend":"system","status":"pending"}}}`,
+		"unknown status":   `{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"lost"}}}`,
+		"entries is list":  `{"version":1,"entries":[]}`,
+		"no bot name":      `{"version":1,"entries":{"":{"bot":"","backend":"system","secret_name":"bot/","status":"pending"}}}`,
+		"null intent":      `{"version":1,"entries":{},"intents":{"a":null}}`,
+		"unknown op":       `{"version":1,"entries":{},"intents":{"a":{"op":"undo","key":{"bot":"a","api_key":"K","backend":"system","secret_name":"bot/a"}}}}`,
+		"intent no key":    `{"version":1,"entries":{},"intents":{"a":{"op":"add"}}}`,
+		"intent wrong bot": `{"version":1,"entries":{},"intents":{"a":{"op":"add","key":{"bot":"b","api_key":"K","backend":"system","secret_name":"bot/b"}}}}`,
+		"intent no slot":   `{"version":1,"entries":{},"intents":{"a":{"op":"rotate","key":{"bot":"a","api_key":"K","backend":"system"}}}}`,
+		"add no api key":   `{"version":1,"entries":{},"intents":{"a":{"op":"add","key":{"bot":"a","backend":"system","secret_name":"bot/a"}}}}`,
+		"bad also":         `{"version":1,"entries":{},"intents":{"a":{"op":"remove","key":{"bot":"a","backend":"system","secret_name":"bot/a"},"also":{"bot":"a"}}}}`,
 	}
 	for name, content := range cases {
 		ix := Open(t.TempDir())
@@ -168,6 +175,72 @@ func TestLoadRejectsDamagedIndex(t *testing.T) {
 	_ = os.WriteFile(ix.Path(), []byte(`{"version":99,"entries":{}}`), 0o600)
 	if _, err := ix.Load(); code(t, err) != "state.index_newer" {
 		t.Errorf("newer version: %v", err)
+	}
+}
+
+// Intents round-trip, an empty set is not written, and the bot lock is
+// exclusive across callers.
+func TestIntentsAndBotLock(t *testing.T) {
+	ix := Open(t.TempDir())
+	ctx := context.Background()
+	at := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	in := &Intent{Op: OpRemove, Since: at, Deregister: true,
+		Key: &Entry{Bot: "a", Backend: "file", SecretName: "bot/a/generated", Status: StatusPending}} // a generated key: no API key
+	if err := ix.Update(ctx, func(s *Snapshot) error {
+		s.Intents = map[string]*Intent{"a": in}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.Load()
+	if err != nil || snap.Intents["a"] == nil || snap.Intents["a"].Op != OpRemove || !snap.Intents["a"].Since.Equal(at) || !snap.Intents["a"].Deregister {
+		t.Fatalf("Load = %+v, %v", snap, err)
+	}
+	if err := ix.Update(ctx, func(s *Snapshot) error { delete(s.Intents, "a"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(ix.Path()); bytes.Contains(data, []byte("intents")) {
+		t.Errorf("an empty set of intents was written: %s", data)
+	}
+
+	unlock, err := ix.LockBot(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := botLockWait
+	botLockWait = 30 * time.Millisecond
+	defer func() { botLockWait = old }()
+	if _, err := ix.LockBot(ctx, "a"); code(t, err) != "state.bot_locked" {
+		t.Fatalf("a second lock on the same bot = %v", err)
+	}
+	other, err := ix.LockBot(ctx, "b")
+	if err != nil {
+		t.Fatalf("another bot is not locked: %v", err)
+	}
+	other()
+	unlock()
+	again, err := ix.LockBot(ctx, "a")
+	if err != nil {
+		t.Fatalf("released lock: %v", err)
+	}
+	again()
+}
+
+// WithWriter's writer is used for every write, and a failing one leaves
+// the file as it was.
+func TestWithWriterFails(t *testing.T) {
+	ix := Open(t.TempDir())
+	ctx := context.Background()
+	if err := ix.Update(ctx, func(s *Snapshot) error { s.Entries["a"] = entry("a"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(ix.Path())
+	full := ix.WithWriter(func(string, []byte, os.FileMode) error { return errors.New("no space left on device") })
+	if err := full.Update(ctx, func(s *Snapshot) error { delete(s.Entries, "a"); return nil }); code(t, err) != "state.io" {
+		t.Fatalf("Update on a full disk = %v", err)
+	}
+	if after, _ := os.ReadFile(ix.Path()); !bytes.Equal(before, after) {
+		t.Fatal("the index changed")
 	}
 }
 
@@ -262,6 +335,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"registered"}},"entries":{}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"paused"}}}`))
 	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"btc-spot":{"op":"rotate","since":"2026-12-06T07:00:00Z","key":{"bot":"btc-spot","api_key":"k","backend":"file","secret_name":"bot/btc-spot/next","status":"pending","created_at":"2026-12-06T07:00:00Z"},"replaces":"old"}}}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"a":{"op":"remove","key":{"bot":"a","backend":"file","secret_name":"bot/a/generated","status":"pending"},"also":{"bot":"a","api_key":"n","backend":"system","secret_name":"bot/a/next","status":"pending"},"deregister":true}}}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"a":{"op":"add","key":null}}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":null}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","created_at":"not a time"}}}`))
 	f.Add([]byte(`{"version":1} {"version":1}`))
@@ -285,6 +361,11 @@ func FuzzLoad(f *testing.F) {
 			}
 			if e.Status != StatusPending && e.Status != StatusRegistered {
 				t.Fatalf("accepted entry %q with status %q", bot, e.Status)
+			}
+		}
+		for bot, in := range snap.Intents {
+			if in == nil || in.Key == nil || in.Key.Bot != bot || in.Key.SecretName == "" {
+				t.Fatalf("accepted inconsistent intent %q: %+v", bot, in)
 			}
 		}
 		written, err := json.MarshalIndent(snap, "", "  ")
@@ -314,6 +395,17 @@ func TestFinishGeneratedCommand(t *testing.T) {
 	for _, c := range cases {
 		if got := FinishGeneratedCommand(c.bot, c.replace); got != c.want {
 			t.Errorf("FinishGeneratedCommand(%q, %v) = %q, want %q", c.bot, c.replace, got, c.want)
+		}
+	}
+}
+
+// A bot name becomes part of the lock file's name: only a bot identifier
+// is accepted.
+func TestLockBotRefusesOddNames(t *testing.T) {
+	ix := Open(t.TempDir())
+	for _, bad := range []string{"", "../x", "a/b", "BTC", "-x", "a b", "a.lock"} {
+		if _, err := ix.LockBot(context.Background(), bad); code(t, err) != "state.bad_bot" {
+			t.Errorf("%q: %v", bad, err)
 		}
 	}
 }

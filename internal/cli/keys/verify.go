@@ -13,6 +13,7 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/enroll"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/policy"
@@ -32,6 +33,9 @@ type VerifyOptions struct {
 	Binance func() (verify.Inspector, error)
 	Service func(ctx context.Context) (verify.Registry, error)
 	Now     func() time.Time
+	// Settle finishes or undoes what interrupted commands left for the
+	// bots (all bots with one when none is named), before they are checked.
+	Settle func(ctx context.Context, bots ...string) ([]enroll.SyncResult, error)
 
 	Bot  string
 	JSON bool
@@ -55,6 +59,13 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 			}
 			return c, nil
 		},
+	}
+	opts.Settle = func(ctx context.Context, bots ...string) ([]enroll.SyncResult, error) {
+		d, err := enrollDeps(f, true)
+		if err != nil {
+			return nil, err
+		}
+		return enroll.Settle(ctx, d, bots...)
 	}
 	cmd := &cobra.Command{
 		Use:     "verify [--bot BOT]",
@@ -89,8 +100,35 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	var entries []*state.Entry
 	bot := strings.ToLower(strings.TrimSpace(opts.Bot))
+	settleKind := apperr.OK
+	settledAny := false
+	if pendingIntents(snap, bot) && opts.Settle != nil {
+		// What SmartradeX holds is settled first, so that the check below
+		// is of the keys the service, the index and the store agree on.
+		var only []string
+		if bot != "" {
+			only = append(only, bot)
+		}
+		settled, err := opts.Settle(ctx, only...)
+		if err != nil {
+			return err
+		}
+		for _, r := range settled {
+			settledAny = settledAny || (r.Outcome != "" && r.Outcome != enroll.OutcomePending)
+			printSettled(f, r)
+			if r.Err != nil {
+				f.PrintError(r.Err)
+				if k := apperr.KindOf(r.Err); settleKind == apperr.OK || k == apperr.Unavailable {
+					settleKind = k
+				}
+			}
+		}
+		if snap, err = ix.Load(); err != nil {
+			return err
+		}
+	}
+	var entries []*state.Entry
 	if bot != "" {
 		e := snap.Entries[bot]
 		if e == nil {
@@ -109,9 +147,15 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 	if len(entries) == 0 {
 		if opts.JSON {
-			return cmdutil.PrintJSON(opts.IO.Out, verifyJSON{OK: true, Keys: []verifyKeyJSON{}})
+			if err := cmdutil.PrintJSON(opts.IO.Out, verifyJSON{OK: settleKind == apperr.OK, Keys: []verifyKeyJSON{}}); err != nil {
+				return err
+			}
+		} else {
+			f.Errf("keys.verify.empty")
 		}
-		f.Errf("keys.verify.empty")
+		if settleKind != apperr.OK {
+			return cmdutil.Reported(settleKind)
+		}
 		return nil
 	}
 
@@ -148,6 +192,10 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 		opts.Debugf("keys verify: %d keys checked in %s", len(results), time.Since(start).Round(time.Millisecond))
 	}
 	if ctx.Err() != nil {
+		if settledAny {
+			// What was settled is reported above: not "nothing was changed".
+			return cmdutil.Reported(apperr.Cancelled)
+		}
 		return apperr.Wrap(apperr.Cancelled, "cancelled", ctx.Err(), i18n.M("error.cancelled"))
 	}
 
@@ -172,7 +220,19 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	if kind := verify.ExitKind(results); kind != apperr.OK {
 		return cmdutil.Reported(kind)
 	}
+	if settleKind != apperr.OK {
+		return cmdutil.Reported(settleKind)
+	}
 	return nil
+}
+
+// pendingIntents tells whether an interrupted command left something to
+// settle for bot (for any bot when bot is "").
+func pendingIntents(snap *state.Snapshot, bot string) bool {
+	if bot == "" {
+		return len(snap.Intents) > 0
+	}
+	return snap.Intents[bot] != nil
 }
 
 type verifyFindingJSON struct {

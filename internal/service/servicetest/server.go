@@ -97,6 +97,10 @@ type Fault struct {
 	Times  int           // how many requests it affects; 0 or less: every one until ClearFaults
 	Delay  time.Duration // wait before answering (or before Reset)
 	Reset  bool          // drop the connection without an answer
+	// Detach serves the request after Delay even if the client has gone
+	// meanwhile: a service that commits what it received, whatever the
+	// client does (Ctrl-C, SIGKILL). Only with Status 0.
+	Detach bool
 }
 
 type account struct {
@@ -112,6 +116,7 @@ type Server struct {
 	accounts map[string]account // by token
 	regs     map[regKey]Stored
 	requests []Request
+	arrived  []Request // every request whose body was read, answered or not yet
 	faults   []*Fault
 	latency  time.Duration
 	down     bool
@@ -171,6 +176,15 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
+}
+
+// Arrived returns the requests received so far, oldest first, including
+// those still waiting for their answer: a test uses it to act while a
+// request is in flight.
+func (s *Server) Arrived() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.arrived...)
 }
 
 // Inject adds a fault; faults are tried in the order they were added.
@@ -293,6 +307,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	latency, down := s.latency, s.down
 	f := s.takeFault(r)
+	s.arrived = append(s.arrived, rec)
 	s.mu.Unlock()
 
 	if !s.wait(r.Context(), latency) {
@@ -305,7 +320,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		if !s.wait(r.Context(), f.Delay) {
+		ctx := r.Context()
+		if f.Detach && f.Status == 0 && !f.Reset {
+			ctx = context.Background()
+		}
+		if !s.wait(ctx, f.Delay) {
 			s.record(rec)
 			return
 		}

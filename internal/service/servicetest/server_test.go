@@ -311,3 +311,29 @@ func TestCloseStopsStart(t *testing.T) {
 		t.Errorf("a closed server answered: %v", err)
 	}
 }
+
+// A detached PUT commits after its delay although the client gave up
+// before: the service a killed smartradex leaves behind.
+func TestDetachedPutCommitsAfterTheClientLeft(t *testing.T) {
+	e := newEnv(t)
+	e.s.Inject(Fault{Method: http.MethodPut, Delay: 200 * time.Millisecond, Detach: true})
+	client := &http.Client{Timeout: 20 * time.Millisecond}
+	req, _ := http.NewRequest(http.MethodPut, e.url+"/v1/bots/btc-spot/binance-key", strings.NewReader(putBody(keyA, hmac, "HMAC", "x")))
+	req.Header.Set("Authorization", "Bearer "+tokA)
+	if _, err := client.Do(req); err == nil {
+		t.Fatal("the client was answered before the delay")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if st, ok := e.s.Registration("btc-spot"); ok {
+			if st.APIKey != keyA {
+				t.Fatalf("holds %s", st.APIKey)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the detached PUT never committed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
