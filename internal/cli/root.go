@@ -287,7 +287,7 @@ var vaultKeyCommands = []string{"auth login", "keys add", "keys rotate", "keys s
 func addVaultKeyFlag(root *cobra.Command, f *cmdutil.Factory) {
 	for _, path := range vaultKeyCommands {
 		if c, _, err := root.Find(strings.Fields(path)); err == nil && c != root {
-			c.Flags().StringVar(&f.Globals.AcceptVaultKey, "accept-vault-key", "", f.T("service.flag_accept_vault_key"))
+			c.Flags().Var(cmdutil.VaultKeyIDValue{Target: &f.Globals.AcceptVaultKey}, "accept-vault-key", f.T("service.flag_accept_vault_key"))
 		}
 	}
 }

@@ -231,6 +231,9 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 			// take it, so keeping it pending would only leave a key that
 			// keys sync can never send. Like any refused key, it is not kept.
 			if err := undoAdd(context.WithoutCancel(ctx), d, res.Entry, prev); err == nil {
+				if vaultKeyRefusal(regErr) {
+					return nil, withHint(regErr, i18n.M("enroll.vault_not_kept_hint"))
+				}
 				return nil, withHint(regErr, i18n.M("enroll.refused_not_kept_hint", req.Bot.ID))
 			}
 			regErr = withHint(regErr, i18n.M("enroll.refused_pending_hint", req.Bot.ID))
@@ -400,6 +403,14 @@ func markRegistered(ctx context.Context, d Deps, entry *state.Entry) error {
 	entry.Status = state.StatusRegistered
 	entry.RegisteredAt = &now
 	return nil
+}
+
+// vaultKeyRefusal tells whether err is the refusal of the service's vault
+// key (not trusted here, or rotated mid-request): the Binance key is fine,
+// and the same command works once the vault key is trusted.
+func vaultKeyRefusal(err error) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && strings.HasPrefix(ae.Code, "service.vault_key_")
 }
 
 // pendingError adds to a registration failure the fact that the key is
@@ -646,7 +657,7 @@ func syncOne(ctx context.Context, d Deps, svc *service.Client, e *state.Entry) e
 		}
 	}
 	if _, err := svc.PutKey(ctx, e.Bot, service.KeyRegistration{APIKey: e.APIKey, APISecret: secret, KeyType: e.KeyType, Label: label}); err != nil {
-		if apperr.KindOf(err) == apperr.Refused {
+		if apperr.KindOf(err) == apperr.Refused && !vaultKeyRefusal(err) {
 			// Sending it again will not help: a new key must take its place.
 			return withHint(err, i18n.M("enroll.refused_pending_hint", e.Bot))
 		}

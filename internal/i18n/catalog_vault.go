@@ -22,6 +22,11 @@ func init() {
 		"auth.login.vault_key_changed":         "SmartradeX's vault key at %s changed from %s to %s. Trust the new key?",
 		"auth.login.vault_key_changed_help":    "Say yes only if SmartradeX announced a new vault key (https://smartradex.fr); otherwise the address may not be SmartradeX's service.",
 		"auth.login.vault_key_unavailable":     "warning: the SmartradeX vault key could not be fetched (%s); it will be fetched before a key is registered",
+		"enroll.vault_not_kept_hint":           "nothing was kept on this computer: once the vault key is trusted, run the same command again",
+		"state.vault_pins_unreadable":          "the trusted SmartradeX vault keys in %s cannot be read",
+		"state.vault_pins_hint":                "restore %s from a backup, or delete it: the next registration will then trust the service's key as on first use",
+		"service.bad_vault_key_id":             "the value of %s is not a vault key ID: one is 32 hexadecimal digits, as auth login and the refusal message show it",
+		"service.bad_vault_key_id_hint":        "copy the ID exactly as shown",
 	})
 	register(FR, map[string]string{
 		"service.vault_key_changed":            "la clé de coffre de SmartradeX à %s n'est pas celle de confiance : clé de confiance %s (%s), clé proposée maintenant %s ; rien n'a été envoyé",
@@ -43,5 +48,10 @@ func init() {
 		"auth.login.vault_key_changed":         "La clé de coffre de SmartradeX à %s est passée de %s à %s. Faire confiance à la nouvelle clé ?",
 		"auth.login.vault_key_changed_help":    "Répondez oui seulement si SmartradeX a annoncé une nouvelle clé de coffre (https://smartradex.fr) ; sinon l'adresse n'est peut-être pas celle du service SmartradeX.",
 		"auth.login.vault_key_unavailable":     "attention : la clé de coffre SmartradeX n'a pas pu être obtenue (%s) ; elle le sera avant l'enregistrement d'une clé",
+		"enroll.vault_not_kept_hint":           "rien n'a été gardé sur cet ordinateur : une fois la clé de coffre acceptée, relancez la même commande",
+		"state.vault_pins_unreadable":          "les clés de coffre SmartradeX de confiance dans %s ne peuvent pas être lues",
+		"state.vault_pins_hint":                "restaurez %s depuis une sauvegarde, ou supprimez-le : le prochain enregistrement fera alors confiance à la clé du service comme à la première utilisation",
+		"service.bad_vault_key_id":             "la valeur de %s n'est pas un identifiant de clé de coffre : un identifiant compte 32 chiffres hexadécimaux, tels qu'auth login et le message de refus les montrent",
+		"service.bad_vault_key_id_hint":        "copiez l'identifiant exactement tel qu'il est montré",
 	})
 }

@@ -149,6 +149,29 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 	return v.(*service.Trust), nil
 }
 
+// VaultKeyIDValue is the pflag.Value of --accept-vault-key: a malformed ID
+// is refused while the flags are parsed, before anything runs.
+type VaultKeyIDValue struct{ Target *string }
+
+func (v VaultKeyIDValue) String() string {
+	if v.Target == nil {
+		return ""
+	}
+	return *v.Target
+}
+
+func (v VaultKeyIDValue) Set(s string) error {
+	id, err := vaultKeyID(s, "--accept-vault-key")
+	if err != nil {
+		return err
+	}
+	*v.Target = id
+	return nil
+}
+
+// Type names the value in flag errors and help.
+func (v VaultKeyIDValue) Type() string { return "key-id" }
+
 // vaultKeyID checks a vault key ID given by the user in name; "" stays "".
 // The value is not quoted back: whatever was pasted there by mistake is
 // not printed.
