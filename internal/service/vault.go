@@ -81,9 +81,10 @@ type Trust struct {
 	// Notify, when set, is told each time a key ID is pinned.
 	Notify func(origin, keyID string, firstUse bool)
 
-	mu   sync.Mutex
-	mem  memPins
-	keys map[string]*seal.PublicKey // by origin: fetched and trusted
+	mu    sync.Mutex
+	mem   memPins
+	keys  map[string]*seal.PublicKey // by origin: fetched and trusted
+	fetch sync.Mutex                 // one fetch and judgement at a time: concurrent PUTs wait for the first
 }
 
 func (t *Trust) store() PinStore {
@@ -239,6 +240,8 @@ func (c *Client) VaultKeyID(ctx context.Context) (string, error) {
 // says that a PUT waits on it, for the hints of a failure; secrets are
 // scrubbed from what the service says back.
 func (c *Client) vaultKey(ctx context.Context, fresh, registering bool, secrets []string) (*seal.PublicKey, error) {
+	c.trust.fetch.Lock()
+	defer c.trust.fetch.Unlock()
 	if !fresh {
 		if k := c.trust.cached(c.origin); k != nil {
 			return k, nil

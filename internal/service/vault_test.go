@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -401,11 +402,11 @@ func TestBots(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var hits, withToken int
+			var hits, withToken atomic.Int32
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				hits++
+				hits.Add(1)
 				if r.Header.Get("Authorization") != "" {
-					withToken++
+					withToken.Add(1)
 				}
 				if tc.delay {
 					<-r.Context().Done()
@@ -441,8 +442,8 @@ func TestBots(t *testing.T) {
 					t.Errorf("IDs %q, want %q", got, tc.want)
 				}
 			}
-			if hits != 1 || withToken != 0 {
-				t.Errorf("%d requests (%d with a token), want 1 without", hits, withToken)
+			if hits.Load() != 1 || withToken.Load() != 0 {
+				t.Errorf("%d requests (%d with a token), want 1 without", hits.Load(), withToken.Load())
 			}
 		})
 	}
@@ -467,5 +468,35 @@ func TestPublicClientSendsNoToken(t *testing.T) {
 		if r.Token != "" {
 			t.Errorf("%s carried a token", r.Path)
 		}
+	}
+}
+
+// TestConcurrentPutsFetchTheKeyOnce: keys sync sends several keys at once;
+// they share one fetch of the vault key and one pin.
+func TestConcurrentPutsFetchTheKeyOnce(t *testing.T) {
+	f := newFixture(t)
+	f.svc.AddAccount(token, "ada@example.com", []string{"btc-spot", "eth-spot"})
+	store := &memStore{}
+	notified := 0
+	var mu sync.Mutex
+	trust := &Trust{Store: store, Notify: func(string, string, bool) { mu.Lock(); notified++; mu.Unlock() }}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, k := range []struct{ bot, key string }{{"btc-spot", apiKey}, {"eth-spot", apiKey2}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := f.client(t, func(o *Options) { o.Trust = trust })
+			_, errs[i] = c.PutKey(context.Background(), k.bot, KeyRegistration{APIKey: k.key, APISecret: secret, KeyType: "HMAC"})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countRequests(f.svc, http.MethodGet, "/v1/vault-key"); n != 1 || store.writes != 1 || notified != 1 {
+		t.Errorf("%d fetches, %d pin writes, %d notices; want one each", n, store.writes, notified)
 	}
 }
