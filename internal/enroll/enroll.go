@@ -279,6 +279,9 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 			// take it, so keeping it pending would only leave a key that
 			// keys sync can never send. Like any refused key, it is not kept.
 			if err := undoAdd(ctx, d, entry, prev); err == nil {
+				if vaultKeyRefusal(r.Err) {
+					return nil, withHint(r.Err, i18n.M("enroll.vault_not_kept_hint"))
+				}
 				return nil, withHint(r.Err, i18n.M("enroll.refused_not_kept_hint", bot))
 			}
 			regErr = withHint(r.Err, i18n.M("enroll.refused_pending_hint", bot))
@@ -393,6 +396,14 @@ func newEntry(req Request, checked *Checked, backend, secretName string, now tim
 		e.TradingExpiresAt = &u
 	}
 	return e
+}
+
+// vaultKeyRefusal tells whether err is the refusal of the service's vault
+// key (not trusted here, or rotated mid-request): the Binance key is fine,
+// and the same command works once the vault key is trusted.
+func vaultKeyRefusal(err error) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && strings.HasPrefix(ae.Code, "service.vault_key_")
 }
 
 // pendingError adds to a registration failure the fact that the key is
@@ -693,7 +704,7 @@ func syncOne(ctx context.Context, d Deps, bot string) SyncResult {
 // 422), that sending it again will not help: a new key must take its place.
 // Binance's refusal is fixed on Binance instead, and says so already.
 func refusedBySmartradeX(err error, bot string) error {
-	if apperr.KindOf(err) != apperr.Refused || errCode(err) == "enroll.recheck_refused" {
+	if apperr.KindOf(err) != apperr.Refused || errCode(err) == "enroll.recheck_refused" || vaultKeyRefusal(err) {
 		return err
 	}
 	return withHint(err, i18n.M("enroll.refused_pending_hint", bot))

@@ -106,7 +106,13 @@ func Start(ctx context.Context, dir string) (*Sandbox, error) {
 	}
 	// The demo keys and the demo subscriber always exist, as documented.
 	sb.Binance.AddDemoKeys()
-	sb.Service.AddAccount(Token, Email, bots.IDs())
+	// The sandbox's service publishes the built-in bots; its subscriber
+	// pays for all of them. (bots.IDs would ask this very service.)
+	var ids []string
+	for _, b := range bots.Builtin() {
+		ids = append(ids, b.ID)
+	}
+	sb.Service.AddAccount(Token, Email, ids)
 	if sb.BinanceURL, err = sb.Binance.Start(); err != nil {
 		return nil, err
 	}

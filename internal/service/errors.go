@@ -224,6 +224,10 @@ func (c *Client) mapStatus(cl call, res *result) error {
 		return apperr.Wrap(apperr.Refused, "service.key_in_use", cause, i18n.M("service.key_in_use", cl.bot, detail(e)),
 			i18n.M("service.key_in_use_hint", cl.bot))
 
+	case res.status == http.StatusConflict && e.Code == "vault_key_changed":
+		return apperr.Wrap(apperr.Refused, "service.vault_key_rotated", cause, i18n.M("service.vault_key_rotated", cl.bot),
+			i18n.M("service.retry_hint"))
+
 	case res.status == http.StatusConflict:
 		return apperr.Wrap(apperr.Refused, "service.conflict", cause, i18n.M("service.conflict", detail(e)), i18n.M("service.contact_hint"))
 

@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/bots"
+	"github.com/smartradex/smartradex/internal/buildinfo"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
+	"github.com/smartradex/smartradex/internal/state"
 )
 
 // TokenSourceEnv is the source ServiceToken reports for SMARTRADEX_TOKEN.
@@ -88,11 +93,130 @@ func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := service.Options{BaseURL: base, Token: token, HTTP: hc}
+	trust, err := f.VaultTrust()
+	if err != nil {
+		return nil, err
+	}
+	opts := service.Options{BaseURL: base, Token: token, HTTP: hc, Trust: trust}
+	if f.SandboxOn() {
+		// The sandbox's service listens on a new port each run: its key
+		// is pinned under one name.
+		opts.Origin = "sandbox"
+	}
 	if log := f.DebugLog(); log != nil {
 		opts.Log = log
 	}
 	return service.New(opts)
+}
+
+// trusts keeps each Factory's vault key trust (like storeCache), so that
+// the vault key is fetched once per process and service.
+var trusts sync.Map // *Factory → *service.Trust
+
+// VaultTrust is the process's trust in the service's vault keys (see
+// service.Trust): --accept-vault-key, SMARTRADEX_VAULT_KEY_ID, the key ID
+// compiled into release builds, and the pins in vault-keys.json beside
+// the index. A malformed ID is a usage error. The sandbox has its own
+// pins, in its home, and ignores SMARTRADEX_VAULT_KEY_ID.
+func (f *Factory) VaultTrust() (*service.Trust, error) {
+	if v, ok := trusts.Load(f); ok {
+		return v.(*service.Trust), nil
+	}
+	accept, err := vaultKeyID(f.Globals.AcceptVaultKey, "--accept-vault-key")
+	if err != nil {
+		return nil, err
+	}
+	var explicit string
+	if !f.SandboxOn() {
+		if explicit, err = vaultKeyID(f.Env("SMARTRADEX_VAULT_KEY_ID"), "SMARTRADEX_VAULT_KEY_ID"); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := f.ConfigDir()
+	if err != nil {
+		return nil, err
+	}
+	t := &service.Trust{
+		Store:    state.OpenVaultPins(dir),
+		Explicit: explicit,
+		Compiled: buildinfo.VaultKeyID,
+		Accept:   accept,
+		Notify: func(origin, keyID string, _ bool) {
+			f.Errf("service.vault_key_pinned", keyID, origin)
+		},
+	}
+	v, _ := trusts.LoadOrStore(f, t)
+	return v.(*service.Trust), nil
+}
+
+// VaultKeyIDValue is the pflag.Value of --accept-vault-key: a malformed ID
+// is refused while the flags are parsed, before anything runs.
+type VaultKeyIDValue struct{ Target *string }
+
+func (v VaultKeyIDValue) String() string {
+	if v.Target == nil {
+		return ""
+	}
+	return *v.Target
+}
+
+func (v VaultKeyIDValue) Set(s string) error {
+	id, err := vaultKeyID(s, "--accept-vault-key")
+	if err != nil {
+		return err
+	}
+	*v.Target = id
+	return nil
+}
+
+// Type names the value in flag errors and help.
+func (v VaultKeyIDValue) Type() string { return "key-id" }
+
+// vaultKeyID checks a vault key ID given by the user in name; "" stays "".
+// The value is not quoted back: whatever was pasted there by mistake is
+// not printed.
+func vaultKeyID(raw, name string) (string, error) {
+	id := strings.ToLower(strings.TrimSpace(raw))
+	if id == "" || state.ValidKeyID(id) {
+		return id, nil
+	}
+	return "", apperr.New(apperr.Usage, "service.bad_vault_key_id", i18n.M("service.bad_vault_key_id", name), i18n.M("service.bad_vault_key_id_hint"))
+}
+
+// botsTimeout bounds the wait for the service's bot list: the built-in one
+// is there if it does not come.
+const botsTimeout = 3 * time.Second
+
+// ServiceBots is the service's bot catalogue (GET /v1/bots, no token), or
+// nil on any failure, so that the built-in list is used. cli.Run makes it
+// the source of internal/bots, asked only by the commands that need it.
+func (f *Factory) ServiceBots() []bots.Bot {
+	base, err := f.ServiceURL()
+	if err != nil {
+		f.Debugf("bots: no service (%v); the built-in list is used", err)
+		return nil
+	}
+	hc, err := f.httpClient()
+	if err != nil {
+		return nil
+	}
+	opts := service.Options{BaseURL: base, HTTP: hc}
+	if log := f.DebugLog(); log != nil {
+		opts.Log = log
+	}
+	c, err := service.NewPublic(opts)
+	if err != nil {
+		f.Debugf("bots: %v; the built-in list is used", err)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), botsTimeout)
+	defer cancel()
+	list, err := c.Bots(ctx)
+	if err != nil {
+		f.Debugf("bots: the service's list is unavailable (%v); the built-in list is used", err)
+		return nil
+	}
+	return list
 }
 
 // AskToken asks for the SmartradeX access token at a masked prompt and has

@@ -1,12 +1,14 @@
 // Package servicetest is the reference implementation of the SmartradeX
 // service contract (docs/service-api.md): an in-memory http.Handler that the
-// tests, and `--sandbox`, talk to instead of the real service. Faults can be
-// injected to play a misbehaving or unreachable service.
+// tests, and `--sandbox`, talk to instead of the real service. It holds a
+// vault key of its own and keeps secrets sealed, as the real service does.
+// Faults can be injected to play a misbehaving or unreachable service.
 package servicetest
 
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/smartradex/smartradex/internal/bots"
+	"github.com/smartradex/smartradex/internal/seal"
 )
 
 // Route is one operation of the contract; Pattern uses the OpenAPI path
@@ -31,6 +34,8 @@ type Route struct {
 // Routes lists every operation the handler serves.
 func Routes() []Route {
 	return []Route{
+		{http.MethodGet, "/v1/vault-key"},
+		{http.MethodGet, "/v1/bots"},
 		{http.MethodGet, "/v1/me"},
 		{http.MethodPut, "/v1/bots/{bot}/binance-key"},
 		{http.MethodGet, "/v1/bots/{bot}/binance-key"},
@@ -43,6 +48,7 @@ const (
 	CodeUnauthorized     = "unauthorized"
 	CodeNotSubscribed    = "not_subscribed"
 	CodeKeyInUse         = "key_in_use"
+	CodeVaultKeyChanged  = "vault_key_changed"
 	CodeInvalidRequest   = "invalid_request"
 	CodeUnknownBot       = "unknown_bot"
 	CodeNotFound         = "not_found"
@@ -55,7 +61,7 @@ const (
 
 // ErrorCodes lists every code the handler can send.
 func ErrorCodes() []string {
-	return []string{CodeUnauthorized, CodeNotSubscribed, CodeKeyInUse, CodeInvalidRequest, CodeUnknownBot,
+	return []string{CodeUnauthorized, CodeNotSubscribed, CodeKeyInUse, CodeVaultKeyChanged, CodeInvalidRequest, CodeUnknownBot,
 		CodeNotFound, CodeNoSuchEndpoint, CodeMethodNotAllowed, CodeRateLimited, CodeInternal, CodeUnavailable}
 }
 
@@ -65,13 +71,18 @@ const StatusActive = "active"
 // maxRequestBody caps a PUT body: an RSA-4096 PEM is about 3.2 KB.
 const maxRequestBody = 64 << 10
 
-// Stored is what the service holds for one bot of one account.
+// Stored is what the service holds for one bot of one account: the secret
+// sealed to the vault key. APISecret is filled only in what Registration
+// and Registrations return, opened with the vault key, so that tests can
+// prove what SmartradeX received; it is never stored nor saved.
 type Stored struct {
 	Email        string    `json:"email"` // the account
 	Token        string    `json:"token"` // the token that registered it
 	Bot          string    `json:"bot"`
 	APIKey       string    `json:"api_key"`
-	APISecret    string    `json:"api_secret"`
+	SealedSecret []byte    `json:"sealed_secret"` // enc ‖ ciphertext, as the PUT carried it
+	VaultKeyID   string    `json:"vault_key_id"`
+	APISecret    string    `json:"-"`
 	KeyType      string    `json:"key_type"`
 	Label        string    `json:"label"`
 	RegisteredAt time.Time `json:"registered_at"`
@@ -113,6 +124,8 @@ type regKey struct{ email, bot string }
 // Server is the in-memory service. The zero value is not usable; call New.
 type Server struct {
 	mu       sync.Mutex
+	vault    *seal.PrivateKey
+	catalog  []bots.Bot
 	accounts map[string]account // by token
 	regs     map[regKey]Stored
 	requests []Request
@@ -126,9 +139,17 @@ type Server struct {
 	closed chan struct{}
 }
 
-// New returns an empty service: no account, no registration.
+// New returns an empty service with a new vault key and the built-in bots:
+// no account, no registration.
 func New() *Server {
+	vault, err := seal.GenerateKey()
+	if err != nil {
+		// The system's random source failed: nothing can work.
+		panic("servicetest: generating a vault key: " + err.Error())
+	}
 	return &Server{
+		vault:    vault,
+		catalog:  bots.Builtin(),
 		accounts: map[string]account{},
 		regs:     map[regKey]Stored{},
 		now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
@@ -143,6 +164,40 @@ func (s *Server) AddAccount(token, email string, botIDs []string) {
 	s.accounts[token] = account{Email: email, Bots: append([]string(nil), botIDs...)}
 }
 
+// VaultKey is the public half of the service's vault key.
+func (s *Server) VaultKey() *seal.PublicKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.vault.Public()
+}
+
+// SetVaultKey replaces the vault key. Secrets sealed to the previous one
+// stay as they are (and no longer open), as after a rotation that lost
+// the old private key; a PUT naming the old key ID answers 409.
+func (s *Server) SetVaultKey(k *seal.PrivateKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.vault = k
+}
+
+// RotateVaultKey replaces the vault key by a new one and returns its ID.
+func (s *Server) RotateVaultKey() string {
+	k, err := seal.GenerateKey()
+	if err != nil {
+		panic("servicetest: generating a vault key: " + err.Error())
+	}
+	s.SetVaultKey(k)
+	return k.Public().ID()
+}
+
+// SetBots replaces the bot catalogue that GET /v1/bots publishes and the
+// key endpoints accept.
+func (s *Server) SetBots(list []bots.Bot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.catalog = append([]bots.Bot(nil), list...)
+}
+
 // Registration returns what the service holds for bot, whichever account
 // registered it (the first by email if several did).
 func (s *Server) Registration(bot string) (Stored, bool) {
@@ -154,12 +209,20 @@ func (s *Server) Registration(bot string) (Stored, bool) {
 	return Stored{}, false
 }
 
-// Registrations returns everything the service holds, by email then bot.
+// Registrations returns everything the service holds, by email then bot,
+// each with its secret opened with the vault key (APISecret stays empty
+// for a secret sealed to a key the service no longer has).
 func (s *Server) Registrations() []Stored {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Stored, 0, len(s.regs))
 	for _, st := range s.regs {
+		st.SealedSecret = append([]byte(nil), st.SealedSecret...)
+		if st.VaultKeyID == s.vault.Public().ID() {
+			if pt, err := seal.Open(s.vault, st.Bot, st.APIKey, st.KeyType, st.SealedSecret); err == nil {
+				st.APISecret = string(pt)
+			}
+		}
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -216,37 +279,62 @@ func (s *Server) SetDown(down bool) {
 	s.down = down
 }
 
-// state is the persisted form, for the sandbox.
+// state is the persisted form, for the sandbox. Version 2 added the vault
+// key and keeps secrets sealed; a version 1 state (secrets in clear) is
+// not read.
 type state struct {
 	Version       int                `json:"version"`
+	VaultKey      string             `json:"vault_key"` // seal's text form of the private key
 	Accounts      map[string]account `json:"accounts"`
 	Registrations []Stored           `json:"registrations"`
 }
 
-// MarshalState returns the accounts and registrations as JSON. The result
-// holds tokens and secrets: whoever writes it to disk must treat it as such.
+const stateVersion = 2
+
+// MarshalState returns the vault private key, the accounts and the sealed
+// registrations as JSON. The result holds tokens and a private key that
+// opens the secrets: whoever writes it to disk must treat it as a secret.
 func (s *Server) MarshalState() ([]byte, error) {
-	regs := s.Registrations()
 	s.mu.Lock()
-	st := state{Version: 1, Accounts: map[string]account{}, Registrations: regs}
+	defer s.mu.Unlock()
+	key, err := s.vault.MarshalText()
+	if err != nil {
+		return nil, err
+	}
+	st := state{Version: stateVersion, VaultKey: strings.TrimSpace(string(key)), Accounts: map[string]account{}}
 	for t, a := range s.accounts {
 		st.Accounts[t] = a
 	}
-	s.mu.Unlock()
+	for _, r := range s.regs {
+		st.Registrations = append(st.Registrations, r)
+	}
+	sort.Slice(st.Registrations, func(i, j int) bool {
+		a, b := st.Registrations[i], st.Registrations[j]
+		return a.Email < b.Email || (a.Email == b.Email && a.Bot < b.Bot)
+	})
 	return json.MarshalIndent(st, "", "  ")
 }
 
-// LoadState replaces the accounts and registrations by those of data.
+// LoadState replaces the vault key, the accounts and the registrations by
+// those of data.
 func (s *Server) LoadState(data []byte) error {
 	var st state
 	if err := json.Unmarshal(data, &st); err != nil {
 		return fmt.Errorf("servicetest: reading state: %w", err)
 	}
-	if st.Version != 1 {
+	if st.Version == 1 {
+		return s.loadStateV1(data)
+	}
+	if st.Version != stateVersion {
 		return fmt.Errorf("servicetest: state version %d is not supported", st.Version)
+	}
+	vault, err := seal.ParsePrivateKey([]byte(st.VaultKey))
+	if err != nil {
+		return fmt.Errorf("servicetest: reading state: %w", err)
 	}
 	regs := map[regKey]Stored{}
 	for _, r := range st.Registrations {
+		r.APISecret = ""
 		regs[regKey{r.Email, r.Bot}] = r
 	}
 	accounts := map[string]account{}
@@ -255,6 +343,39 @@ func (s *Server) LoadState(data []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.vault, s.accounts, s.regs = vault, accounts, regs
+	return nil
+}
+
+// loadStateV1 reads a sandbox state saved before secrets were sealed: each
+// secret is sealed to the current vault key, and the next save writes
+// version 2 without it.
+func (s *Server) loadStateV1(data []byte) error {
+	var st struct {
+		Accounts      map[string]account `json:"accounts"`
+		Registrations []struct {
+			Stored
+			APISecret string `json:"api_secret"`
+		} `json:"registrations"`
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		return fmt.Errorf("servicetest: reading state: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	regs := map[regKey]Stored{}
+	for _, r := range st.Registrations {
+		sealed, err := seal.Seal(s.vault.Public(), r.Bot, r.APIKey, r.KeyType, []byte(r.APISecret))
+		if err != nil {
+			return fmt.Errorf("servicetest: reading state: %w", err)
+		}
+		r.Stored.SealedSecret, r.Stored.VaultKeyID, r.Stored.APISecret = sealed, s.vault.Public().ID(), ""
+		regs[regKey{r.Email, r.Bot}] = r.Stored
+	}
+	accounts := map[string]account{}
+	for t, a := range st.Accounts {
+		accounts[t] = a
+	}
 	s.accounts, s.regs = accounts, regs
 	return nil
 }
@@ -493,9 +614,23 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, token string) {
 		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+r.Method+" is not allowed on "+path)
 		return false
 	}
-	if path == "/v1/me" {
+	switch path {
+	case "/v1/me":
 		if allow(http.MethodGet) {
 			s.me(w, token)
+		}
+		return
+	case "/v1/vault-key":
+		if allow(http.MethodGet) {
+			writeJSON(w, http.StatusOK, s.VaultKey().Describe())
+		}
+		return
+	case "/v1/bots":
+		if allow(http.MethodGet) {
+			s.mu.Lock()
+			list := append([]bots.Bot{}, s.catalog...)
+			s.mu.Unlock()
+			writeJSON(w, http.StatusOK, map[string]any{"bots": list})
 		}
 		return
 	}
@@ -544,7 +679,13 @@ func (s *Server) binanceKey(w http.ResponseWriter, r *http.Request, token, bot s
 		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "the access token is invalid or has expired")
 		return
 	}
-	if b, known := bots.Lookup(bot); !known || b.ID != bot {
+	s.mu.Lock()
+	known := false
+	for _, b := range s.catalog {
+		known = known || b.ID == bot
+	}
+	s.mu.Unlock()
+	if !known {
 		writeError(w, http.StatusNotFound, CodeUnknownBot, "there is no bot "+bot)
 		return
 	}
@@ -583,13 +724,11 @@ func (s *Server) binanceKey(w http.ResponseWriter, r *http.Request, token, bot s
 // for a regexp it rarely needs.
 var apiKeyShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]{64}$`) })
 
+// put checks, after the token, the bot and the subscription, in the
+// documented order: malformed body 422 → unknown vault_key_id 409 → seal
+// that does not open 422 → secret of the wrong shape 422 → key in use 409.
 func (s *Server) put(w http.ResponseWriter, r *http.Request, token string, acc account, key regKey) {
-	var in struct {
-		APIKey    *string `json:"api_key"`
-		APISecret *string `json:"api_secret"`
-		KeyType   *string `json:"key_type"`
-		Label     *string `json:"label"`
-	}
+	var in putRequest
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body could not be read")
@@ -603,21 +742,37 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, token string, acc a
 		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body is not a JSON object")
 		return
 	}
-	if msg := validate(in.APIKey, in.APISecret, in.KeyType, in.Label); msg != "" {
+	sealed, msg := in.validate()
+	if msg != "" {
 		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, msg)
 		return
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if *in.VaultKeyID != s.vault.Public().ID() {
+		writeError(w, http.StatusConflict, CodeVaultKeyChanged, "the service does not hold this vault key: fetch GET /v1/vault-key again")
+		return
+	}
+	secret, err := seal.Open(s.vault, key.bot, *in.APIKey, *in.KeyType, sealed)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "sealed_secret does not open for this bot, api_key and key_type")
+		return
+	}
+	msg = validateSecret(*in.KeyType, string(secret))
+	clear(secret)
+	if msg != "" {
+		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, msg)
+		return
+	}
 	for k, st := range s.regs {
 		if st.APIKey == *in.APIKey && k != key {
 			writeError(w, http.StatusConflict, CodeKeyInUse, "this API key is already registered for another bot")
 			return
 		}
 	}
-	st := Stored{Email: acc.Email, Token: token, Bot: key.bot, APIKey: *in.APIKey, APISecret: *in.APISecret,
-		KeyType: *in.KeyType, RegisteredAt: s.now()}
+	st := Stored{Email: acc.Email, Token: token, Bot: key.bot, APIKey: *in.APIKey, SealedSecret: sealed,
+		VaultKeyID: *in.VaultKeyID, KeyType: *in.KeyType, RegisteredAt: s.now()}
 	if in.Label != nil {
 		st.Label = *in.Label
 	}
@@ -629,29 +784,59 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, token string, acc a
 	writeJSON(w, http.StatusOK, toBody(st))
 }
 
-// validate returns why the fields are invalid, or "". Messages never echo
-// a value: the secret must not come back in an error.
-func validate(apiKey, secret, keyType, label *string) string {
+// putRequest is the body of a PUT. APISecret is read only to refuse it.
+type putRequest struct {
+	APIKey       *string         `json:"api_key"`
+	SealedSecret *string         `json:"sealed_secret"`
+	VaultKeyID   *string         `json:"vault_key_id"`
+	KeyType      *string         `json:"key_type"`
+	Label        *string         `json:"label"`
+	APISecret    json.RawMessage `json:"api_secret"`
+}
+
+// vaultKeyID is the shape of a key ID: 16 bytes in lower-case hex.
+var vaultKeyID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{32}$`) })
+
+// validate returns the sealed secret, or why the fields are malformed.
+// Messages never echo a value.
+func (in *putRequest) validate() ([]byte, string) {
 	switch {
-	case apiKey == nil || secret == nil || keyType == nil:
-		return "api_key, api_secret and key_type are required"
-	case !apiKeyShape().MatchString(*apiKey):
-		return "api_key must be 64 letters and digits"
+	case in.APISecret != nil:
+		return nil, "api_secret is not accepted: send sealed_secret, the secret sealed to GET /v1/vault-key"
+	case in.APIKey == nil || in.SealedSecret == nil || in.VaultKeyID == nil || in.KeyType == nil:
+		return nil, "api_key, sealed_secret, vault_key_id and key_type are required"
+	case !apiKeyShape().MatchString(*in.APIKey):
+		return nil, "api_key must be 64 letters and digits"
+	case !vaultKeyID().MatchString(*in.VaultKeyID):
+		return nil, "vault_key_id must be 32 lower-case hexadecimal digits"
 	}
-	switch *keyType {
+	switch *in.KeyType {
+	case "HMAC", "ED25519", "RSA":
+	default:
+		return nil, "key_type must be HMAC, ED25519 or RSA"
+	}
+	if in.Label != nil && len([]rune(*in.Label)) > 100 {
+		return nil, "label must be at most 100 characters"
+	}
+	sealed, err := base64.StdEncoding.Strict().DecodeString(*in.SealedSecret)
+	if err != nil || len(sealed) == 0 {
+		return nil, "sealed_secret must be standard base64"
+	}
+	return sealed, ""
+}
+
+// validateSecret returns why an opened secret does not fit its key type,
+// or "". The message never echoes the secret.
+func validateSecret(keyType, secret string) string {
+	switch keyType {
 	case "HMAC":
-		if !apiKeyShape().MatchString(*secret) {
-			return "for an HMAC key, api_secret must be 64 letters and digits"
-		}
-	case "ED25519", "RSA":
-		if !strings.Contains(*secret, "-----BEGIN PRIVATE KEY-----") || !strings.Contains(*secret, "-----END PRIVATE KEY-----") {
-			return "for an " + *keyType + " key, api_secret must be the PKCS#8 private key in PEM form"
+		if !apiKeyShape().MatchString(secret) {
+			return "for an HMAC key, the sealed secret must be 64 letters and digits"
 		}
 	default:
-		return "key_type must be HMAC, ED25519 or RSA"
-	}
-	if label != nil && len([]rune(*label)) > 100 {
-		return "label must be at most 100 characters"
+		if !strings.Contains(secret, "-----BEGIN PRIVATE KEY-----") || !strings.Contains(secret, "-----END PRIVATE KEY-----") {
+			return "for an " + keyType + " key, the sealed secret must be the PKCS#8 private key in PEM form"
+		}
 	}
 	return ""
 }

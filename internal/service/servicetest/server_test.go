@@ -1,13 +1,19 @@
 package servicetest
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smartradex/smartradex/internal/bots"
+	"github.com/smartradex/smartradex/internal/seal"
 )
 
 const (
@@ -77,8 +83,20 @@ func (e *env) do(t *testing.T, method, path, token, body string) answer {
 	return a
 }
 
-func putBody(key, secret, typ, label string) string {
-	b, _ := json.Marshal(map[string]string{"api_key": key, "api_secret": secret, "key_type": typ, "label": label})
+// putBody is a PUT body for btc-spot, the secret sealed to the service's
+// vault key.
+func (e *env) putBody(key, secret, typ, label string) string {
+	return e.putBodyFor("btc-spot", key, secret, typ, label)
+}
+
+func (e *env) putBodyFor(bot, key, secret, typ, label string) string {
+	pub := e.s.VaultKey()
+	sealed, err := seal.Seal(pub, bot, key, typ, []byte(secret))
+	if err != nil {
+		panic(err)
+	}
+	b, _ := json.Marshal(map[string]string{"api_key": key, "sealed_secret": base64.StdEncoding.EncodeToString(sealed),
+		"vault_key_id": pub.ID(), "key_type": typ, "label": label})
 	return string(b)
 }
 
@@ -87,7 +105,7 @@ const keyPath = "/v1/bots/btc-spot/binance-key"
 func TestContractRules(t *testing.T) {
 	e := newEnv(t)
 	// bob registers keyB for eth-spot, so that it is "in use".
-	if a := e.do(t, "PUT", "/v1/bots/eth-spot/binance-key", tokB, putBody(keyB, hmac, "HMAC", "l")); a.status != 200 {
+	if a := e.do(t, "PUT", "/v1/bots/eth-spot/binance-key", tokB, e.putBodyFor("eth-spot", keyB, hmac, "HMAC", "l")); a.status != 200 {
 		t.Fatalf("setup PUT = %d %s", a.status, a.code)
 	}
 	cases := []struct {
@@ -98,30 +116,45 @@ func TestContractRules(t *testing.T) {
 		{"me", "GET", "/v1/me", tokA, "", 200, ""},
 		{"me without token", "GET", "/v1/me", "", "", 401, CodeUnauthorized},
 		{"me unknown token", "GET", "/v1/me", "nope", "", 401, CodeUnauthorized},
-		{"put without token", "PUT", keyPath, "", putBody(keyA, hmac, "HMAC", "l"), 401, CodeUnauthorized},
+		{"put without token", "PUT", keyPath, "", e.putBody(keyA, hmac, "HMAC", "l"), 401, CodeUnauthorized},
 		{"unknown bot", "GET", "/v1/bots/doge-spot/binance-key", tokA, "", 404, CodeUnknownBot},
 		{"unknown bot, capitals", "GET", "/v1/bots/BTC-SPOT/binance-key", tokA, "", 404, CodeUnknownBot},
-		{"not subscribed", "PUT", "/v1/bots/eth-spot/binance-key", tokA, putBody(keyA, hmac, "HMAC", "l"), 403, CodeNotSubscribed},
+		{"not subscribed", "PUT", "/v1/bots/eth-spot/binance-key", tokA, e.putBody(keyA, hmac, "HMAC", "l"), 403, CodeNotSubscribed},
 		{"bad JSON", "PUT", keyPath, tokA, `{"api_key":`, 422, CodeInvalidRequest},
 		{"JSON array", "PUT", keyPath, tokA, `[]`, 422, CodeInvalidRequest},
 		{"empty body", "PUT", keyPath, tokA, ``, 422, CodeInvalidRequest},
-		{"missing secret", "PUT", keyPath, tokA, `{"api_key":"` + keyA + `","key_type":"HMAC"}`, 422, CodeInvalidRequest},
-		{"missing key type", "PUT", keyPath, tokA, `{"api_key":"` + keyA + `","api_secret":"` + hmac + `"}`, 422, CodeInvalidRequest},
-		{"unknown key type", "PUT", keyPath, tokA, putBody(keyA, hmac, "DSA", "l"), 422, CodeInvalidRequest},
-		{"lower-case key type", "PUT", keyPath, tokA, putBody(keyA, hmac, "hmac", "l"), 422, CodeInvalidRequest},
-		{"short api key", "PUT", keyPath, tokA, putBody(keyA[:63], hmac, "HMAC", "l"), 422, CodeInvalidRequest},
-		{"api key with a dash", "PUT", keyPath, tokA, putBody(keyA[:63]+"-", hmac, "HMAC", "l"), 422, CodeInvalidRequest},
-		{"HMAC secret not 64", "PUT", keyPath, tokA, putBody(keyA, hmac[:10], "HMAC", "l"), 422, CodeInvalidRequest},
-		{"ED25519 secret not PEM", "PUT", keyPath, tokA, putBody(keyA, hmac, "ED25519", "l"), 422, CodeInvalidRequest},
-		{"label too long", "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", strings.Repeat("x", 101)), 422, CodeInvalidRequest},
+		{"missing secret", "PUT", keyPath, tokA, without(e.putBody(keyA, hmac, "HMAC", "l"), "sealed_secret"), 422, CodeInvalidRequest},
+		{"missing vault key id", "PUT", keyPath, tokA, without(e.putBody(keyA, hmac, "HMAC", "l"), "vault_key_id"), 422, CodeInvalidRequest},
+		{"missing key type", "PUT", keyPath, tokA, without(e.putBody(keyA, hmac, "HMAC", "l"), "key_type"), 422, CodeInvalidRequest},
+		{"secret in clear", "PUT", keyPath, tokA, `{"api_key":"` + keyA + `","api_secret":"` + hmac + `","key_type":"HMAC"}`, 422, CodeInvalidRequest},
+		{"secret in clear beside a sealed one", "PUT", keyPath, tokA, with(e.putBody(keyA, hmac, "HMAC", "l"), "api_secret", hmac), 422, CodeInvalidRequest},
+		{"sealed secret not base64", "PUT", keyPath, tokA, with(e.putBody(keyA, hmac, "HMAC", "l"), "sealed_secret", "%%%"), 422, CodeInvalidRequest},
+		{"vault key id not hex", "PUT", keyPath, tokA, with(e.putBody(keyA, hmac, "HMAC", "l"), "vault_key_id", "X"), 422, CodeInvalidRequest},
+		{"unknown vault key", "PUT", keyPath, tokA, with(e.putBody(keyA, hmac, "HMAC", "l"), "vault_key_id", strings.Repeat("0", 32)), 409, CodeVaultKeyChanged},
+		{"malformed body before unknown vault key", "PUT", keyPath, tokA, with(e.putBody(keyA[:10], hmac, "HMAC", "l"), "vault_key_id", strings.Repeat("0", 32)), 422, CodeInvalidRequest},
+		{"unknown vault key before a seal that does not open", "PUT", keyPath, tokA, with(e.putBodyFor("eth-spot", keyA, hmac, "HMAC", "l"), "vault_key_id", strings.Repeat("0", 32)), 409, CodeVaultKeyChanged},
+		{"sealed for another bot", "PUT", keyPath, tokA, e.putBodyFor("eth-spot", keyA, hmac, "HMAC", "l"), 422, CodeInvalidRequest},
+		{"sealed for another key", "PUT", keyPath, tokA, with(e.putBody(keyA, hmac, "HMAC", "l"), "api_key", keyB), 422, CodeInvalidRequest},
+		{"sealed for another key type", "PUT", keyPath, tokA, with(e.putBody(keyA, pemEd, "ED25519", "l"), "key_type", "RSA"), 422, CodeInvalidRequest},
+		{"a seal that does not open before key in use", "PUT", keyPath, tokA, e.putBodyFor("eth-spot", keyB, hmac, "HMAC", "l"), 422, CodeInvalidRequest},
+		{"unknown key type", "PUT", keyPath, tokA, e.putBody(keyA, hmac, "DSA", "l"), 422, CodeInvalidRequest},
+		{"lower-case key type", "PUT", keyPath, tokA, e.putBody(keyA, hmac, "hmac", "l"), 422, CodeInvalidRequest},
+		{"short api key", "PUT", keyPath, tokA, e.putBody(keyA[:63], hmac, "HMAC", "l"), 422, CodeInvalidRequest},
+		{"api key with a dash", "PUT", keyPath, tokA, e.putBody(keyA[:63]+"-", hmac, "HMAC", "l"), 422, CodeInvalidRequest},
+		{"HMAC secret not 64", "PUT", keyPath, tokA, e.putBody(keyA, hmac[:10], "HMAC", "l"), 422, CodeInvalidRequest},
+		{"ED25519 secret not PEM", "PUT", keyPath, tokA, e.putBody(keyA, hmac, "ED25519", "l"), 422, CodeInvalidRequest},
+		{"label too long", "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", strings.Repeat("x", 101)), 422, CodeInvalidRequest},
 		{"body too large", "PUT", keyPath, tokA, `{"label":"` + strings.Repeat("x", maxRequestBody) + `"}`, 422, CodeInvalidRequest},
-		{"key in use by another account's bot", "PUT", keyPath, tokA, putBody(keyB, hmac, "HMAC", "l"), 409, CodeKeyInUse},
+		{"key in use by another account's bot", "PUT", keyPath, tokA, e.putBody(keyB, hmac, "HMAC", "l"), 409, CodeKeyInUse},
 		{"get none", "GET", keyPath, tokA, "", 404, CodeNotFound},
 		{"delete none", "DELETE", keyPath, tokA, "", 404, CodeNotFound},
-		{"ED25519 ok", "PUT", keyPath, tokA, putBody(keyA, pemEd, "ED25519", ""), 200, ""},
+		{"ED25519 ok", "PUT", keyPath, tokA, e.putBody(keyA, pemEd, "ED25519", ""), 200, ""},
 		{"wrong method", "POST", keyPath, tokA, "", 405, CodeMethodNotAllowed},
 		{"wrong method on me", "DELETE", "/v1/me", tokA, "", 405, CodeMethodNotAllowed},
-		{"no such endpoint", "GET", "/v1/bots", tokA, "", 404, CodeNoSuchEndpoint},
+		{"no such endpoint", "GET", "/v1/nope", tokA, "", 404, CodeNoSuchEndpoint},
+		{"vault key without a token", "GET", "/v1/vault-key", "", "", 200, ""},
+		{"bots without a token", "GET", "/v1/bots", "", "", 200, ""},
+		{"wrong method on vault key", "PUT", "/v1/vault-key", tokA, "", 405, CodeMethodNotAllowed},
 		{"nested bot path", "GET", "/v1/bots/btc-spot/x/binance-key", tokA, "", 404, CodeNoSuchEndpoint},
 	}
 	for _, tc := range cases {
@@ -132,19 +165,101 @@ func TestContractRules(t *testing.T) {
 			}
 		})
 	}
-	if st, _ := e.s.Registration("eth-spot"); st.APIKey != keyB || st.Email != "bob@example.com" || st.Token != tokB {
+	if st, _ := e.s.Registration("eth-spot"); st.APIKey != keyB || st.Email != "bob@example.com" || st.Token != tokB || st.APISecret != hmac {
 		t.Errorf("eth-spot holds %+v", st)
+	}
+}
+
+// with sets field to value in the JSON object body.
+func with(body, field, value string) string {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		panic(err)
+	}
+	m[field] = value
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// without removes field from the JSON object body.
+func without(body, field string) string {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		panic(err)
+	}
+	delete(m, field)
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func TestVaultKeyAndSealedStorage(t *testing.T) {
+	e := newEnv(t)
+	a := e.do(t, "GET", "/v1/vault-key", "", "")
+	var vk seal.VaultKey
+	raw, _ := json.Marshal(a.body)
+	if err := json.Unmarshal(raw, &vk); err != nil || a.status != 200 {
+		t.Fatalf("GET /v1/vault-key = %d %v", a.status, a.body)
+	}
+	pub, err := vk.Parse()
+	if err != nil || pub.ID() != e.s.VaultKey().ID() {
+		t.Fatalf("the published vault key does not parse (%v) or is not the service's", err)
+	}
+	if a := e.do(t, "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
+		t.Fatalf("PUT = %d %s", a.status, a.code)
+	}
+	e.s.mu.Lock()
+	held := e.s.regs[regKey{"ada@example.com", "btc-spot"}]
+	e.s.mu.Unlock()
+	if held.APISecret != "" || len(held.SealedSecret) == 0 || held.VaultKeyID != pub.ID() || bytes.Contains(held.SealedSecret, []byte(hmac)) {
+		t.Errorf("the service holds %+v, want the sealed form only", held)
+	}
+	if st, _ := e.s.Registration("btc-spot"); st.APISecret != hmac {
+		t.Errorf("Registration opened %q, want the secret sent", st.APISecret)
+	}
+
+	// After a rotation, the old key's ID is refused, the new one accepted.
+	old := e.putBody(keyA, hmac, "HMAC", "l")
+	newID := e.s.RotateVaultKey()
+	if newID == pub.ID() || e.s.VaultKey().ID() != newID {
+		t.Fatalf("RotateVaultKey = %s", newID)
+	}
+	if a := e.do(t, "PUT", keyPath, tokA, old); a.status != 409 || a.code != CodeVaultKeyChanged {
+		t.Errorf("PUT to the rotated-out key = %d %s", a.status, a.code)
+	}
+	if a := e.do(t, "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
+		t.Errorf("PUT to the new key = %d %s", a.status, a.code)
+	}
+}
+
+func TestBotsAreServed(t *testing.T) {
+	e := newEnv(t)
+	a := e.do(t, "GET", "/v1/bots", "", "")
+	list, _ := a.body["bots"].([]any)
+	if a.status != 200 || len(list) != 2 {
+		t.Fatalf("GET /v1/bots = %d %v", a.status, a.body)
+	}
+	first, _ := list[0].(map[string]any)
+	if first["id"] != "btc-spot" || first["name"] != "BOT BTC Spot" || first["label"] != "SmartradeX BTC Spot" {
+		t.Errorf("first bot %v", first)
+	}
+	e.s.SetBots([]bots.Bot{{ID: "sol-spot", Name: "BOT SOL Spot", Label: "SmartradeX SOL Spot"}})
+	e.s.AddAccount(tokA, "ada@example.com", []string{"sol-spot"})
+	if a := e.do(t, "PUT", "/v1/bots/sol-spot/binance-key", tokA, e.putBodyFor("sol-spot", keyA, hmac, "HMAC", "l")); a.status != 200 {
+		t.Errorf("PUT for a bot of the new catalogue = %d %s", a.status, a.code)
+	}
+	if a := e.do(t, "GET", keyPath, tokA, ""); a.status != 404 || a.code != CodeUnknownBot {
+		t.Errorf("a bot no longer in the catalogue = %d %s", a.status, a.code)
 	}
 }
 
 func TestPutIsIdempotentAndRotates(t *testing.T) {
 	e := newEnv(t)
-	first := e.do(t, "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", "SmartradeX BTC Spot"))
+	first := e.do(t, "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", "SmartradeX BTC Spot"))
 	if first.status != 200 || first.body["bot"] != "btc-spot" || first.body["api_key"] != keyA || first.body["status"] != StatusActive {
 		t.Fatalf("PUT = %d %v", first.status, first.body)
 	}
 	e.now = e.now.Add(time.Hour)
-	again := e.do(t, "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", "SmartradeX BTC Spot"))
+	again := e.do(t, "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", "SmartradeX BTC Spot"))
 	if again.status != 200 || again.body["registered_at"] != first.body["registered_at"] {
 		t.Errorf("the same key again = %d %v, want 200 and registered_at %v", again.status, again.body, first.body["registered_at"])
 	}
@@ -156,16 +271,16 @@ func TestPutIsIdempotentAndRotates(t *testing.T) {
 		t.Error("GET returns the secret")
 	}
 	// Rotation: a new key replaces the old one, with a new time.
-	rot := e.do(t, "PUT", keyPath, tokA, putBody(keyB, hmac, "HMAC", "new"))
+	rot := e.do(t, "PUT", keyPath, tokA, e.putBody(keyB, hmac, "HMAC", "new"))
 	if rot.status != 200 || rot.body["registered_at"] == first.body["registered_at"] {
 		t.Errorf("rotation = %d %v", rot.status, rot.body)
 	}
 	// bob may now use keyA elsewhere: it is no longer registered.
-	if a := e.do(t, "PUT", "/v1/bots/eth-spot/binance-key", tokB, putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
+	if a := e.do(t, "PUT", "/v1/bots/eth-spot/binance-key", tokB, e.putBodyFor("eth-spot", keyA, hmac, "HMAC", "l")); a.status != 200 {
 		t.Errorf("reusing a replaced key = %d %s", a.status, a.code)
 	}
 	// Two accounts may each register their own key for the same bot.
-	if a := e.do(t, "PUT", keyPath, tokB, putBody(keyA, hmac, "HMAC", "l")); a.status != 409 {
+	if a := e.do(t, "PUT", keyPath, tokB, e.putBody(keyA, hmac, "HMAC", "l")); a.status != 409 {
 		t.Errorf("bob registering keyA for btc-spot too = %d, want 409", a.status)
 	}
 	if got := len(e.s.Registrations()); got != 2 {
@@ -263,7 +378,7 @@ func TestDelayEndsWhenClientGivesUp(t *testing.T) {
 
 func TestStateRoundTrip(t *testing.T) {
 	e := newEnv(t)
-	if a := e.do(t, "PUT", keyPath, tokA, putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
+	if a := e.do(t, "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
 		t.Fatal(a.status)
 	}
 	data, err := e.s.MarshalState()
@@ -276,8 +391,14 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 	st, ok := s2.Registration("btc-spot")
 	orig, _ := e.s.Registration("btc-spot")
-	if !ok || st != orig {
+	if !ok || !reflect.DeepEqual(st, orig) || st.APISecret != hmac {
 		t.Errorf("reloaded %+v, want %+v", st, orig)
+	}
+	if s2.VaultKey().ID() != e.s.VaultKey().ID() {
+		t.Error("the vault key was not kept")
+	}
+	if bytes.Contains(data, []byte(hmac)) {
+		t.Error("the saved state holds the secret in clear")
 	}
 	base, err := s2.Start()
 	if err != nil {
@@ -291,7 +412,19 @@ func TestStateRoundTrip(t *testing.T) {
 	if a := e2.do(t, "GET", keyPath, tokA, ""); a.status != 200 || a.body["api_key"] != keyA {
 		t.Errorf("reloaded service: GET = %d %v", a.status, a.body)
 	}
-	for _, bad := range []string{"", "{", `{"version":2}`} {
+	// A state saved before secrets were sealed is sealed on reading.
+	v1 := `{"version":1,"accounts":{"` + tokA + `":{"email":"ada@example.com","bots":["btc-spot"]}},"registrations":[{"email":"ada@example.com","token":"` + tokA + `","bot":"btc-spot","api_key":"` + keyA + `","api_secret":"` + hmac + `","key_type":"HMAC","label":"l","registered_at":"2026-11-23T10:00:00Z"}]}`
+	s3 := New()
+	if err := s3.LoadState([]byte(v1)); err != nil {
+		t.Fatalf("LoadState(v1): %v", err)
+	}
+	if st, ok := s3.Registration("btc-spot"); !ok || st.APISecret != hmac || st.VaultKeyID != s3.VaultKey().ID() {
+		t.Errorf("v1 state read as %+v", st)
+	}
+	if saved, _ := s3.MarshalState(); bytes.Contains(saved, []byte(hmac)) || !bytes.Contains(saved, []byte(`"version": 2`)) {
+		t.Errorf("a v1 state is saved again as %s", saved)
+	}
+	for _, bad := range []string{"", "{", `{"version":3}`, `{"version":2}`, `{"version":2,"vault_key":"AAAA"}`} {
 		if err := New().LoadState([]byte(bad)); err == nil {
 			t.Errorf("LoadState(%q) accepted", bad)
 		}
@@ -318,7 +451,7 @@ func TestDetachedPutCommitsAfterTheClientLeft(t *testing.T) {
 	e := newEnv(t)
 	e.s.Inject(Fault{Method: http.MethodPut, Delay: 200 * time.Millisecond, Detach: true})
 	client := &http.Client{Timeout: 20 * time.Millisecond}
-	req, _ := http.NewRequest(http.MethodPut, e.url+"/v1/bots/btc-spot/binance-key", strings.NewReader(putBody(keyA, hmac, "HMAC", "x")))
+	req, _ := http.NewRequest(http.MethodPut, e.url+"/v1/bots/btc-spot/binance-key", strings.NewReader(e.putBody(keyA, hmac, "HMAC", "x")))
 	req.Header.Set("Authorization", "Bearer "+tokA)
 	if _, err := client.Do(req); err == nil {
 		t.Fatal("the client was answered before the delay")
