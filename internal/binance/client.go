@@ -31,7 +31,7 @@ const MaxBody = 1 << 20
 // Options configure a Client. Zero values take the documented defaults.
 type Options struct {
 	BaseURL    string                                     // default DefaultBaseURL; checked with httpx.CheckBaseURL
-	HTTP       *http.Client                               // default httpx.NewClient(10*time.Second)
+	HTTP       *http.Client                               // default httpx.NewClient(10*time.Second); hardened by httpx.Secure
 	Log        httpx.Logf                                 // --debug sink (nil = off)
 	Backoff    httpx.Backoff                              // default httpx.DefaultBackoff
 	Sleep      func(context.Context, time.Duration) error // default httpx.Sleep
@@ -63,10 +63,6 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Usage, "binance.bad_url", err, i18n.M("binance.bad_url", urlProblem(err)), i18n.M("binance.bad_url_hint"))
 	}
-	hc := opts.HTTP
-	if hc == nil {
-		hc = httpx.NewClient(10 * time.Second)
-	}
 	if opts.Log != nil {
 		// The two calls of Inspect run in parallel; a debug sink need not
 		// be safe for concurrent use.
@@ -78,26 +74,11 @@ func New(opts Options) (*Client, error) {
 			inner(format, args...)
 		}
 	}
-	own := *hc
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	if u.Scheme == "http" {
-		// Plain http carries the API key in clear: never through a proxy,
-		// never to an address that is not this computer.
-		base = httpx.LoopbackOnly(base)
-	}
-	if opts.Log != nil {
-		base = &httpx.LoggingTransport{Base: base, Log: opts.Log}
-	}
-	own.Transport = &captureTransport{base: base}
-	// A redirect would carry the API key header to wherever Binance (or a
-	// proxy pretending to be it) points: never follow one.
-	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	own := httpx.Secure(httpx.SecureOptions{Base: u, HTTP: opts.HTTP, Timeout: 10 * time.Second, MaxBody: MaxBody, Log: opts.Log})
+	own.Transport = &captureTransport{base: own.Transport}
 	c := &Client{
 		base:       u.String(),
-		http:       &own,
+		http:       own,
 		log:        opts.Log,
 		backoff:    opts.Backoff,
 		sleep:      opts.Sleep,

@@ -84,33 +84,12 @@ func New(opts Options) (*Client, error) {
 			i18n.M("service.bad_token"), i18n.M("service.login_hint"), i18n.M("service.env_token_hint"))
 	}
 
-	hc := opts.HTTP
-	if hc == nil {
-		hc = httpx.NewClient(15 * time.Second)
-	}
-	// A copy, so that the caller's client is left as it was.
-	own := *hc
-	// The API never redirects. Following one could replay a PUT body (the
-	// secret) or the Authorization header to another scheme or host, so a
-	// redirect is returned as is and reported as a bad response.
-	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if base.Scheme == "http" {
-		// Plain http carries the token and the secret in clear: never
-		// through a proxy, never to an address that is not this computer.
-		own.Transport = httpx.LoopbackOnly(own.Transport)
-	}
-	if opts.Log != nil {
-		rt := own.Transport
-		if rt == nil {
-			rt = http.DefaultTransport
-		}
-		own.Transport = &httpx.LoggingTransport{Base: rt, Log: opts.Log}
-	}
+	own := httpx.Secure(httpx.SecureOptions{Base: base, HTTP: opts.HTTP, Timeout: 15 * time.Second, MaxBody: maxBody, Log: opts.Log})
 
 	c := &Client{
 		base:    base,
 		token:   token,
-		http:    &own,
+		http:    own,
 		log:     opts.Log,
 		backoff: opts.Backoff,
 		sleep:   opts.Sleep,
