@@ -56,13 +56,13 @@ func serviceCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	}
 }
 
-// service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [delay=DURATION]
+// service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [body=FILE] [delay=DURATION]
 // makes the service answer the next TIMES (default 1; 0 = every) matching
-// requests with STATUS (and the error code CODE), or drop their
+// requests with STATUS (and the error code CODE, or the body in FILE), or drop their
 // connection, after DURATION; STATUS 0 serves them normally after DURATION.
 func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 || len(args) > 6 {
-		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [delay=D]")
+		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [body=FILE] [delay=D]")
 	}
 	f := servicetest.Fault{Method: args[0], Path: args[1], Times: 1}
 	if f.Method == "*" {
@@ -76,6 +76,10 @@ func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
 		f.Status = st
 	}
 	for _, a := range args[3:] {
+		if file, ok := strings.CutPrefix(a, "body="); ok {
+			f.Body = ts.ReadFile(file)
+			continue
+		}
 		if c, ok := strings.CutPrefix(a, "code="); ok {
 			f.Body = `{"error":{"code":"` + c + `","message":"refused by the script"}}`
 			continue

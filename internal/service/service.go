@@ -23,6 +23,7 @@ import (
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 const defaultBaseURL = "https://api.smartradex.fr"
@@ -221,6 +222,14 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 	if strings.TrimSpace(me.Email) == "" {
 		return nil, c.badResponse(errors.New("GET /v1/me: no email in the answer"))
 	}
+	if !safetext.IsClean(me.Email) || len(me.Email) > 254 {
+		return nil, c.badResponse(errors.New("GET /v1/me: the email is not printable text"))
+	}
+	for _, b := range me.Bots {
+		if !botID().MatchString(b) {
+			return nil, c.badResponse(fmt.Errorf("GET /v1/me: %q is not a bot identifier", sanitizeText(b, 64)))
+		}
+	}
 	if me.Bots == nil {
 		me.Bots = []string{}
 	}
@@ -244,7 +253,12 @@ func (c *Client) PutKey(ctx context.Context, bot string, reg KeyRegistration) (*
 		return nil, err
 	}
 	// Money is at stake: the caller marks the key registered only if the
-	// service confirms this very key for this very bot.
+	// service confirms this very key for this very bot, in force.
+	if out.Bot == bot && out.APIKey == reg.APIKey {
+		if err := checkRegistration("PUT", cl.path, bot, &out); err != nil {
+			return nil, c.badResponse(err)
+		}
+	}
 	if out.Bot != bot || out.APIKey != reg.APIKey {
 		if out.APIKey == reg.APIKey {
 			return nil, c.badResponse(fmt.Errorf("PUT %s: the answer confirms bot %q", cl.path, sanitizeText(out.Bot, 64)))
@@ -265,8 +279,8 @@ func (c *Client) GetKey(ctx context.Context, bot string) (*Registration, error) 
 	if err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}
-	if out.Bot != bot || out.APIKey == "" {
-		return nil, c.badResponse(fmt.Errorf("GET %s: the answer is for bot %q", cl.path, sanitizeText(out.Bot, 64)))
+	if err := checkRegistration("GET", cl.path, bot, &out); err != nil {
+		return nil, c.badResponse(err)
 	}
 	return &out, nil
 }
@@ -390,11 +404,19 @@ func (c *Client) finish(cl call, res *result, out any) error {
 		if res.tooBig {
 			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body over %d bytes", cl.method, cl.path, res.status, maxBody))
 		}
+		if !expectedStatus(cl.method, res.status) {
+			return c.badResponse(fmt.Errorf("%s %s: HTTP %d is not the documented answer", cl.method, cl.path, res.status))
+		}
 		if out == nil {
+			// A DELETE answers with no body: a page (a proxy's, a login
+			// portal's) is not a deletion.
+			if len(res.body) != 0 {
+				return c.badResponse(fmt.Errorf("%s %s: HTTP %d with a body, not the documented empty answer", cl.method, cl.path, res.status))
+			}
 			return nil
 		}
-		if err := json.Unmarshal(res.body, out); err != nil {
-			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body is not the expected JSON", cl.method, cl.path, res.status))
+		if err := decodeStrict(res.body, out); err != nil {
+			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body is not the expected JSON: %w", cl.method, cl.path, res.status, err))
 		}
 		return nil
 	}
