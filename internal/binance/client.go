@@ -111,7 +111,7 @@ func New(opts Options) (*Client, error) {
 func urlProblem(err error) i18n.Message {
 	var ue *httpx.URLError
 	if !errors.As(err, &ue) {
-		return i18n.M("binance.url_not_absolute", "")
+		return i18n.M("binance.url_not_absolute")
 	}
 	switch ue.Problem {
 	case httpx.URLCredentials:
@@ -119,7 +119,9 @@ func urlProblem(err error) i18n.Message {
 	case httpx.URLPlainHTTP:
 		return i18n.M("binance.url_plain_http", ue.URL)
 	default:
-		return i18n.M("binance.url_not_absolute", ue.URL)
+		// Not an address at all: maybe something pasted in the wrong
+		// place, so it is not quoted back.
+		return i18n.M("binance.url_not_absolute")
 	}
 }
 

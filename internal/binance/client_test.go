@@ -138,7 +138,7 @@ func TestInspectAsymmetricKeys(t *testing.T) {
 			apiKey := strings.Repeat("A", 60) + "KEY1"
 			srv.AddKey(binancetest.Key{APIKey: apiKey, UID: 42,
 				PublicKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
-				Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true}`)})
+				Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false}`)})
 			creds, err := binance.ParseCredentials(apiKey, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})))
 			if err != nil {
 				t.Fatal(err)

@@ -85,7 +85,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 
 	var err error
 	if langErr != nil {
-		err = apperr.New(apperr.Usage, "usage.lang", i18n.M("error.bad_lang", preScanFlag(args, "lang")), i18n.M("error.bad_lang_hint"))
+		err = apperr.New(apperr.Usage, "usage.lang", i18n.M("error.bad_lang"), i18n.M("error.bad_lang_hint"))
 	} else {
 		_, err = root.ExecuteContextC(ctx)
 	}

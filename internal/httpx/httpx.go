@@ -274,7 +274,9 @@ func (e *URLError) Error() string {
 	case URLPlainHTTP:
 		return fmt.Sprintf("%q uses plain http to a host that is not loopback; only https is allowed there", e.URL)
 	default:
-		return fmt.Sprintf("%q is not an absolute http(s) URL", e.URL)
+		// Not an address at all: maybe something pasted in the wrong
+		// place, so it is not quoted back.
+		return "the value given is not an absolute http(s) URL"
 	}
 }
 

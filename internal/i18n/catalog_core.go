@@ -21,7 +21,7 @@ func init() {
 		"error.cancelled":            "cancelled: nothing was changed",
 		"error.usage_hint":           "run %s --help to see how to use it",
 		"error.unknown_command":      "unknown command %q for %q",
-		"error.bad_lang":             "unsupported language %q",
+		"error.bad_lang":             "--lang takes a language smartradex speaks, and the value given is not one",
 		"error.bad_lang_hint":        "use --lang en or --lang fr",
 		"error.flag":                 "%s",
 		"error.unexpected_argument":  "%s was given an unexpected argument, which is not one of its commands",
@@ -62,7 +62,7 @@ func init() {
 		"help.exit_codes.long":       "smartradex ends with one of these exit codes, in every mode:\n\n  0    success\n  1    unexpected error (including a secret store that cannot be used)\n  2    usage error or malformed input (bad flag, unknown bot, a key of the wrong shape)\n  3    the key was refused: it has a right SmartradeX does not accept, shares a sub-account\n       with another bot, or the service refused it (409, 422)\n  4    credentials rejected: Binance refused the key or its secret (-2014, -2015, or -1022\n       after a clock resync), or the SmartradeX service refused the token or the subscription\n  5    a remote (Binance or SmartradeX) could not be reached or kept failing after retries\n  130  cancelled by the user (Ctrl-C, or a confirmation declined)\n\nWith --json, a failure that has no JSON result of its own prints\n{\"ok\": false, \"error\": {\"code\", \"message\", \"hints\", \"exit_code\"}} on standard output.",
 		"help.environment.short":     "Environment variables read by smartradex",
 		"help.environment.long":      "Language:\nSMARTRADEX_LANG             language of messages (en, fr)\n\nInput, for scripts (no flag ever takes a secret):\nSMARTRADEX_API_KEY          the Binance API key (or --api-key)\nSMARTRADEX_API_SECRET       the Binance API secret (prefer --secret-stdin)\nSMARTRADEX_TOKEN            the SmartradeX access token; overrides the stored login\nSMARTRADEX_PASSPHRASE       the passphrase of the encrypted file store, when there is no terminal\n\nWhere things are:\nSMARTRADEX_CONFIG_DIR       the configuration directory (or --config-dir)\nSMARTRADEX_KEYRING          system (default) or file (or --keyring)\nSMARTRADEX_KEYRING_TIMEOUT  the longest one keyring call may take, e.g. 5s (default 3s)\nSMARTRADEX_HTTP_TIMEOUT     the longest one request to Binance or SmartradeX may take, e.g. 30s (default 10s and 15s)\nSMARTRADEX_BINANCE_URL      base URL of the Binance API (or --binance-url)\nSMARTRADEX_SERVICE_URL      base URL of the SmartradeX API (or --service-url)\nSMARTRADEX_SANDBOX          1 runs every command against the offline sandbox (or --sandbox)\nSMARTRADEX_SANDBOX_DIR      where the sandbox keeps its state\n\nTerminal:\nSMARTRADEX_ACCESSIBLE, ACCESSIBLE  1 asks questions as plain lines, for screen readers\nNO_COLOR                    disable colors\nLC_ALL, LC_MESSAGES, LANG   a French locale selects French messages\nHTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxy settings, as for every Go program",
-		"http.bad_timeout":           "SMARTRADEX_HTTP_TIMEOUT=%q is not a duration",
+		"http.bad_timeout":           "SMARTRADEX_HTTP_TIMEOUT is not a duration",
 		"http.bad_timeout_hint":      "give a duration such as 30s, or remove the variable to wait 10 s for Binance and 15 s for SmartradeX",
 	})
 	register(FR, map[string]string{
@@ -85,7 +85,7 @@ func init() {
 		"error.cancelled":            "annulé : rien n'a été modifié",
 		"error.usage_hint":           "tapez %s --help pour voir comment l'utiliser",
 		"error.unknown_command":      "commande inconnue %q pour %q",
-		"error.bad_lang":             "langue non prise en charge %q",
+		"error.bad_lang":             "--lang attend une langue que smartradex parle, et la valeur donnée n'en est pas une",
 		"error.bad_lang_hint":        "utilisez --lang fr ou --lang en",
 		"error.flag":                 "%s",
 		"error.unexpected_argument":  "%s a reçu un argument inattendu, qui n'est pas une de ses commandes",
@@ -126,7 +126,7 @@ func init() {
 		"help.exit_codes.long":       "smartradex se termine avec l'un de ces codes de sortie, dans tous les modes :\n\n  0    succès\n  1    erreur inattendue (y compris un coffre à secrets inutilisable)\n  2    erreur d'utilisation ou saisie mal formée (option invalide, bot inconnu, clé de mauvaise forme)\n  3    clé refusée : elle a un droit que SmartradeX n'accepte pas, partage un sous-compte\n       avec un autre bot, ou le service l'a refusée (409, 422)\n  4    identifiants rejetés : Binance a refusé la clé ou son secret (-2014, -2015, ou -1022\n       après resynchronisation de l'horloge), ou le service SmartradeX a refusé le jeton ou l'abonnement\n  5    un service distant (Binance ou SmartradeX) injoignable ou toujours en échec après plusieurs essais\n  130  annulé par l'utilisateur (Ctrl-C, ou confirmation refusée)\n\nAvec --json, un échec qui n'a pas de résultat JSON propre affiche\n{\"ok\": false, \"error\": {\"code\", \"message\", \"hints\", \"exit_code\"}} sur la sortie standard.",
 		"help.environment.short":     "Variables d'environnement lues par smartradex",
 		"help.environment.long":      "Langue :\nSMARTRADEX_LANG             langue des messages (fr, en)\n\nSaisie, pour les scripts (aucune option ne prend jamais un secret) :\nSMARTRADEX_API_KEY          la clé API Binance (ou --api-key)\nSMARTRADEX_API_SECRET       le secret API Binance (préférez --secret-stdin)\nSMARTRADEX_TOKEN            le jeton d'accès SmartradeX ; remplace la connexion enregistrée\nSMARTRADEX_PASSPHRASE       la phrase secrète du fichier chiffré, quand il n'y a pas de terminal\n\nEmplacements :\nSMARTRADEX_CONFIG_DIR       le dossier de configuration (ou --config-dir)\nSMARTRADEX_KEYRING          system (par défaut) ou file (ou --keyring)\nSMARTRADEX_KEYRING_TIMEOUT  la durée maximale d'un appel au trousseau, par ex. 5s (3s par défaut)\nSMARTRADEX_HTTP_TIMEOUT     la durée maximale d'une requête à Binance ou à SmartradeX, par ex. 30s (10s et 15s par défaut)\nSMARTRADEX_BINANCE_URL      URL de base de l'API Binance (ou --binance-url)\nSMARTRADEX_SERVICE_URL      URL de base de l'API SmartradeX (ou --service-url)\nSMARTRADEX_SANDBOX          1 lance chaque commande dans le bac à sable hors ligne (ou --sandbox)\nSMARTRADEX_SANDBOX_DIR      où le bac à sable garde son état\n\nTerminal :\nSMARTRADEX_ACCESSIBLE, ACCESSIBLE  1 pose les questions en lignes simples, pour les lecteurs d'écran\nNO_COLOR                    désactiver les couleurs\nLC_ALL, LC_MESSAGES, LANG   une locale française choisit les messages en français\nHTTPS_PROXY, HTTP_PROXY, NO_PROXY  réglages de proxy, comme pour tout programme Go",
-		"http.bad_timeout":           "SMARTRADEX_HTTP_TIMEOUT=%q n'est pas une durée",
+		"http.bad_timeout":           "SMARTRADEX_HTTP_TIMEOUT n'est pas une durée",
 		"http.bad_timeout_hint":      "indiquez une durée comme 30s, ou retirez la variable pour attendre 10 s pour Binance et 15 s pour SmartradeX",
 	})
 }

@@ -110,9 +110,10 @@ func Open(opts Options) (Store, error) {
 	return nil, BadBackendError(opts.Backend)
 }
 
-// BadBackendError is the usage error for an unknown backend name.
+// BadBackendError is the usage error for an unknown backend name. The
+// name is not quoted: it is whatever was typed, maybe a pasted secret.
 func BadBackendError(name string) error {
-	return apperr.New(apperr.Usage, "secrets.bad_backend", i18n.M("secrets.bad_backend", name), i18n.M("secrets.bad_backend_hint"))
+	return apperr.New(apperr.Usage, "secrets.bad_backend", i18n.M("secrets.bad_backend"), i18n.M("secrets.bad_backend_hint"))
 }
 
 // NewMemory returns an in-memory store, for tests of other packages. Its

@@ -135,6 +135,11 @@ func BadURLMessage(raw string, err error) i18n.Message {
 	if errors.As(err, &ue) && ue.Problem == httpx.URLCredentials {
 		return i18n.M("service.bad_url_credentials", displayURL(raw))
 	}
+	if !errors.As(err, &ue) || ue.Problem == httpx.URLNotAbsolute {
+		// Not an address at all: maybe something pasted in the wrong
+		// place, so it is not quoted back.
+		return i18n.M("service.bad_url_not_absolute")
+	}
 	return i18n.M("service.bad_url", displayURL(raw))
 }
 
@@ -205,7 +210,7 @@ var botID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[
 
 func checkBot(bot string) error {
 	if !botID().MatchString(bot) {
-		return apperr.New(apperr.Usage, "service.bad_bot", i18n.M("service.bad_bot", sanitizeText(bot, 64)), i18n.M("service.bots_hint"))
+		return apperr.New(apperr.Usage, "service.bad_bot", i18n.M("service.bad_bot"), i18n.M("service.bots_hint"))
 	}
 	return nil
 }
