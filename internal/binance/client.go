@@ -371,6 +371,7 @@ func (c *Client) serverTime(ctx context.Context, bc *gobinance.Client) (time.Tim
 
 // exchange is what the capturing transport saw of one request.
 type exchange struct {
+	started bool // the request reached the transport: it was built and signed
 	status  int
 	header  http.Header
 	body    []byte
@@ -386,13 +387,17 @@ type exchangeKey struct{}
 type captureTransport struct{ base http.RoundTripper }
 
 func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ex, _ := req.Context().Value(exchangeKey{}).(*exchange)
+	if ex != nil {
+		ex.started = true
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
 	body, rerr := httpx.ReadLimited(resp.Body, MaxBody)
 	resp.Body.Close()
-	if ex, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
+	if ex != nil {
 		ex.status, ex.header, ex.body, ex.readErr = resp.StatusCode, resp.Header, body, rerr
 	}
 	if rerr != nil {
@@ -488,6 +493,12 @@ type outcome struct {
 }
 
 func (c *Client) classify(ex *exchange, err error) outcome {
+	if !ex.started && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// go-binance failed before sending: the request could not be
+		// signed (a key Go will not sign with) or built. Nothing went on
+		// the network, and trying again cannot help.
+		return outcome{final: apperr.New(apperr.Usage, "binance.cannot_sign", i18n.M("binance.creds.cannot_sign"), i18n.M("binance.creds.rsa_too_small_hint"))}
+	}
 	if ex.status == 0 || ex.readErr != nil {
 		// No complete answer: a network failure, a timeout, or a body cut
 		// short or too large.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -489,5 +490,31 @@ func TestDecodeAccount(t *testing.T) {
 	_, typ, err := binance.DecodeAccount([]byte(`{"uid":7,"accountType":"SP\u001b[2JOT"}`))
 	if err != nil || typ != "SP[2JOT" {
 		t.Errorf("accountType = %q, %v; want it cleaned", typ, err)
+	}
+}
+
+// A key that reaches the client although it cannot sign (here a 512-bit
+// RSA key, which ParseCredentials would refuse) fails at once as malformed
+// input: nothing is sent and nothing is retried, and it is not reported
+// as Binance being out of reach.
+func TestKeyThatCannotSignIsNotANetworkFailure(t *testing.T) {
+	weak, err := os.ReadFile("testdata/rsa512.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t)
+	sl := &sleeps{}
+	cl := newClient(t, srv, sl, nil)
+	creds := binance.Credentials{APIKey: demoKey("ok").APIKey, Secret: string(weak), Type: binance.RSA}
+	_, err = cl.Inspect(context.Background(), creds)
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != "binance.cannot_sign" || e.Kind != apperr.Usage {
+		t.Fatalf("err = %v, want binance.cannot_sign (usage)", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests reached Binance, want none", n)
+	}
+	if s := sl.all(); len(s) != 0 {
+		t.Errorf("retried after %v", s)
 	}
 }
