@@ -31,7 +31,8 @@ import (
 func Main() int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := cmdutil.New(iostreams.System(os.Getenv), os.Getenv)
+	getenv := takeSecretEnv()
+	f := cmdutil.New(iostreams.System(getenv), getenv)
 	f.WatchInterrupts = sync.OnceFunc(func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
