@@ -31,8 +31,21 @@ func expectedStatus(method string, status int) bool {
 // given twice (decoders disagree on which one wins), a member of out spelt
 // in another case ("Status", "API_KEY"), anything after the object.
 // Members out does not name are ignored, as the contract allows.
+//
+// out of another kind (a slice, a map) is decoded as one JSON value with
+// nothing after it; the member checks apply to struct answers only.
 func decodeStrict(body []byte, out any) error {
 	known := jsonNames(out)
+	if known == nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(out); err != nil {
+			return errors.New("not the expected JSON")
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return errors.New("something after the JSON value")
+		}
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return errors.New("not a JSON object")
@@ -70,16 +83,16 @@ func decodeStrict(body []byte, out any) error {
 }
 
 // jsonNames maps the lower-case form of each json name of out's struct to
-// the name itself.
+// the name itself; nil when out is not a struct.
 func jsonNames(out any) map[string]string {
-	names := map[string]string{}
 	t := reflect.TypeOf(out)
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t == nil || t.Kind() != reflect.Struct {
-		return names
+		return nil
 	}
+	names := map[string]string{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")

@@ -56,6 +56,9 @@ func TestOnlyTheDocumentedAnswerIsASuccess(t *testing.T) {
 		{"delete: 202", "delete", 202, "", false},
 		{"me: the documented answer", "me", 200, `{"email":"ada@example.com","bots":["btc-spot"]}`, true},
 		{"me: email twice", "me", 200, `{"email":"ada@example.com","email":"eve@example.com","bots":[]}`, false},
+		{"me: no bots", "me", 200, `{"email":"ada@example.com"}`, false},
+		{"me: bots null", "me", 200, `{"email":"ada@example.com","bots":null}`, false},
+		{"me: no bot yet", "me", 200, `{"email":"ada@example.com","bots":[]}`, true},
 		{"me: Email", "me", 200, `{"Email":"ada@example.com","bots":[]}`, false},
 		{"me: email with a terminal sequence", "me", 200, `{"email":"ada@example.com\u001b]0;pwned\u0007","bots":[]}`, false},
 		{"me: a bot that is not an identifier", "me", 200, `{"email":"ada@example.com","bots":["btc-spot\u202e"]}`, false},
@@ -93,6 +96,18 @@ func TestOnlyTheDocumentedAnswerIsASuccess(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDecodeStrictOtherKinds(t *testing.T) {
+	var list []string
+	if err := decodeStrict([]byte(`["a","b"]`), &list); err != nil || len(list) != 2 {
+		t.Errorf("a list: %v %v", list, err)
+	}
+	for _, body := range []string{`["a"] ["b"]`, `{"a":1}`, ``} {
+		if err := decodeStrict([]byte(body), &list); err == nil {
+			t.Errorf("decodeStrict(%s) into a list accepted", body)
+		}
 	}
 }
 

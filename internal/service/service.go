@@ -236,7 +236,8 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 		}
 	}
 	if me.Bots == nil {
-		me.Bots = []string{}
+		// The contract: bots is always an array, empty for no bot.
+		return nil, c.badResponse(errors.New("GET /v1/me: no bots array in the answer"))
 	}
 	return &me, nil
 }
