@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // NewClient returns an *http.Client with an overall timeout. Its transport is
@@ -52,6 +54,8 @@ type SecureOptions struct {
 //     handles when GODEBUG=http2debug is set, past any redactor;
 //   - plain http goes to loopback only, and never through a proxy;
 //   - response bodies are capped;
+//   - transport errors read as clean text (a certificate's names, chosen by
+//     whoever runs the server, are quoted raw in Go's TLS errors);
 //   - the debug log names method, host, path, status and time, nothing else.
 func Secure(o SecureOptions) *http.Client {
 	hc := o.HTTP
@@ -66,6 +70,7 @@ func Secure(o SecureOptions) *http.Client {
 	if o.MaxBody > 0 {
 		rt = &capTransport{base: rt, max: o.MaxBody}
 	}
+	rt = cleanErrors{rt}
 	if o.Log != nil {
 		rt = &LoggingTransport{Base: rt, Log: o.Log}
 	}
@@ -107,6 +112,26 @@ func HTTP1Only(rt http.RoundTripper) http.RoundTripper {
 	}
 	return t
 }
+
+// cleanErrors makes the text of every transport error safe to print:
+// Go's own errors quote what the server sent in places (the names in its
+// certificate, for one: "certificate is valid for …"). The error is kept
+// underneath, for errors.Is and errors.As.
+type cleanErrors struct{ base http.RoundTripper }
+
+func (t cleanErrors) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, &CleanError{err: err}
+	}
+	return resp, nil
+}
+
+// CleanError is an error whose text went through safetext.Clean.
+type CleanError struct{ err error }
+
+func (e *CleanError) Error() string { return safetext.Clean(e.err.Error(), 500) }
+func (e *CleanError) Unwrap() error { return e.err }
 
 // capTransport makes reading past max bytes of a body fail with
 // ErrTooLarge, so that no caller can buffer an answer without bound.

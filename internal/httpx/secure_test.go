@@ -1,10 +1,15 @@
 package httpx
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -159,5 +164,52 @@ func TestSecureCopies(t *testing.T) {
 	_ = Secure(SecureOptions{Base: base, HTTP: hc, MaxBody: 10})
 	if hc.Transport != tr || hc.CheckRedirect != nil || !tr.ForceAttemptHTTP2 || tr.Protocols != nil {
 		t.Error("Secure changed the caller's client")
+	}
+}
+
+// The names in a server's certificate are chosen by whoever runs it, and
+// Go's TLS error quotes them raw ("certificate is valid for …"): the
+// secure client's errors read as clean text, and are still the same
+// errors underneath.
+func TestSecureErrorsAreCleanText(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"\x1b]0;pwned\x07\x1b[2Jevil.example"},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	u, _ := url.Parse(srv.URL)
+	target := "https://localhost:" + u.Port() + "/"
+	base, _ := CheckBaseURL(target)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+
+	// The control: Go's own error carries the escape sequence.
+	_, err = hc.Get(target)
+	if err == nil || !strings.Contains(err.Error(), "\x1b") {
+		t.Fatalf("control: %v, want an error quoting the certificate's name", err)
+	}
+	_, err = Secure(SecureOptions{Base: base, HTTP: hc}).Get(target)
+	var hostErr x509.HostnameError
+	if !errors.As(err, &hostErr) {
+		t.Fatalf("err = %v, want an x509.HostnameError underneath", err)
+	}
+	if strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), "evil.example") {
+		t.Errorf("error text %q is not the cleaned text", err)
 	}
 }
