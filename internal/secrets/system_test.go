@@ -376,3 +376,19 @@ func TestSessionBusCheck(t *testing.T) {
 		}
 	}
 }
+
+// The keyring daemon's words reach the terminal as the cause of an error:
+// they come out clean, with the secret still scrubbed even when invisible
+// characters are put inside it.
+func TestKeyringErrorsAreCleanText(t *testing.T) {
+	hidden := testSecret[:10] + "\u200b" + testSecret[10:]
+	kr := &recordingKeyring{err: errors.New("org.freedesktop.Secret.Error\x1b]0;pwned\x07\x1b[2J: refused " + hidden)}
+	err := newSystem(Options{Timeout: time.Second, GOOS: "linux"}, kr).Set(context.Background(), "bot/x", testSecret)
+	text := rendered(err)
+	if strings.ContainsAny(text, "\x1b\x07\u200b") {
+		t.Errorf("raw text in %q", text)
+	}
+	if strings.Contains(text, testSecret) || !strings.Contains(text, "org.freedesktop.Secret.Error") {
+		t.Errorf("error %q: the secret shows, or the keyring's message is gone", text)
+	}
+}
