@@ -83,14 +83,15 @@ func Secure(o SecureOptions) *http.Client {
 // speaks HTTP/1.1 only, over TLS too: HTTP/2 is neither offered in ALPN nor
 // configured, so Go's HTTP/2 debug logger (GODEBUG=http2debug=1 prints
 // headers, =2 bodies) never runs on these connections. A RoundTripper that
-// is not an *http.Transport (a test double) is returned as it is.
+// is not an *http.Transport cannot be made so, and every request through
+// the result fails with ErrNotHardened.
 func HTTP1Only(rt http.RoundTripper) http.RoundTripper {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
 	t, ok := rt.(*http.Transport)
 	if !ok {
-		return rt
+		return refuseTransport{ErrNotHardened}
 	}
 	t = t.Clone()
 	t.ForceAttemptHTTP2 = false
@@ -345,7 +346,7 @@ func LoopbackOnly(rt http.RoundTripper) http.RoundTripper {
 	}
 	t, ok := rt.(*http.Transport)
 	if !ok {
-		return refuseTransport{}
+		return refuseTransport{ErrNotLoopback}
 	}
 	t = t.Clone()
 	t.Proxy = nil
@@ -362,13 +363,17 @@ func LoopbackOnly(rt http.RoundTripper) http.RoundTripper {
 // elsewhere than this computer.
 var ErrNotLoopback = errors.New("plain http is only allowed to a loopback address")
 
-type refuseTransport struct{}
+// ErrNotHardened is returned by a transport HTTP1Only could not restrict.
+var ErrNotHardened = errors.New("this HTTP transport cannot be restricted to HTTP/1.1, so it is not used")
 
-func (refuseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+// refuseTransport fails every request with its error, sending nothing.
+type refuseTransport struct{ err error }
+
+func (t refuseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
-	return nil, ErrNotLoopback
+	return nil, t.err
 }
 
 // loopbackDial resolves the host itself and hands dial only literal

@@ -213,3 +213,14 @@ func TestSecureErrorsAreCleanText(t *testing.T) {
 		t.Errorf("error text %q is not the cleaned text", err)
 	}
 }
+
+// A transport Secure cannot restrict is not used at all.
+func TestSecureRefusesATransportItCannotHarden(t *testing.T) {
+	called := false
+	rt := roundTripFunc(func(*http.Request) (*http.Response, error) { called = true; return nil, errors.New("sent") })
+	base, _ := CheckBaseURL("https://api.example.com")
+	_, err := Secure(SecureOptions{Base: base, HTTP: &http.Client{Transport: rt}}).Get("https://api.example.com/x")
+	if !errors.Is(err, ErrNotHardened) || called {
+		t.Errorf("err = %v, transport called %v; want ErrNotHardened and no call", err, called)
+	}
+}
