@@ -3,9 +3,7 @@ package binance
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/httpx"
@@ -15,7 +13,7 @@ import (
 // explain turns what fetch returned into an *apperr.Error with a message
 // and hints in the user's language. No message carries a query string, a
 // signature or a secret: network errors have their URLs stripped, and
-// Binance's own message is quoted only after cleaning.
+// Binance's own message was cleaned where it was read (classify).
 func (c *Client) explain(err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
@@ -50,7 +48,7 @@ func explainCode(e *apiError) *apperr.Error {
 	case -1021:
 		return apperr.Wrap(apperr.Unavailable, "binance.clock_skew", e, i18n.M("binance.clock_skew"), i18n.M("binance.clock_skew_hint"))
 	}
-	return apperr.Wrap(apperr.Unavailable, "binance.error", e, i18n.M("binance.error", e.Code, cleanMessage(e.Msg)), i18n.M("binance.retry_later_hint"))
+	return apperr.Wrap(apperr.Unavailable, "binance.error", e, i18n.M("binance.error", e.Code, e.Msg), i18n.M("binance.retry_later_hint"))
 }
 
 func (c *Client) explainTransient(te *transientError) *apperr.Error {
@@ -77,18 +75,4 @@ func (c *Client) explainTransient(te *transientError) *apperr.Error {
 		return apperr.Wrap(apperr.Unavailable, "binance.timeout", te.err, i18n.M("binance.timeout", c.base), i18n.M("binance.unreachable_hint"), i18n.M("binance.timeout_hint"))
 	}
 	return apperr.Wrap(apperr.Unavailable, "binance.unreachable", te.err, i18n.M("binance.unreachable", c.base), i18n.M("binance.unreachable_hint"))
-}
-
-// cleanMessage keeps Binance's message printable and short.
-func cleanMessage(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return strings.TrimSpace(s)
 }

@@ -31,7 +31,8 @@ import (
 func Main() int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := cmdutil.New(iostreams.System(os.Getenv), os.Getenv)
+	getenv := takeSecretEnv()
+	f := cmdutil.New(iostreams.System(getenv), getenv)
 	f.WatchInterrupts = sync.OnceFunc(func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -89,7 +90,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 
 	var err error
 	if langErr != nil {
-		err = apperr.New(apperr.Usage, "usage.lang", i18n.M("error.bad_lang", preScanFlag(args, "lang")), i18n.M("error.bad_lang_hint"))
+		err = apperr.New(apperr.Usage, "usage.lang", i18n.M("error.bad_lang"), i18n.M("error.bad_lang_hint"))
 	} else {
 		_, err = root.ExecuteContextC(ctx)
 	}

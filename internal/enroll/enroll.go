@@ -138,9 +138,11 @@ func lookupBot(b bots.Bot) error {
 	return nil
 }
 
-// UnknownBotError is the usage error for a bot that is not in the catalogue.
+// UnknownBotError is the usage error for a bot that is not in the
+// catalogue. The id is not quoted: it is whatever was typed, maybe a
+// pasted secret.
 func UnknownBotError(id string) error {
-	return apperr.New(apperr.Usage, "keys.unknown_bot", i18n.M("enroll.unknown_bot", id), i18n.M("enroll.bots_hint", strings.Join(bots.IDs(), ", ")))
+	return apperr.New(apperr.Usage, "keys.unknown_bot", i18n.M("enroll.unknown_bot"), i18n.M("enroll.bots_hint", strings.Join(bots.IDs(), ", ")))
 }
 
 // conflict enforces the tutorial's rule: one sub-account, and one key, per

@@ -156,7 +156,7 @@ func Detect(flag string, getenv func(string) string) (Lang, error) {
 	if flag != "" {
 		l, ok := Parse(flag)
 		if !ok {
-			return EN, fmt.Errorf("unsupported language %q (use en or fr)", flag)
+			return EN, fmt.Errorf("unsupported language given with --lang (use en or fr)")
 		}
 		return l, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // FuzzJudge checks Judge on whatever Binance (or anything pretending to be
@@ -48,6 +49,10 @@ func FuzzJudge(f *testing.F) {
 		`{"enableReading":true,"enableSpotAndMarginTrading":true,"tradingAuthorityExpirationTime":99999999999999}`,
 		` {"enableReading":true,"enableSpotAndMarginTrading":true} `,
 		`{"enableReading":true,"enableSpotAndMarginTrading":true}{}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false,"enable\u001b[2J\u001b]0;x\u0007Foo":false}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false,"enable\u202eFoo\u200b":true}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false,"enable\u200bReading":true}`,
+		`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":null}`,
 		`[true]`, `null`, ``, `{`, `{"a":}`, `<html>`,
 	} {
 		f.Add([]byte(seed))
@@ -84,6 +89,11 @@ func FuzzJudge(f *testing.F) {
 
 func checkVerdictShape(t *testing.T, v Verdict) {
 	t.Helper()
+	for _, r := range v.Rights {
+		if !safetext.IsClean(r.Field) {
+			t.Fatalf("right %q shown uncleaned", r.Field)
+		}
+	}
 	if len(v.Rights) < 2 || v.Rights[0].Field != FieldReading || v.Rights[1].Field != FieldSpotTrading {
 		t.Fatalf("the required rights do not come first: %+v", v.Rights)
 	}
@@ -91,6 +101,9 @@ func checkVerdictShape(t *testing.T, v Verdict) {
 		for _, f := range list {
 			if f.Code == "" || f.Message.IsZero() { // a field may be named ""
 				t.Fatalf("incomplete finding %+v", f)
+			}
+			if !safetext.IsClean(f.Field) {
+				t.Fatalf("finding names the field %q uncleaned", f.Field)
 			}
 		}
 		if !sort.SliceIsSorted(list, func(i, j int) bool {
@@ -153,6 +166,9 @@ func checkAcceptedBody(t *testing.T, raw []byte) {
 	}
 	if !seen[FieldReading] || !seen[FieldSpotTrading] {
 		t.Fatal("accepted without a required right")
+	}
+	if !seen[FieldIPRestrict] {
+		t.Fatal("accepted without ipRestrict")
 	}
 	if _, err := dec.Token(); err != nil {
 		t.Fatalf("accepted an unterminated object: %v", err)

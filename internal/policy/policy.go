@@ -14,6 +14,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // Finding codes. They are stable: scripts read them from --json output.
@@ -25,6 +26,7 @@ const (
 	CodeIPRestricted        = "ip_restricted"
 	CodeTradingExpired      = "trading_expired"
 	CodeTradingExpiresSoon  = "trading_expires_soon"
+	CodeMissingField        = "missing_field"
 )
 
 // Field names of the apiRestrictions response that the rules name.
@@ -138,13 +140,17 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 			continue
 		}
 		val := fields[name]
+		// The rules read the name as Binance sent it; what is shown (in a
+		// message, in --json) is the cleaned name, since it came from the
+		// network like the rest of the body.
+		shown := safetext.Clean(name, safetext.MaxName)
 		if name == FieldCreateTime || name == FieldTradingExpiration {
 			// Moments, in their documented form only (milliseconds, or null
 			// for none): anything else is not what smartradex understands.
 			t, ok := optionalMillis(val)
 			switch {
 			case !ok:
-				v.Problems = append(v.Problems, unrecognised(name))
+				v.Problems = append(v.Problems, unrecognised(shown))
 				continue
 			case t == nil:
 				continue
@@ -168,10 +174,14 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 		if !isBool {
 			// A field smartradex does not understand (null included) may
 			// grant a right in a form it cannot read: fail closed.
-			v.Problems = append(v.Problems, unrecognised(name))
+			v.Problems = append(v.Problems, unrecognised(shown))
 			continue
 		}
-		right := Right{Field: name, Label: Label(name), On: on, OK: !on || name == FieldFixReadOnly}
+		label := Label(name)
+		if shown != name {
+			label = i18n.M("policy.label.unknown", shown)
+		}
+		right := Right{Field: shown, Label: label, On: on, OK: !on || name == FieldFixReadOnly}
 		v.Rights = append(v.Rights, right)
 		if right.OK {
 			continue
@@ -184,9 +194,15 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 			v.Problems = append(v.Problems, Finding{Code: CodeForbiddenPermission, Field: name,
 				Message: i18n.M("policy.forbidden_permission", Label(name))})
 		default:
-			v.Problems = append(v.Problems, Finding{Code: CodeUnknownPermission, Field: name,
-				Message: i18n.M("policy.unknown_permission", name)})
+			v.Problems = append(v.Problems, Finding{Code: CodeUnknownPermission, Field: shown,
+				Message: i18n.M("policy.unknown_permission", shown)})
 		}
+	}
+	if _, ok := fields[FieldIPRestrict]; !ok {
+		// Without it nothing says the key is not locked to addresses
+		// SmartradeX does not trade from: not knowing is not a pass.
+		v.Problems = append(v.Problems, Finding{Code: CodeMissingField, Field: FieldIPRestrict,
+			Message: i18n.M("policy.ip_restrict_missing", Label(FieldIPRestrict))})
 	}
 	sortFindings(v.Problems)
 	sortFindings(v.Warnings)

@@ -9,21 +9,19 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // maxMessage caps, in characters, the service's own words inside one of
 // our messages.
-const maxMessage = 300
+const maxMessage = safetext.MaxMessage
 
 // apiError is the decoded {"error": {"code", "message"}} body. Both fields
 // are safe to print: the code matches errorCode, the message went through
@@ -68,36 +66,14 @@ func cleanMessage(s string, scrub *redact.Redactor) string {
 	s = scrub.Redact(s)
 	s = cleanText(s)
 	s = scrub.Redact(s)
-	return capRunes(s, maxMessage)
+	return safetext.Cap(s, maxMessage)
 }
 
-// sanitizeText is cleanText then capRunes.
-func sanitizeText(s string, max int) string { return capRunes(cleanText(s), max) }
+// sanitizeText makes untrusted text fit to print (see safetext.Clean).
+func sanitizeText(s string, max int) string { return safetext.Clean(s, max) }
 
-// cleanText drops control and formatting characters (terminal escapes,
-// bidirectional overrides, zero-width characters), turns every kind of
-// whitespace into one space, and repairs invalid UTF-8.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsSpace(r):
-			return ' '
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), !unicode.IsPrint(r) && r != utf8.RuneError:
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func capRunes(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
-}
+// cleanText is safetext.Clean without a cap.
+func cleanText(s string) string { return safetext.Clean(s, 0) }
 
 // statusError is the technical cause attached to a mapped HTTP error; it
 // shows in --debug output and after the explanation, never a secret.

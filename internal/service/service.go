@@ -7,7 +7,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 const defaultBaseURL = "https://api.smartradex.fr"
@@ -103,33 +103,12 @@ func newClient(opts Options, needToken bool) (*Client, error) {
 			i18n.M("service.bad_token"), i18n.M("service.login_hint"), i18n.M("service.env_token_hint"))
 	}
 
-	hc := opts.HTTP
-	if hc == nil {
-		hc = httpx.NewClient(15 * time.Second)
-	}
-	// A copy, so that the caller's client is left as it was.
-	own := *hc
-	// The API never redirects. Following one could replay a PUT body (the
-	// secret) or the Authorization header to another scheme or host, so a
-	// redirect is returned as is and reported as a bad response.
-	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if base.Scheme == "http" {
-		// Plain http carries the token and the secret in clear: never
-		// through a proxy, never to an address that is not this computer.
-		own.Transport = httpx.LoopbackOnly(own.Transport)
-	}
-	if opts.Log != nil {
-		rt := own.Transport
-		if rt == nil {
-			rt = http.DefaultTransport
-		}
-		own.Transport = &httpx.LoggingTransport{Base: rt, Log: opts.Log}
-	}
+	own := httpx.Secure(httpx.SecureOptions{Base: base, HTTP: opts.HTTP, Timeout: 15 * time.Second, MaxBody: maxBody, Log: opts.Log})
 
 	c := &Client{
 		base:    base,
 		token:   token,
-		http:    &own,
+		http:    own,
 		log:     opts.Log,
 		backoff: opts.Backoff,
 		sleep:   opts.Sleep,
@@ -184,6 +163,11 @@ func BadURLMessage(raw string, err error) i18n.Message {
 	var ue *httpx.URLError
 	if errors.As(err, &ue) && ue.Problem == httpx.URLCredentials {
 		return i18n.M("service.bad_url_credentials", displayURL(raw))
+	}
+	if !errors.As(err, &ue) || ue.Problem == httpx.URLNotAbsolute {
+		// Not an address at all: maybe something pasted in the wrong
+		// place, so it is not quoted back.
+		return i18n.M("service.bad_url_not_absolute")
 	}
 	return i18n.M("service.bad_url", displayURL(raw))
 }
@@ -260,7 +244,7 @@ var botID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[
 
 func checkBot(bot string) error {
 	if !botID().MatchString(bot) {
-		return apperr.New(apperr.Usage, "service.bad_bot", i18n.M("service.bad_bot", sanitizeText(bot, 64)), i18n.M("service.bots_hint"))
+		return apperr.New(apperr.Usage, "service.bad_bot", i18n.M("service.bad_bot"), i18n.M("service.bots_hint"))
 	}
 	return nil
 }
@@ -277,8 +261,17 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 	if strings.TrimSpace(me.Email) == "" {
 		return nil, c.badResponse(errors.New("GET /v1/me: no email in the answer"))
 	}
+	if !safetext.IsClean(me.Email) || len(me.Email) > 254 {
+		return nil, c.badResponse(errors.New("GET /v1/me: the email is not printable text"))
+	}
+	for _, b := range me.Bots {
+		if !botID().MatchString(b) {
+			return nil, c.badResponse(fmt.Errorf("GET /v1/me: %q is not a bot identifier", sanitizeText(b, 64)))
+		}
+	}
 	if me.Bots == nil {
-		me.Bots = []string{}
+		// The contract: bots is always an array, empty for no bot.
+		return nil, c.badResponse(errors.New("GET /v1/me: no bots array in the answer"))
 	}
 	return &me, nil
 }
@@ -315,7 +308,12 @@ func (c *Client) PutKey(ctx context.Context, bot string, reg KeyRegistration) (*
 		c.logf("service: the vault key %s is no longer the service's; fetching it again", key.ID())
 	}
 	// Money is at stake: the caller marks the key registered only if the
-	// service confirms this very key for this very bot.
+	// service confirms this very key for this very bot, in force.
+	if out.Bot == bot && out.APIKey == reg.APIKey {
+		if err := checkRegistration("PUT", cl.path, bot, &out); err != nil {
+			return nil, c.badResponse(err)
+		}
+	}
 	if out.Bot != bot || out.APIKey != reg.APIKey {
 		if out.APIKey == reg.APIKey {
 			return nil, c.badResponse(fmt.Errorf("PUT %s: the answer confirms bot %q", cl.path, sanitizeText(out.Bot, 64)))
@@ -355,7 +353,7 @@ func (c *Client) Bots(ctx context.Context) ([]bots.Bot, error) {
 		seen[b.ID] = true
 		label := sanitizeText(b.Label, 100)
 		if label == "" {
-			label = capRunes("SmartradeX "+name, 100)
+			label = sanitizeText("SmartradeX "+name, 100)
 		}
 		out = append(out, bots.Bot{ID: b.ID, Name: name, Label: label})
 	}
@@ -377,8 +375,8 @@ func (c *Client) GetKey(ctx context.Context, bot string) (*Registration, error) 
 	if err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}
-	if out.Bot != bot || out.APIKey == "" {
-		return nil, c.badResponse(fmt.Errorf("GET %s: the answer is for bot %q", cl.path, sanitizeText(out.Bot, 64)))
+	if err := checkRegistration("GET", cl.path, bot, &out); err != nil {
+		return nil, c.badResponse(err)
 	}
 	return &out, nil
 }
@@ -512,11 +510,19 @@ func (c *Client) finish(cl call, res *result, out any) error {
 		if res.tooBig {
 			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body over %d bytes", cl.method, cl.path, res.status, maxBody))
 		}
+		if !expectedStatus(cl.method, res.status) {
+			return c.badResponse(fmt.Errorf("%s %s: HTTP %d is not the documented answer", cl.method, cl.path, res.status))
+		}
 		if out == nil {
+			// A DELETE answers with no body: a page (a proxy's, a login
+			// portal's) is not a deletion.
+			if len(res.body) != 0 {
+				return c.badResponse(fmt.Errorf("%s %s: HTTP %d with a body, not the documented empty answer", cl.method, cl.path, res.status))
+			}
 			return nil
 		}
-		if err := json.Unmarshal(res.body, out); err != nil {
-			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body is not the expected JSON", cl.method, cl.path, res.status))
+		if err := decodeStrict(res.body, out); err != nil {
+			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body is not the expected JSON: %w", cl.method, cl.path, res.status, err))
 		}
 		return nil
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/atomicfile"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // Status is the registration status of a key with the SmartradeX service.
@@ -295,6 +296,16 @@ func parse(data []byte) (*Snapshot, error) {
 		}
 		if e.SecretName == "" || e.Backend == "" {
 			return nil, fmt.Errorf("entry %q does not say where its secret is", bot)
+		}
+		// The file may have been edited by hand or by anything else: a value
+		// that would print a control or format character (a terminal
+		// sequence, a bidi override) is damage, refused here once rather
+		// than cleaned by every renderer.
+		for name, v := range map[string]string{"bot": bot, "api_key": e.APIKey, "key_type": e.KeyType,
+			"label": e.Label, "backend": e.Backend, "secret_name": e.SecretName} {
+			if !safetext.IsClean(v) {
+				return nil, fmt.Errorf("entry %q has control or format characters in its %s", bot, name)
+			}
 		}
 		switch e.Status {
 		case StatusPending, StatusRegistered:

@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/atomicfile"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // TestMain lets a test re-execute this binary as another smartradex
@@ -342,6 +344,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","created_at":"not a time"}}}`))
 	f.Add([]byte(`{"version":1} {"version":1}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","label":"\u001b]0;pwned\u0007","backend":"system","secret_name":"bot/a","status":"registered"}}}`))
+	f.Add([]byte(`{"version":1,"entries":{"a\u202e":{"bot":"a\u202e","backend":"system","secret_name":"bot/a","status":"registered"}}}`))
 	f.Add([]byte{0xff, 0xfe, 0})
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -358,6 +362,11 @@ func FuzzLoad(f *testing.F) {
 		for bot, e := range snap.Entries {
 			if e == nil || e.Bot != bot || e.SecretName == "" || e.Backend == "" {
 				t.Fatalf("accepted inconsistent entry %q: %+v", bot, e)
+			}
+			for _, v := range []string{bot, e.APIKey, e.KeyType, e.Label, e.Backend, e.SecretName} {
+				if !safetext.IsClean(v) {
+					t.Fatalf("accepted entry %q with the value %q, which is not clean text", bot, v)
+				}
 			}
 			if e.Status != StatusPending && e.Status != StatusRegistered {
 				t.Fatalf("accepted entry %q with status %q", bot, e.Status)
@@ -407,5 +416,46 @@ func TestLockBotRefusesOddNames(t *testing.T) {
 		if _, err := ix.LockBot(context.Background(), bad); code(t, err) != "state.bad_bot" {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+// An index whose values would print a terminal sequence or a bidi override
+// is reported as damaged, and the report itself prints neither.
+func TestLoadRefusesUncleanValues(t *testing.T) {
+	entry := func(field, value string) string {
+		e := map[string]any{"bot": "a", "api_key": "k", "key_type": "HMAC", "backend": "system", "secret_name": "bot/a", "status": "registered"}
+		e[field] = value
+		bot := "a"
+		if field == "bot" {
+			bot = value
+		}
+		doc, _ := json.Marshal(map[string]any{"version": 1, "entries": map[string]any{bot: e}})
+		return string(doc)
+	}
+	for _, c := range []struct{ field, value string }{
+		{"label", "\x1b]0;pwned\x07"}, {"label", "a\u202eb"}, {"api_key", "k\x1b[2J"}, {"key_type", "HMAC\u200b"},
+		{"backend", "system\r"}, {"secret_name", "bot/a\u009b"}, {"bot", "a\x1b[31m"}, {"label", "two\nlines"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(entry(c.field, c.value)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(dir).Load()
+		var e *apperr.Error
+		if !errors.As(err, &e) || e.Code != "state.index_corrupt" {
+			t.Errorf("%s = %q: Load = %v, want state.index_corrupt", c.field, c.value, err)
+			continue
+		}
+		if msg := err.Error(); !safetext.IsClean(strings.ReplaceAll(msg, "\n", " ")) {
+			t.Errorf("%s = %q: the error prints raw text: %q", c.field, c.value, msg)
+		}
+	}
+	// The control: the same entry with clean values loads.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(entry("label", "Mon bot à moi")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir).Load(); err != nil {
+		t.Errorf("clean index: %v", err)
 	}
 }

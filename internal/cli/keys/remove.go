@@ -96,7 +96,7 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	entry := snap.Entries[bot]
 	if entry == nil && snap.Intents[bot] == nil {
 		if _, ok := bots.Lookup(bot); !ok {
-			return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.remove.unknown_bot", bot),
+			return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.remove.unknown_bot"),
 				i18n.M("keys.remove.unknown_bot_hint", strings.Join(bots.IDs(), ", ")))
 		}
 		return cmdutil.UsageError("keys.no_key", i18n.M("keys.remove.no_key", bot), i18n.M("keys.remove.no_key_hint"))

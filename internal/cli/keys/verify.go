@@ -133,7 +133,7 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 		e := snap.Entries[bot]
 		if e == nil {
 			if _, ok := bots.Lookup(bot); !ok {
-				return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.remove.unknown_bot", bot),
+				return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.remove.unknown_bot"),
 					i18n.M("keys.remove.unknown_bot_hint", strings.Join(bots.IDs(), ", ")))
 			}
 			return cmdutil.UsageError("keys.no_key", i18n.M("keys.verify.no_key", bot), i18n.M("keys.verify.no_key_hint", bot))
