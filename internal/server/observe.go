@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -81,8 +83,10 @@ func requestIDAttr(ctx context.Context) slog.Attr {
 	return slog.String("request_id", id)
 }
 
-// errAttr is an error's text with each value of scrub (an API key, an
-// e-mail) masked, since a database driver may quote a row in its errors.
+// errAttr is an error's text fit for the log. A database driver may quote
+// a row in its errors, so besides the values of scrub, anything that looks
+// like a key, a token, a sealed secret (a run of 16 or more letters, digits
+// or base64 characters) or an e-mail address is masked.
 func errAttr(err error, scrub ...string) slog.Attr {
 	msg := err.Error()
 	for _, v := range scrub {
@@ -90,8 +94,21 @@ func errAttr(err error, scrub ...string) slog.Attr {
 			msg = strings.ReplaceAll(msg, v, MaskAPIKey(v))
 		}
 	}
+	msg = secretLike().ReplaceAllStringFunc(msg, func(m string) string {
+		if strings.Contains(m, "@") {
+			return "…@…"
+		}
+		return MaskAPIKey(m)
+	})
 	return slog.String("error", msg)
 }
+
+// secretLike matches what errAttr masks. It is compiled on first use: the
+// sandbox links this package into smartradex, whose start-up should not pay
+// for it.
+var secretLike = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[^\s<>()"',;]*@[^\s<>()"',;]+|[A-Za-z0-9+/=_-]{16,}`)
+})
 
 type statusWriter struct {
 	http.ResponseWriter
