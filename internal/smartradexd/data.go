@@ -1,0 +1,170 @@
+package smartradexd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/smartradex/smartradex/internal/seal"
+	"github.com/smartradex/smartradex/internal/server/store"
+	"github.com/smartradex/smartradex/internal/server/store/memstore"
+)
+
+// dataDir is $XDG_DATA_HOME/smartradexd, or ~/.local/share/smartradexd.
+func dataDir(getenv func(string) string) (string, error) {
+	base := getenv("XDG_DATA_HOME")
+	if base == "" || !filepath.IsAbs(base) {
+		home := getenv("HOME")
+		if home == "" {
+			return "", errors.New("neither XDG_DATA_HOME nor HOME is set: give --db and --vault-key")
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "smartradexd"), nil
+}
+
+// ensureDataDir creates the data directory, readable by its owner only.
+func ensureDataDir(getenv func(string) string) (string, error) {
+	dir, err := dataDir(getenv)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("creating the data directory: %w", err)
+	}
+	return dir, nil
+}
+
+// defaultDB is the database used without --db: smartradexd.db in the data
+// directory.
+func defaultDB(getenv func(string) string) (string, error) {
+	dir, err := ensureDataDir(getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "smartradexd.db"), nil
+}
+
+// openStore opens the database a --db value names and applies pending
+// migrations. "memory:NAME" is an in-memory store shared by the commands
+// run in this process (tests, demonstrations); it is lost at exit.
+func openStore(ctx context.Context, dsn string) (store.Store, error) {
+	var st store.Store
+	if name, ok := strings.CutPrefix(dsn, "memory:"); ok {
+		st = memoryStore(name)
+	} else {
+		var err error
+		if st, err = openDatabase(ctx, dsn); err != nil {
+			return nil, err
+		}
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("applying the migrations: %w", err)
+	}
+	return st, nil
+}
+
+// openDatabase opens a SQLite file or a PostgreSQL URL.
+func openDatabase(ctx context.Context, dsn string) (store.Store, error) {
+	return nil, fmt.Errorf("database %s: this build has no database driver; use memory:NAME", describeDSN(dsn))
+}
+
+// describeDSN names a database without the password a URL may carry.
+func describeDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if slash := strings.Index(rest, "/"); slash < 0 || at < slash {
+				return dsn[:i+3] + "…@" + rest[at+1:]
+			}
+		}
+	}
+	return dsn
+}
+
+var (
+	memoryMu     sync.Mutex
+	memoryStores = map[string]*sharedMemory{}
+)
+
+// sharedMemory is a named memstore whose Close does not close it: the next
+// command of the process finds it as it was.
+type sharedMemory struct{ *memstore.Store }
+
+func (sharedMemory) Close() error { return nil }
+
+func memoryStore(name string) store.Store {
+	memoryMu.Lock()
+	defer memoryMu.Unlock()
+	s, ok := memoryStores[name]
+	if !ok {
+		s = &sharedMemory{memstore.New()}
+		memoryStores[name] = s
+	}
+	return s
+}
+
+// loadVaultKey reads the vault private key from path. The file must be
+// readable by its owner only.
+func loadVaultKey(path string) (*seal.PrivateKey, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault key: %w", err)
+	}
+	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("vault key %s: its mode is %#o, others can read it; run chmod 600 %s", path, info.Mode().Perm(), path)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault key: %w", err)
+	}
+	defer clear(text)
+	k, err := seal.ParsePrivateKey(text)
+	if err != nil {
+		return nil, fmt.Errorf("vault key %s: %w", path, err)
+	}
+	return k, nil
+}
+
+// writeVaultKey generates a vault key into path, created 0600; an existing
+// file is never overwritten.
+func writeVaultKey(path string) (*seal.PrivateKey, error) {
+	k, err := seal.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	text, err := k.MarshalText()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(text)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("%s already exists: it is not overwritten (a vault key lost is every sealed secret lost)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault key: %w", err)
+	}
+	if _, err := f.Write(text); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("writing the vault key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("writing the vault key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("writing the vault key: %w", err)
+	}
+	return k, nil
+}

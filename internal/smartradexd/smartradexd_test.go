@@ -1,0 +1,316 @@
+package smartradexd
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smartradex/smartradex/internal/seal"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return result{code, out.String(), errb.String()}
+}
+
+// lines is a writer the server logs to, read by the test as it goes.
+type lines struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	seen chan struct{}
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, err := l.buf.Write(p)
+	select {
+	case l.seen <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+func (l *lines) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.String() }
+
+type served struct {
+	url  string
+	logs *lines
+	stop func() int // cancels the run (as SIGTERM does) and returns its exit code
+}
+
+// serve starts `smartradexd serve args…` in process and returns once it
+// has logged "listening on ADDR".
+func serve(t *testing.T, env map[string]string, scheme string, args ...string) *served {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lines{seen: make(chan struct{}, 1)}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, io.Discard, logs)
+	}()
+	stop := sync.OnceValue(func() int { cancel(); return <-done })
+	t.Cleanup(func() { stop() })
+	deadline := time.After(30 * time.Second)
+	for {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.Msg, "listening on ") {
+				if rec.Msg != "listening on "+rec.Addr || strings.HasSuffix(rec.Addr, ":0") {
+					t.Fatalf("listening record = %s", line)
+				}
+				return &served{url: scheme + "://" + rec.Addr, logs: logs, stop: stop}
+			}
+		}
+		select {
+		case <-logs.seen:
+		case code := <-done:
+			t.Fatalf("serve exited with %d before listening: %s", code, logs.String())
+		case <-deadline:
+			t.Fatalf("serve did not listen: %s", logs.String())
+		}
+	}
+}
+
+func get(t *testing.T, client *http.Client, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// The journey an operator makes: a subscriber, a token, a subscription,
+// then the token opens /v1/me on the running server; a revoked token no
+// longer does; SIGTERM stops the server with exit 0.
+func TestServeAndAdmin(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"XDG_DATA_HOME": dir, "SMARTRADEXD_DB": "memory:" + t.Name()}
+	srv := serve(t, env, "http")
+
+	// The vault key was generated in the data directory, 0600 in a 0700 directory.
+	keyFile := filepath.Join(dir, "smartradexd", "vault.key")
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("vault.key: %v %v", fi, err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "smartradexd")); fi.Mode().Perm() != 0o700 {
+		t.Errorf("data directory mode %v", fi.Mode().Perm())
+	}
+	k, err := loadVaultKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(keyFile)
+	if strings.Contains(srv.logs.String(), strings.TrimSpace(string(text))) {
+		t.Fatal("the vault private key is in the logs")
+	}
+	if !strings.Contains(srv.logs.String(), `"key_id":"`+k.Public().ID()+`"`) {
+		t.Errorf("the key ID is not logged: %s", srv.logs.String())
+	}
+
+	steps := []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{"admin", "subscriber", "add", "ada@example.com"}, 0, "subscriber ada@example.com added\n"},
+		{[]string{"admin", "subscriber", "add", "ada@example.com"}, 1, ""},
+		{[]string{"admin", "subscribe", "ada@example.com", "btc-spot"}, 0, "ada@example.com subscribed to btc-spot\n"},
+		{[]string{"admin", "subscribe", "ada@example.com", "doge-spot"}, 1, ""},
+		{[]string{"admin", "subscribe", "bob@example.com", "btc-spot"}, 1, ""},
+		{[]string{"admin", "subscribe", "--json", "ada@example.com", "eth-spot"}, 0, `{"bot":"eth-spot","email":"ada@example.com","subscribed":true}` + "\n"},
+		{[]string{"admin", "unsubscribe", "ada@example.com", "eth-spot"}, 0, "ada@example.com unsubscribed from eth-spot\n"},
+		{[]string{"admin", "token", "issue", "bob@example.com"}, 1, ""},
+	}
+	for _, s := range steps {
+		r := run(t, env, s.args...)
+		if r.code != s.code || (s.stdout != "" || s.code != 0) && r.stdout != s.stdout {
+			t.Fatalf("%v = %d %q %q, want %d %q", s.args, r.code, r.stdout, r.stderr, s.code, s.stdout)
+		}
+	}
+	r := run(t, env, "admin", "token", "issue", "ada@example.com")
+	token := strings.TrimSuffix(r.stdout, "\n")
+	if r.code != 0 || !strings.HasPrefix(token, "srx_") || strings.Contains(token, "\n") {
+		t.Fatalf("token issue = %d %q", r.code, r.stdout)
+	}
+	if code, body := get(t, http.DefaultClient, srv.url+"/v1/me", token); code != 200 || body != `{"bots":["btc-spot"],"email":"ada@example.com"}`+"\n" {
+		t.Fatalf("GET /v1/me = %d %s", code, body)
+	}
+	var js struct{ Token string }
+	r = run(t, env, "admin", "token", "issue", "--json", "ada@example.com")
+	if json.Unmarshal([]byte(r.stdout), &js) != nil || !strings.HasPrefix(js.Token, "srx_") || js.Token == token {
+		t.Fatalf("token issue --json = %q", r.stdout)
+	}
+	r = run(t, env, "admin", "subscriber", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "ada@example.com  btc-spot") {
+		t.Errorf("subscriber list = %q", r.stdout)
+	}
+	r = run(t, env, "admin", "subscriber", "list", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"email":"ada@example.com","bots":["btc-spot"]`) {
+		t.Errorf("subscriber list --json = %q", r.stdout)
+	}
+	r = run(t, env, "admin", "engine-token", "issue", "engine-1")
+	engine := strings.TrimSpace(r.stdout)
+	if code, _ := get(t, http.DefaultClient, srv.url+"/internal/v1/keys?bot=btc-spot", engine); r.code != 0 || code != 200 {
+		t.Errorf("engine token: %d, GET = %d", r.code, code)
+	}
+	if r := run(t, env, "admin", "engine-token", "issue", "engine-1"); r.code != 1 {
+		t.Errorf("a second token for engine-1 = %d", r.code)
+	}
+	if r := run(t, env, "admin", "token", "revoke", "--json", "ada@example.com"); r.code != 0 || r.stdout != `{"email":"ada@example.com","revoked":2}`+"\n" {
+		t.Errorf("revoke = %d %q", r.code, r.stdout)
+	}
+	if code, _ := get(t, http.DefaultClient, srv.url+"/v1/me", token); code != 401 {
+		t.Errorf("revoked token = %d", code)
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/v1/bots", "/v1/vault-key"} {
+		if code, _ := get(t, http.DefaultClient, srv.url+p, ""); code != 200 {
+			t.Errorf("GET %s = %d", p, code)
+		}
+	}
+	if code := srv.stop(); code != 0 {
+		t.Errorf("serve after SIGTERM = %d: %s", code, srv.logs.String())
+	}
+	for _, v := range []string{token, js.Token, engine} {
+		if strings.Contains(srv.logs.String(), v) {
+			t.Error("a token is in the server's logs")
+		}
+	}
+	if !strings.Contains(srv.logs.String(), `"msg":"shutting down"`) {
+		t.Error("no shutdown record")
+	}
+}
+
+func TestVaultKeyGenerate(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "vault.key")
+	r := run(t, nil, "vault-key", "generate", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("generate = %d %s", r.code, r.stderr)
+	}
+	fi, err := os.Stat(out)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("file: %v %v", fi, err)
+	}
+	text, _ := os.ReadFile(out)
+	k, err := seal.ParsePrivateKey(text)
+	if err != nil || r.stdout != k.Public().ID()+"\n" {
+		t.Fatalf("stdout %q, key %v", r.stdout, err)
+	}
+	if strings.Contains(r.stdout+r.stderr, strings.TrimSpace(string(text))) {
+		t.Fatal("the private key was printed")
+	}
+	// Never overwritten.
+	if r := run(t, nil, "vault-key", "generate", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("second generate = %d %s", r.code, r.stderr)
+	}
+	if again, _ := os.ReadFile(out); !bytes.Equal(again, text) {
+		t.Error("the key file changed")
+	}
+	// The environment names the file too.
+	out2 := filepath.Join(dir, "second.key")
+	if r := run(t, map[string]string{"SMARTRADEXD_OUT": out2}, "vault-key", "generate"); r.code != 0 {
+		t.Errorf("SMARTRADEXD_OUT = %d %s", r.code, r.stderr)
+	}
+	// A key others can read is refused by serve.
+	os.Chmod(out, 0o644)
+	r = run(t, map[string]string{"SMARTRADEXD_DB": "memory:x"}, "serve", "--addr", "127.0.0.1:0", "--vault-key", out)
+	if r.code != 1 || !strings.Contains(r.stderr, "chmod 600") {
+		t.Errorf("serve with a 0644 key = %d %s", r.code, r.stderr)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		msg  string
+	}{
+		{nil, []string{"bogus"}, "unknown command"},
+		{nil, []string{"serve", "--bogus"}, "unknown flag"},
+		{nil, []string{"serve", "extra"}, "no argument"},
+		{nil, []string{"serve", "--ip-lock", "maybe"}, "--ip-lock"},
+		{map[string]string{"SMARTRADEXD_IP_LOCK": "maybe"}, []string{"serve"}, "--ip-lock"},
+		{nil, []string{"serve", "--ip-lock", "required"}, "--egress-ips"},
+		{nil, []string{"serve", "--egress-ips", "1.2.3.4,nope"}, "--egress-ips"},
+		{nil, []string{"serve", "--binance-source-addr", "host"}, "--binance-source-addr"},
+		{nil, []string{"serve", "--binance-url", "ftp://x"}, "--binance-url"},
+		{nil, []string{"serve", "--tls-cert", "c.pem"}, "--tls-key"},
+		{nil, []string{"serve", "--addr", "nope"}, "--addr"},
+		{nil, []string{"vault-key", "generate"}, "--out"},
+		{nil, []string{"vault-key"}, "subcommand"},
+		{nil, []string{"admin"}, "subcommand"},
+		{nil, []string{"admin", "token", "issue"}, "EMAIL"},
+		{nil, []string{"admin", "token", "issue", "not-an-email"}, "e-mail"},
+		{nil, []string{"admin", "subscriber", "add", "Ada <ada@example.com>"}, "e-mail"},
+		{nil, []string{"admin", "subscribe", "ada@example.com", "BTC spot"}, "bot"},
+		{nil, []string{"admin", "engine-token", "issue", "a b"}, "engine name"},
+		{nil, []string{"admin", "subscriber", "list", "extra"}, "no argument"},
+	} {
+		r := run(t, tc.env, tc.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.msg) || r.stdout != "" {
+			t.Errorf("%v = %d %q %q, want 2 and %q", tc.args, r.code, r.stdout, r.stderr, tc.msg)
+		}
+	}
+}
+
+// Flags come from SMARTRADEXD_<FLAG>; the command line wins.
+func TestEnvironmentAndTLS(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "v.key")
+	if r := run(t, nil, "vault-key", "generate", "--out", keyFile); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	cert, key := writeCert(t, dir)
+	env := map[string]string{
+		"HOME":                  dir,
+		"SMARTRADEXD_DB":        "memory:" + t.Name(),
+		"SMARTRADEXD_VAULT_KEY": keyFile,
+		"SMARTRADEXD_TLS_CERT":  cert,
+		"SMARTRADEXD_TLS_KEY":   key,
+		"SMARTRADEXD_ADDR":      "256.0.0.1:1", // overridden by the test's --addr
+	}
+	srv := serve(t, env, "https")
+	pool := x509.NewCertPool()
+	pem, _ := os.ReadFile(cert)
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	code, body := get(t, client, srv.url+"/v1/vault-key", "")
+	var vk seal.VaultKey
+	json.Unmarshal([]byte(body), &vk)
+	k, _ := loadVaultKey(keyFile)
+	if code != 200 || vk.KeyID != k.Public().ID() {
+		t.Fatalf("GET /v1/vault-key over TLS = %d %s", code, body)
+	}
+	// Nothing was made in the data directory: the environment named both files.
+	if _, err := os.Stat(filepath.Join(dir, ".local")); err == nil {
+		t.Error("the data directory was created although --db and --vault-key were given")
+	}
+	if code := srv.stop(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
