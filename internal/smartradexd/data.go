@@ -13,6 +13,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/seal"
 	"github.com/smartradex/smartradex/internal/server/store"
+	"github.com/smartradex/smartradex/internal/server/store/dbopen"
 	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
 
@@ -42,13 +43,16 @@ func ensureDataDir(getenv func(string) string) (string, error) {
 }
 
 // defaultDB is the database used without --db: smartradexd.db in the data
-// directory.
+// directory, which is created 0700.
 func defaultDB(getenv func(string) string) (string, error) {
-	dir, err := ensureDataDir(getenv)
+	path, err := dbopen.DefaultPath(getenv)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, "smartradexd.db"), nil
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("creating the data directory: %w", err)
+	}
+	return path, nil
 }
 
 // openStore opens the database a --db value names and applies pending
@@ -60,33 +64,15 @@ func openStore(ctx context.Context, dsn string) (store.Store, error) {
 		st = memoryStore(name)
 	} else {
 		var err error
-		if st, err = openDatabase(ctx, dsn); err != nil {
-			return nil, err
+		if st, err = dbopen.Open(ctx, dsn); err != nil {
+			return nil, fmt.Errorf("opening the database %s: %w", dbopen.Redact(dsn), err)
 		}
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
-		return nil, fmt.Errorf("applying the migrations: %w", err)
+		return nil, fmt.Errorf("applying the migrations to %s: %w", dbopen.Redact(dsn), err)
 	}
 	return st, nil
-}
-
-// openDatabase opens a SQLite file or a PostgreSQL URL.
-func openDatabase(ctx context.Context, dsn string) (store.Store, error) {
-	return nil, fmt.Errorf("database %s: this build has no database driver; use memory:NAME", describeDSN(dsn))
-}
-
-// describeDSN names a database without the password a URL may carry.
-func describeDSN(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if slash := strings.Index(rest, "/"); slash < 0 || at < slash {
-				return dsn[:i+3] + "…@" + rest[at+1:]
-			}
-		}
-	}
-	return dsn
 }
 
 var (

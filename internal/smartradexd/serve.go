@@ -19,6 +19,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/seal"
 	"github.com/smartradex/smartradex/internal/server"
+	"github.com/smartradex/smartradex/internal/server/store/dbopen"
 )
 
 // The HTTP server's limits. A request carries at most a 64 KiB body, so
@@ -135,6 +136,7 @@ func runServe(e *env, o *serveOptions) error {
 		return err
 	}
 	defer st.Close()
+	log.Info("database ready", "db", dbopen.Redact(dsn))
 
 	var tlsConfig *tls.Config
 	if o.tlsCert != "" {

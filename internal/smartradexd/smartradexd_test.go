@@ -104,13 +104,18 @@ func get(t *testing.T, client *http.Client, url, token string) (int, string) {
 	return res.StatusCode, string(body)
 }
 
-// The journey an operator makes: a subscriber, a token, a subscription,
-// then the token opens /v1/me on the running server; a revoked token no
-// longer does; SIGTERM stops the server with exit 0.
+// The journey an operator makes, on the default SQLite database of the
+// data directory: a subscriber, a token, a subscription, then the token
+// opens /v1/me on the running server (the admin commands and serve share
+// the database); it still does after a restart; a revoked token no longer
+// does; SIGTERM stops the server with exit 0.
 func TestServeAndAdmin(t *testing.T) {
 	dir := t.TempDir()
-	env := map[string]string{"XDG_DATA_HOME": dir, "SMARTRADEXD_DB": "memory:" + t.Name()}
+	env := map[string]string{"XDG_DATA_HOME": dir}
 	srv := serve(t, env, "http")
+	if _, err := os.Stat(filepath.Join(dir, "smartradexd", "smartradexd.db")); err != nil {
+		t.Fatalf("no database in the data directory: %v", err)
+	}
 
 	// The vault key was generated in the data directory, 0600 in a 0700 directory.
 	keyFile := filepath.Join(dir, "smartradexd", "vault.key")
@@ -159,6 +164,17 @@ func TestServeAndAdmin(t *testing.T) {
 	}
 	if code, body := get(t, http.DefaultClient, srv.url+"/v1/me", token); code != 200 || body != `{"bots":["btc-spot"],"email":"ada@example.com"}`+"\n" {
 		t.Fatalf("GET /v1/me = %d %s", code, body)
+	}
+	// A restart keeps everything: the database and the vault key.
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve after SIGTERM = %d: %s", code, srv.logs.String())
+	}
+	srv = serve(t, env, "http")
+	if code, body := get(t, http.DefaultClient, srv.url+"/v1/me", token); code != 200 {
+		t.Fatalf("GET /v1/me after a restart = %d %s", code, body)
+	}
+	if !strings.Contains(srv.logs.String(), `"key_id":"`+k.Public().ID()+`"`) {
+		t.Errorf("the restart did not keep the vault key: %s", srv.logs.String())
 	}
 	var js struct{ Token string }
 	r = run(t, env, "admin", "token", "issue", "--json", "ada@example.com")
@@ -312,5 +328,22 @@ func TestEnvironmentAndTLS(t *testing.T) {
 	}
 	if code := srv.stop(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	for i := range 2 { // idempotent
+		if r := run(t, nil, "migrate", "--db", "sqlite:"+db); r.code != 0 || r.stdout != "the database is up to date\n" {
+			t.Fatalf("migrate #%d = %d %q %q", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := run(t, map[string]string{"SMARTRADEXD_DB": db}, "admin", "subscriber", "list", "--json"); r.code != 0 || r.stdout != `{"subscribers":[]}`+"\n" {
+		t.Errorf("list on the migrated file = %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// An unreachable PostgreSQL fails with exit 1, its password never shown.
+	r := run(t, nil, "migrate", "--db", "postgres://smartradex:hunter2secret@127.0.0.1:1/srx?connect_timeout=2")
+	if r.code != 1 || strings.Contains(r.stdout+r.stderr, "hunter2secret") || !strings.Contains(r.stderr, "xxxxx") {
+		t.Errorf("migrate on an unreachable database = %d %q", r.code, r.stderr)
 	}
 }

@@ -150,8 +150,11 @@ func TestPutKeySemantics(t *testing.T) {
 	if again, _ := s.GetKey(ctx, ada.ID, "btc-spot"); string(again.SealedSecret) != "sealed-B" {
 		t.Error("GetKey shares the sealed secret's memory with the store")
 	}
-	if err := s.RecordCheck(ctx, ada.ID, "btc-spot", "A", store.Check{At: t0, Outcome: "ok"}); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("RecordCheck for a replaced key = %v, want ErrNotFound", err)
+	if err := s.RecordCheck(ctx, ada.ID, "btc-spot", "A", store.Check{At: t0, Outcome: "ok"}); err != nil {
+		t.Errorf("RecordCheck for a replaced key = %v, want nil (ignored)", err)
+	}
+	if k, _ := s.GetKey(ctx, ada.ID, "btc-spot"); k.LastCheck != nil {
+		t.Errorf("a check of the replaced key landed on its successor: %+v", k.LastCheck)
 	}
 	if err := s.RecordCheck(ctx, ada.ID, "btc-spot", "B", store.Check{At: t0, Outcome: "ok", Restrictions: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
