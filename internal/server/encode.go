@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -57,11 +58,12 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 const retryAfterUnavailable = 5
 
 // storeFailed answers a store error: 503 unavailable when the database
-// cannot be used (nothing was written), 500 otherwise. The error is logged
+// cannot be used or did not answer in time (nothing was written), 500
+// otherwise. The error is logged
 // with scrub's values masked, since a driver may quote them.
 func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, err error, scrub ...string) {
 	status, code, msg := http.StatusInternalServerError, CodeInternal, "the service failed"
-	if errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		status, code, msg = http.StatusServiceUnavailable, CodeUnavailable, "the service is unavailable, try again in a few minutes"
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
 	}

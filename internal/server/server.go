@@ -29,6 +29,9 @@ type Config struct {
 	RateLimit RateLimit
 	// MaxBody caps a request body; default 64 KiB, as the contract says.
 	MaxBody int64
+	// RequestTimeout bounds the database work of one request; default 10 s,
+	// under the CLI's 15 s per attempt. Past it the answer is 503.
+	RequestTimeout time.Duration
 
 	// The network settings of issue 13 (IP-locked keys); accepted now so
 	// that deployments can set them, used by the service's key checks.
@@ -48,6 +51,7 @@ type RateLimit struct {
 
 const (
 	defaultMaxBody = 64 << 10
+	defaultTimeout = 10 * time.Second
 	defaultRate    = 5
 	defaultBurst   = 30
 )
@@ -73,6 +77,9 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = defaultMaxBody
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = defaultTimeout
 	}
 	if cfg.RateLimit.Rate <= 0 {
 		cfg.RateLimit.Rate = defaultRate

@@ -458,7 +458,11 @@ func (f *failing) PutKey(ctx context.Context, k store.Key) (store.PutResult, err
 		case f.entered <- struct{}{}:
 		default:
 		}
-		<-f.block
+		select {
+		case <-f.block:
+		case <-ctx.Done():
+			return store.PutResult{}, ctx.Err()
+		}
 	}
 	if err := f.failed("PutKey"); err != nil {
 		return store.PutResult{}, err
@@ -583,5 +587,20 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if err := <-shut; err != nil {
 		t.Errorf("Shutdown = %v", err)
+	}
+}
+
+// A database that does not answer within the request's time is a 503, and
+// the registration is not made.
+func TestStoreTimeout(t *testing.T) {
+	f := &failing{block: make(chan struct{}), entered: make(chan struct{}, 1)}
+	e := newEnv(t, withStore(func(s store.Store) store.Store { f.Store = s; return f }),
+		withConfig(func(c *Config) { c.RequestTimeout = 50 * time.Millisecond }))
+	a := e.do("PUT", "/v1/bots/btc-spot/binance-key", e.token, e.sealed("btc-spot", randomKey(), "HMAC", randomKey()))
+	if a.status != 503 || a.code() != CodeUnavailable || a.header.Get("Retry-After") == "" {
+		t.Fatalf("PUT on a hung database = %d %s", a.status, a.body)
+	}
+	if keys, _ := e.mem.ActiveKeys(context.Background(), ""); len(keys) != 0 {
+		t.Errorf("%d keys registered", len(keys))
 	}
 }
