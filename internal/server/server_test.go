@@ -604,3 +604,27 @@ func TestStoreTimeout(t *testing.T) {
 		t.Errorf("%d keys registered", len(keys))
 	}
 }
+
+// panicking is a store whose GetKey panics with a value quoting a secret.
+type panicking struct{ store.Store }
+
+func (panicking) GetKey(context.Context, int64, string) (store.Key, error) {
+	panic("boom: secret NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j")
+}
+
+// A handler that panics answers 500 internal, is logged without the
+// panic's value, and the server goes on serving.
+func TestPanicIsA500(t *testing.T) {
+	e := newEnv(t, withStore(func(s store.Store) store.Store { return panicking{s} }))
+	a := e.do("GET", "/v1/bots/btc-spot/binance-key", e.token, nil)
+	if a.status != 500 || a.code() != CodeInternal {
+		t.Fatalf("= %d %s", a.status, a.body)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"msg":"handler panic"`) || strings.Contains(logs, "NhqPtmdS") {
+		t.Errorf("logs = %s", logs)
+	}
+	if a := e.do("GET", "/v1/me", e.token, nil); a.status != 200 {
+		t.Errorf("after the panic: %d", a.status)
+	}
+}
