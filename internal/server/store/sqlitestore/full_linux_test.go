@@ -122,3 +122,50 @@ func TestDiskFull(t *testing.T) {
 	}
 	check("room again")
 }
+
+// A database on a read-only disk (a remount after I/O errors) is refused
+// with ErrUnavailable at Open, and the file is left as it was. (A disk
+// cannot be remounted read-only under an open database: the kernel refuses
+// while files are open for writing.)
+func TestDiskReadOnly(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to mount a tmpfs and remount it read-only")
+	}
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=4m,mode=0700"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): the read-only case is not tested", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount: %v", err)
+		}
+	})
+	path := filepath.Join(dir, "smartradexd.db")
+	s, err := sqlitestore.Open(t.Context(), path, sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddSubscriber(t.Context(), "before@example.com", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, "size=4m,mode=0700"); err != nil {
+		t.Fatalf("remount read-only: %v", err)
+	}
+	if s, err := sqlitestore.Open(t.Context(), path, sqlitestore.Options{}); !errors.Is(err, store.ErrUnavailable) {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Open on a read-only disk: %v, want ErrUnavailable", err)
+	}
+	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the database changed on a read-only disk (%v)", err)
+	}
+}
