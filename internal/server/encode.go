@@ -26,6 +26,12 @@ const (
 	CodeUnavailable      = "unavailable"
 )
 
+// ErrorCodes lists every code the handler can send, for the contract tests.
+func ErrorCodes() []string {
+	return []string{CodeUnauthorized, CodeNotSubscribed, CodeKeyInUse, CodeVaultKeyChanged, CodeInvalidRequest,
+		CodeUnknownBot, CodeNotFound, CodeNoSuchEndpoint, CodeMethodNotAllowed, CodeRateLimited, CodeInternal, CodeUnavailable}
+}
+
 type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
