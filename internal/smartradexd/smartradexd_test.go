@@ -1,12 +1,16 @@
 package smartradexd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,9 +55,12 @@ func (l *lines) Write(p []byte) (int, error) {
 func (l *lines) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.String() }
 
 type served struct {
-	url  string
-	logs *lines
-	stop func() int // cancels the run (as SIGTERM does) and returns its exit code
+	url    string
+	logs   *lines
+	stop   func() int    // cancels the run (as SIGTERM does) and returns its exit code
+	cancel func()        // cancels the run without waiting
+	exited chan struct{} // closed when the run has returned
+	code   *int          // its exit code, once exited
 }
 
 // serve starts `smartradexd serve args…` in process and returns once it
@@ -62,11 +69,13 @@ func serve(t *testing.T, env map[string]string, scheme string, args ...string) *
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lines{seen: make(chan struct{}, 1)}
-	done := make(chan int, 1)
+	exited := make(chan struct{})
+	code := new(int)
 	go func() {
-		done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, io.Discard, logs)
+		*code = Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, io.Discard, logs)
+		close(exited)
 	}()
-	stop := sync.OnceValue(func() int { cancel(); return <-done })
+	stop := func() int { cancel(); <-exited; return *code }
 	t.Cleanup(func() { stop() })
 	deadline := time.After(30 * time.Second)
 	for {
@@ -76,13 +85,13 @@ func serve(t *testing.T, env map[string]string, scheme string, args ...string) *
 				if rec.Msg != "listening on "+rec.Addr || strings.HasSuffix(rec.Addr, ":0") {
 					t.Fatalf("listening record = %s", line)
 				}
-				return &served{url: scheme + "://" + rec.Addr, logs: logs, stop: stop}
+				return &served{url: scheme + "://" + rec.Addr, logs: logs, stop: stop, cancel: cancel, exited: exited, code: code}
 			}
 		}
 		select {
 		case <-logs.seen:
-		case code := <-done:
-			t.Fatalf("serve exited with %d before listening: %s", code, logs.String())
+		case <-exited:
+			t.Fatalf("serve exited with %d before listening: %s", *code, logs.String())
 		case <-deadline:
 			t.Fatalf("serve did not listen: %s", logs.String())
 		}
@@ -345,5 +354,70 @@ func TestMigrate(t *testing.T) {
 	r := run(t, nil, "migrate", "--db", "postgres://smartradex:hunter2secret@127.0.0.1:1/srx?connect_timeout=2")
 	if r.code != 1 || strings.Contains(r.stdout+r.stderr, "hunter2secret") || !strings.Contains(r.stderr, "xxxxx") {
 		t.Errorf("migrate on an unreachable database = %d %q", r.code, r.stderr)
+	}
+}
+
+// SIGTERM while a PUT is in flight (its body half sent): serve logs that it
+// is shutting down, waits for the request, which gets its 200, then exits 0.
+func TestShutdownLetsRequestsFinish(t *testing.T) {
+	env := map[string]string{"HOME": t.TempDir(), "SMARTRADEXD_DB": "memory:" + t.TempDir()}
+	srv := serve(t, env, "http")
+	for _, args := range [][]string{{"admin", "subscriber", "add", "ada@example.com"}, {"admin", "subscribe", "ada@example.com", "btc-spot"}} {
+		if r := run(t, env, args...); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+	}
+	token := strings.TrimSpace(run(t, env, "admin", "token", "issue", "ada@example.com").stdout)
+	_, body := get(t, http.DefaultClient, srv.url+"/v1/vault-key", "")
+	var vk seal.VaultKey
+	json.Unmarshal([]byte(body), &vk)
+	pub, err := vk.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiKey := strings.Repeat("k", 60) + "0001"
+	sealed, _ := seal.Seal(pub, "btc-spot", apiKey, "HMAC", []byte(strings.Repeat("s", 64)))
+	put, _ := json.Marshal(map[string]string{"api_key": apiKey, "key_type": "HMAC", "vault_key_id": vk.KeyID,
+		"sealed_secret": base64.StdEncoding.EncodeToString(sealed)})
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Expect: 100-continue makes the server say when the handler starts
+	// reading the body: from then on the request is in flight.
+	fmt.Fprintf(conn, "PUT /v1/bots/btc-spot/binance-key HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", token, len(put))
+	rd := bufio.NewReader(conn)
+	if res, err := http.ReadResponse(rd, nil); err != nil || res.StatusCode != 100 {
+		t.Fatalf("before the body: %v %v", res, err)
+	}
+	conn.Write(put[:len(put)/2])
+
+	srv.cancel()
+	for !strings.Contains(srv.logs.String(), `"msg":"shutting down"`) {
+		select {
+		case <-srv.logs.seen:
+		case <-srv.exited:
+			t.Fatalf("serve exited (%d) with a request in flight: %s", *srv.code, srv.logs.String())
+		}
+	}
+	select {
+	case <-srv.exited:
+		t.Fatalf("serve exited (%d) with a request in flight", *srv.code)
+	default:
+	}
+	conn.Write(put[len(put)/2:])
+	res, err := http.ReadResponse(rd, nil)
+	if err != nil {
+		t.Fatalf("%v; logs: %s", err, srv.logs.String())
+	}
+	if res.StatusCode != 200 {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("in-flight PUT = %d %s", res.StatusCode, b)
+	}
+	if c := srv.stop(); c != 0 {
+		t.Errorf("exit %d", c)
 	}
 }
