@@ -17,25 +17,15 @@ import (
 	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
 
-// dataDir is $XDG_DATA_HOME/smartradexd, or ~/.local/share/smartradexd.
+// dataDir is where serve keeps what --db and --vault-key leave to their
+// defaults: $XDG_DATA_HOME/smartradexd, or ~/.local/share/smartradexd,
+// created readable by its owner only.
 func dataDir(getenv func(string) string) (string, error) {
-	base := getenv("XDG_DATA_HOME")
-	if base == "" || !filepath.IsAbs(base) {
-		home := getenv("HOME")
-		if home == "" {
-			return "", errors.New("neither XDG_DATA_HOME nor HOME is set: give --db and --vault-key")
-		}
-		base = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(base, "smartradexd"), nil
-}
-
-// ensureDataDir creates the data directory, readable by its owner only.
-func ensureDataDir(getenv func(string) string) (string, error) {
-	dir, err := dataDir(getenv)
+	db, err := dbopen.DefaultPath(getenv)
 	if err != nil {
 		return "", err
 	}
+	dir := filepath.Dir(db)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating the data directory: %w", err)
 	}
@@ -43,16 +33,12 @@ func ensureDataDir(getenv func(string) string) (string, error) {
 }
 
 // defaultDB is the database used without --db: smartradexd.db in the data
-// directory, which is created 0700.
+// directory.
 func defaultDB(getenv func(string) string) (string, error) {
-	path, err := dbopen.DefaultPath(getenv)
-	if err != nil {
+	if _, err := dataDir(getenv); err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", fmt.Errorf("creating the data directory: %w", err)
-	}
-	return path, nil
+	return dbopen.DefaultPath(getenv)
 }
 
 // openStore opens the database a --db value names and applies pending

@@ -198,7 +198,7 @@ func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, er
 	if o.vaultKey != "" {
 		return loadVaultKey(o.vaultKey)
 	}
-	dir, err := ensureDataDir(e.getenv)
+	dir, err := dataDir(e.getenv)
 	if err != nil {
 		return nil, err
 	}
