@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -70,7 +69,11 @@ func (s *Server) botFor(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 	if !known {
-		writeError(w, http.StatusNotFound, CodeUnknownBot, "there is no such bot")
+		msg := "there is no such bot"
+		if isBotID(bot) {
+			msg = "there is no bot " + bot
+		}
+		writeError(w, http.StatusNotFound, CodeUnknownBot, msg)
 		return "", false
 	}
 	writeError(w, http.StatusForbidden, CodeNotSubscribed, "this account has no subscription to "+bot)
@@ -195,41 +198,49 @@ func remoteHost(r *http.Request) string {
 }
 
 type engineKeyBody struct {
-	Bot          string           `json:"bot"`
-	Email        string           `json:"email"`
-	APIKey       string           `json:"api_key"`
-	KeyType      string           `json:"key_type"`
-	Label        string           `json:"label"`
-	SealedSecret string           `json:"sealed_secret"`
-	VaultKeyID   string           `json:"vault_key_id"`
-	RegisteredAt time.Time        `json:"registered_at"`
-	LastCheck    *engineCheckBody `json:"last_check"`
+	Bot          string     `json:"bot"`
+	Email        string     `json:"email"`
+	APIKey       string     `json:"api_key"`
+	KeyType      string     `json:"key_type"`
+	SealedSecret string     `json:"sealed_secret"`
+	VaultKeyID   string     `json:"vault_key_id"`
+	LastCheck    *time.Time `json:"last_check"` // when the service last checked the key with Binance
 }
 
-type engineCheckBody struct {
-	At           time.Time       `json:"at"`
-	SeenFrom     string          `json:"seen_from"`
-	Outcome      string          `json:"outcome"`
-	BinanceCode  int             `json:"binance_code,omitempty"`
-	Restrictions json.RawMessage `json:"restrictions,omitempty"`
-	UID          int64           `json:"uid,omitempty"`
+// isBotID tells whether s has the shape of a bot identifier.
+func isBotID(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
-// handleEngineKeys gives the trading engine the active keys, their secrets
-// sealed: the engine opens them with the vault private key.
+// handleEngineKeys gives the trading engine the active keys of a bot, their
+// secrets sealed: the engine opens them with the vault private key.
 func (s *Server) handleEngineKeys() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bot := r.URL.Query().Get("bot")
-		if bot != "" {
-			known, err := s.knownBot(r.Context(), bot)
-			if err != nil {
-				s.storeFailed(w, r, err)
-				return
-			}
-			if !known {
-				writeError(w, http.StatusNotFound, CodeUnknownBot, "there is no such bot")
-				return
-			}
+		switch {
+		case bot == "":
+			writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the bot parameter is required")
+			return
+		case !isBotID(bot):
+			writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the bot parameter is not a bot identifier")
+			return
+		}
+		known, err := s.knownBot(r.Context(), bot)
+		if err != nil {
+			s.storeFailed(w, r, err)
+			return
+		}
+		if !known {
+			writeError(w, http.StatusNotFound, CodeUnknownBot, "there is no bot "+bot)
+			return
 		}
 		keys, err := s.store.ActiveKeys(r.Context(), bot)
 		if err != nil {
@@ -238,15 +249,11 @@ func (s *Server) handleEngineKeys() http.Handler {
 		}
 		out := make([]engineKeyBody, 0, len(keys))
 		for _, k := range keys {
-			b := engineKeyBody{Bot: k.Bot, Email: k.Email, APIKey: k.APIKey, KeyType: k.KeyType, Label: k.Label,
-				SealedSecret: base64.StdEncoding.EncodeToString(k.SealedSecret), VaultKeyID: k.VaultKeyID,
-				RegisteredAt: k.RegisteredAt.UTC()}
-			if c := k.LastCheck; c != nil {
-				b.LastCheck = &engineCheckBody{At: c.At.UTC(), SeenFrom: c.SeenFrom, Outcome: c.Outcome,
-					BinanceCode: c.BinanceCode, UID: c.UID}
-				if json.Valid(c.Restrictions) {
-					b.LastCheck.Restrictions = json.RawMessage(c.Restrictions)
-				}
+			b := engineKeyBody{Bot: k.Bot, Email: k.Email, APIKey: k.APIKey, KeyType: k.KeyType,
+				SealedSecret: base64.StdEncoding.EncodeToString(k.SealedSecret), VaultKeyID: k.VaultKeyID}
+			if k.LastCheck != nil {
+				at := k.LastCheck.At.UTC()
+				b.LastCheck = &at
 			}
 			out = append(out, b)
 		}
