@@ -133,6 +133,28 @@ func (s *Store) Bots(ctx context.Context) ([]store.Bot, error) {
 	return slices.Clone(s.bots), nil
 }
 
+// SetBots replaces the bot catalogue, for tests and the sandbox (a real
+// database's catalogue changes by migration). Subscriptions to and keys of
+// bots no longer in it are dropped, as a foreign key would.
+func (s *Store) SetBots(list []store.Bot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bots = slices.Clone(list)
+	sort.Slice(s.bots, func(i, j int) bool { return s.bots[i].ID < s.bots[j].ID })
+	for _, subs := range s.subs {
+		for b := range subs {
+			if !s.hasBot(b) {
+				delete(subs, b)
+			}
+		}
+	}
+	for id := range s.keys {
+		if !s.hasBot(id.bot) {
+			delete(s.keys, id)
+		}
+	}
+}
+
 func (s *Store) hasBot(id string) bool {
 	return slices.ContainsFunc(s.bots, func(b store.Bot) bool { return b.ID == id })
 }

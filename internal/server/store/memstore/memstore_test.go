@@ -230,3 +230,25 @@ func TestClosedIsUnavailableAndAudit(t *testing.T) {
 		t.Errorf("Bots after Close = %v", err)
 	}
 }
+
+func TestSetBots(t *testing.T) {
+	s, ada := setup(t)
+	ctx := context.Background()
+	s.Subscribe(ctx, "ada@example.com", "btc-spot")
+	s.Subscribe(ctx, "ada@example.com", "eth-spot")
+	s.PutKey(ctx, store.Key{SubscriberID: ada.ID, Bot: "eth-spot", APIKey: "E", KeyType: "HMAC", RegisteredAt: t0})
+	s.SetBots([]store.Bot{{ID: "sol-spot", Name: "BOT SOL Spot"}, {ID: "btc-spot", Name: "BOT BTC Spot"}})
+	got, _ := s.Bots(ctx)
+	if len(got) != 2 || got[0].ID != "btc-spot" || got[1].ID != "sol-spot" {
+		t.Errorf("Bots = %+v", got)
+	}
+	if list, _ := s.Subscribers(ctx); len(list[0].Bots) != 1 || list[0].Bots[0] != "btc-spot" {
+		t.Errorf("subscriptions = %+v", list[0].Bots)
+	}
+	if _, err := s.GetKey(ctx, ada.ID, "eth-spot"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the key of a removed bot remains: %v", err)
+	}
+	if err := s.Subscribe(ctx, "ada@example.com", "sol-spot"); err != nil {
+		t.Error(err)
+	}
+}
