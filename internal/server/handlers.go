@@ -46,11 +46,12 @@ func (s *Server) handleBots() http.Handler {
 
 func (s *Server) handleVaultKey() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.vault == nil {
+		vault := s.vault.Load()
+		if vault == nil {
 			writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "the service has no vault key")
 			return
 		}
-		encode(w, http.StatusOK, s.vault.Public().Describe())
+		encode(w, http.StatusOK, vault.Public().Describe())
 	})
 }
 

@@ -77,11 +77,12 @@ func (s *Server) readPut(w http.ResponseWriter, r *http.Request, bot string) (pu
 	if *in.VaultKeyID == "" {
 		return putRequest{}, bad, CodeInvalidRequest, "vault_key_id is required"
 	}
-	if s.vault == nil || *in.VaultKeyID != s.vault.Public().ID() {
+	vault := s.vault.Load()
+	if vault == nil || *in.VaultKeyID != vault.Public().ID() {
 		return putRequest{}, http.StatusConflict, CodeVaultKeyChanged,
 			"the vault key has changed: fetch GET /v1/vault-key and seal the secret again"
 	}
-	secret, err := seal.Open(s.vault, bot, *in.APIKey, *in.KeyType, sealed)
+	secret, err := seal.Open(vault, bot, *in.APIKey, *in.KeyType, sealed)
 	defer clear(secret)
 	if err != nil {
 		return putRequest{}, bad, CodeInvalidRequest, "sealed_secret does not open for this bot, api_key and key_type"

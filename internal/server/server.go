@@ -60,7 +60,7 @@ const (
 type Server struct {
 	cfg      Config
 	store    store.Store
-	vault    *seal.PrivateKey
+	vault    atomic.Pointer[seal.PrivateKey]
 	log      *slog.Logger
 	metrics  *metrics
 	limiter  *limiter
@@ -96,12 +96,12 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 	s := &Server{
 		cfg:     cfg,
 		store:   st,
-		vault:   vault,
 		log:     logger,
 		metrics: newMetrics(),
 		limiter: newLimiter(cfg.RateLimit, cfg.Now),
 		mux:     http.NewServeMux(),
 	}
+	s.vault.Store(vault)
 	s.routes()
 	s.handler = s.observe(s.mux)
 	return s
@@ -109,6 +109,11 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// SetVaultKey replaces the vault key, for a rotation without a restart (and
+// for tests): from now on GET /v1/vault-key publishes the new key, and a PUT
+// sealed to the old one is 409 vault_key_changed.
+func (s *Server) SetVaultKey(k *seal.PrivateKey) { s.vault.Store(k) }
 
 // Drain makes /readyz fail from now on, so that a load balancer stops
 // sending requests before the process shuts down. Requests are still served.

@@ -631,3 +631,28 @@ func TestPanicIsA500(t *testing.T) {
 		t.Errorf("after the panic: %d", a.status)
 	}
 }
+
+// After SetVaultKey, the new key is published and a PUT sealed to the old
+// one is 409 vault_key_changed; sealed again to the new one, it is taken.
+func TestVaultKeyRotation(t *testing.T) {
+	e := newEnv(t)
+	apiKey, secret := randomKey(), randomKey()
+	old := e.sealed("btc-spot", apiKey, "HMAC", secret)
+	next, _ := seal.GenerateKey()
+	e.srv.SetVaultKey(next)
+	var vk seal.VaultKey
+	e.do("GET", "/v1/vault-key", "", nil).decode(t, &vk)
+	if vk.KeyID != next.Public().ID() {
+		t.Fatalf("published %s, want the new key", vk.KeyID)
+	}
+	if a := e.do("PUT", "/v1/bots/btc-spot/binance-key", e.token, old); a.status != 409 || a.code() != CodeVaultKeyChanged {
+		t.Fatalf("PUT sealed to the old key = %d %s", a.status, a.body)
+	}
+	e.vault = next
+	if a := e.do("PUT", "/v1/bots/btc-spot/binance-key", e.token, e.sealed("btc-spot", apiKey, "HMAC", secret)); a.status != 200 {
+		t.Fatalf("PUT sealed to the new key = %d %s", a.status, a.body)
+	}
+	if k, _ := e.mem.GetKey(context.Background(), 1, "btc-spot"); k.VaultKeyID != next.Public().ID() {
+		t.Errorf("stored vault_key_id = %s", k.VaultKeyID)
+	}
+}
