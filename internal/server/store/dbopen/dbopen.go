@@ -55,7 +55,9 @@ func parse(dsn string) (kind, target string, err error) {
 	case strings.TrimSpace(dsn) == "":
 		return "", "", errors.New("no database given: a file path, sqlite:PATH or a postgres:// URL")
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
-		return "postgres", dsn, nil
+		// pgx knows the scheme in lower case only.
+		scheme, rest, _ := strings.Cut(dsn, "://")
+		return "postgres", strings.ToLower(scheme) + "://" + rest, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		path := dsn[len("sqlite:"):]
 		// sqlite:///var/lib/x.db is the URL form of sqlite:/var/lib/x.db.
@@ -63,7 +65,7 @@ func parse(dsn string) (kind, target string, err error) {
 			path = path[2:]
 		}
 		if path == "" {
-			return "", "", errors.New("sqlite: no path after sqlite:")
+			return "", "", errors.New("sqlite: no path after sqlite: in the database address")
 		}
 		return "sqlite", path, nil
 	case scheme.MatchString(dsn):

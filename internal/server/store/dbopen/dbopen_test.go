@@ -30,6 +30,7 @@ func TestParse(t *testing.T) {
 		{"SQLite:x.db", "sqlite", "x.db", ""},
 		{"postgres://u:p@db.internal/smartradexd", "postgres", "postgres://u:p@db.internal/smartradexd", ""},
 		{"postgresql://db.internal/smartradexd?sslmode=verify-full", "postgres", "postgresql://db.internal/smartradexd?sslmode=verify-full", ""},
+		{"PostgreSQL://db.internal/smartradexd", "postgres", "postgresql://db.internal/smartradexd", ""},
 		{"", "", "", "no database given"},
 		{"  ", "", "", "no database given"},
 		{"sqlite:", "", "", "no path"},

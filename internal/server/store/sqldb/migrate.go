@@ -84,13 +84,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 		for rows.Next() {
 			var v int
 			if err := rows.Scan(&v); err != nil {
-				rows.Close()
+				closeRows(rows)
 				return err
 			}
 			applied[v] = true
 			latest = max(latest, v)
 		}
-		rows.Close()
+		closeRows(rows)
 		if err := rows.Err(); err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ func (s *Store) Bots(ctx context.Context) ([]store.Bot, error) {
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	var out []store.Bot
 	for rows.Next() {
 		var b store.Bot
@@ -82,7 +82,7 @@ func (s *Store) subscribedBots(ctx context.Context, q querier, subscriberID int6
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	out := map[int64][]string{}
 	for rows.Next() {
 		var id int64
@@ -103,7 +103,7 @@ func (s *Store) Subscribers(ctx context.Context) ([]store.Principal, error) {
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		defer closeRows(rows)
 		for rows.Next() {
 			var p store.Principal
 			var created dbTime
@@ -116,7 +116,7 @@ func (s *Store) Subscribers(ctx context.Context) ([]store.Principal, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows.Close()
+		closeRows(rows)
 		bots, err := s.subscribedBots(ctx, tx, 0)
 		if err != nil {
 			return err
@@ -293,7 +293,7 @@ func (s *Store) listKeys(ctx context.Context, where string, args ...any) ([]stor
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	var out []store.Key
 	for rows.Next() {
 		k, err := scanKey(rows)
@@ -441,7 +441,7 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]store.AuditEvent, er
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	defer rows.Close()
+	defer closeRows(rows)
 	var out []store.AuditEvent
 	for rows.Next() {
 		var e store.AuditEvent

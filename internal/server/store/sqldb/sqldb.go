@@ -82,8 +82,8 @@ func (s *Store) tx(ctx context.Context, opts *sql.TxOptions, write bool, fn func
 		}
 		if attempt < maxAttempts && s.d.Retryable != nil && s.d.Retryable(err) && ctx.Err() == nil {
 			// A short random pause so that racing transactions do not
-			// collide again in step.
-			pause := time.Duration(rand.IntN(2000*attempt)+500) * time.Microsecond
+			// collide again in step (jitter, not a secret: math/rand).
+			pause := time.Duration(rand.IntN(2000*attempt)+500) * time.Microsecond //nolint:gosec // G404: jitter
 			select {
 			case <-time.After(pause):
 				continue
@@ -133,7 +133,7 @@ func (s *Store) fail(err error) error {
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case s.d.Unavailable(err):
-		return fmt.Errorf("%w (%s): %v", store.ErrUnavailable, s.d.Name, err)
+		return fmt.Errorf("%w (%s): %w", store.ErrUnavailable, s.d.Name, err)
 	}
 	return fmt.Errorf("%s: %w", s.d.Name, err)
 }
@@ -204,3 +204,6 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func (s *Store) Close() error { return s.db.Close() }
+
+// closeRows closes rows whose error, if any, rows.Err already told.
+func closeRows(rows *sql.Rows) { _ = rows.Close() }

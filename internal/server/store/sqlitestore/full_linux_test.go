@@ -43,7 +43,7 @@ func TestDiskFull(t *testing.T) {
 	if err := syscall.Statfs(dir, &st); err != nil {
 		t.Fatal(err)
 	}
-	free := int64(st.Bavail) * int64(st.Bsize)
+	free := int64(st.Bavail) * st.Bsize
 	if err := os.WriteFile(filler, make([]byte, free-200<<10), 0o600); err != nil {
 		t.Fatal(err)
 	}

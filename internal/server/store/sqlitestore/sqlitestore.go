@@ -64,13 +64,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		opts.BusyTimeout = 5 * time.Second
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("%w (sqlite): creating the database directory: %v", store.ErrUnavailable, err)
+		return nil, fmt.Errorf("%w (sqlite): creating the database directory: %w", store.ErrUnavailable, err)
 	}
 	// Create the file ourselves, 0600, before SQLite creates it with the
 	// umask's permissions; its -wal and -shm files copy this mode.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("%w (sqlite): opening %s: %v", store.ErrUnavailable, path, err)
+		return nil, fmt.Errorf("%w (sqlite): opening %s: %w", store.ErrUnavailable, path, err)
 	}
 	f.Close()
 
@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	db.SetMaxIdleConns(8)
 	s := &Store{Store: sqldb.New(db, dialect), path: path}
 	if err := s.Ping(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	return s, nil

@@ -40,7 +40,7 @@ func URL(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	name := "t_" + rand.Text()[:16]
 	if _, err := db.ExecContext(context.Background(), `CREATE SCHEMA `+name); err != nil {
 		t.Fatalf("creating a test schema: %v", err)
@@ -51,7 +51,7 @@ func URL(t testing.TB) string {
 			t.Error(err)
 			return
 		}
-		defer db.Close()
+		defer func() { _ = db.Close() }()
 		if _, err := db.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`); err != nil {
 			t.Errorf("dropping the test schema: %v", err)
 		}
