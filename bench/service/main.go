@@ -118,7 +118,7 @@ func measure(db string, clients, rounds int) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	vault, err := seal.GenerateKey()
 	if err != nil {
 		return result{}, err
@@ -151,13 +151,13 @@ func measure(db string, clients, rounds int) (result, error) {
 		}
 	}
 	h := server.New(server.Config{RateLimit: server.RateLimit{Rate: 1e9, Burst: 1 << 30}}, st, vault, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
 	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	defer srv.Close()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
 	url := "http://" + ln.Addr().String() + "/v1/bots/btc-spot/binance-key"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 
@@ -165,16 +165,16 @@ func measure(db string, clients, rounds int) (result, error) {
 	var puts, gets []time.Duration
 	errs := 0
 	do := func(method, token string, body []byte) (time.Duration, bool) {
-		req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		start := time.Now()
 		res, err := client.Do(req)
 		if err != nil {
 			return 0, false
 		}
-		io.Copy(io.Discard, res.Body)
+		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
-		return time.Since(start), res.StatusCode == 200
+		return time.Since(start), res.StatusCode == http.StatusOK
 	}
 	var wg sync.WaitGroup
 	start := time.Now()

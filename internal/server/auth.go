@@ -13,18 +13,12 @@ type ctxKey int
 
 const (
 	principalKey ctxKey = iota
-	engineKey
 	requestIDKey
 )
 
 func principalFrom(ctx context.Context) store.Principal {
 	p, _ := ctx.Value(principalKey).(store.Principal)
 	return p
-}
-
-func engineFrom(ctx context.Context) string {
-	e, _ := ctx.Value(engineKey).(string)
-	return e
 }
 
 func unauthorized(w http.ResponseWriter) {
@@ -77,7 +71,7 @@ func (s *Server) engine(next http.Handler) http.Handler {
 		if !s.rateLimit(w, "e:"+name) {
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), engineKey, name)))
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -19,7 +19,7 @@ func TestBearer(t *testing.T) {
 		{"Bearer caf\u00e9", ""},
 		{"Bearer " + strings.Repeat("a", maxTokenLen+1), ""},
 	} {
-		r, _ := http.NewRequest("GET", "/", nil)
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
 		r.Header.Set("Authorization", tc.header)
 		if got := bearer(r); got != tc.want {
 			t.Errorf("bearer(%q) = %q, want %q", tc.header, got, tc.want)

@@ -28,7 +28,7 @@ func newMigrateCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer func() { _ = st.Close() }()
 			fmt.Fprintln(e.stdout, "the database is up to date")
 			return nil
 		},
@@ -146,7 +146,7 @@ func (o *adminOptions) leaf(e *env, use, short string, args []string, run func(*
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer func() { _ = st.Close() }()
 			return run(&adminCtx{env: e, st: st, json: o.json, now: time.Now().UTC().Truncate(time.Second)}, argv)
 		},
 	}
@@ -216,7 +216,7 @@ func subscriberList(a *adminCtx, _ []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Subscriber.Email, shown, p.Subscriber.CreatedAt.Format(time.RFC3339))
 	}
-	tw.Flush()
+	_ = tw.Flush() // into a strings.Builder: it cannot fail
 	return a.print(map[string]any{"subscribers": rows}, text.String())
 }
 

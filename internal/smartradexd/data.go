@@ -55,7 +55,7 @@ func openStore(ctx context.Context, dsn string) (store.Store, error) {
 		}
 	}
 	if err := st.Migrate(ctx); err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, fmt.Errorf("applying the migrations to %s: %w", dbopen.Redact(dsn), err)
 	}
 	return st, nil
@@ -126,16 +126,16 @@ func writeVaultKey(path string) (*seal.PrivateKey, error) {
 	}
 	if _, err := f.Write(text); err != nil {
 		f.Close()
-		os.Remove(path)
+		_ = os.Remove(path)
 		return nil, fmt.Errorf("writing the vault key: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		os.Remove(path)
+		_ = os.Remove(path)
 		return nil, fmt.Errorf("writing the vault key: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(path)
+		_ = os.Remove(path)
 		return nil, fmt.Errorf("writing the vault key: %w", err)
 	}
 	return k, nil

@@ -135,7 +135,7 @@ func runServe(e *env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	log.Info("database ready", "db", dbopen.Redact(dsn))
 
 	var tlsConfig *tls.Config
@@ -185,7 +185,7 @@ func runServe(e *env, o *serveOptions) error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
-		srv.Close()
+		_ = srv.Close()
 		return fmt.Errorf("shutting down: requests still in flight after %s: %w", shutdownTimeout, err)
 	}
 	log.Info("stopped")

@@ -100,7 +100,7 @@ func serve(t *testing.T, env map[string]string, scheme string, args ...string) *
 
 func get(t *testing.T, client *http.Client, url, token string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -390,7 +390,7 @@ func TestShutdownLetsRequestsFinish(t *testing.T) {
 	fmt.Fprintf(conn, "PUT /v1/bots/btc-spot/binance-key HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
 		"Content-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", token, len(put))
 	rd := bufio.NewReader(conn)
-	if res, err := http.ReadResponse(rd, nil); err != nil || res.StatusCode != 100 {
+	if res, err := http.ReadResponse(rd, nil); err != nil || res.StatusCode != http.StatusContinue {
 		t.Fatalf("before the body: %v %v", res, err)
 	}
 	conn.Write(put[:len(put)/2])
@@ -413,7 +413,7 @@ func TestShutdownLetsRequestsFinish(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v; logs: %s", err, srv.logs.String())
 	}
-	if res.StatusCode != 200 {
+	if res.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(res.Body)
 		t.Fatalf("in-flight PUT = %d %s", res.StatusCode, b)
 	}
