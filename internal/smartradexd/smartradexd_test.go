@@ -421,3 +421,108 @@ func TestShutdownLetsRequestsFinish(t *testing.T) {
 		t.Errorf("exit %d", c)
 	}
 }
+
+// After a journey on SQLite (admin set-up, PUT, GET, replace, the engine's
+// read, DELETE), neither the database files nor the logs nor the metrics
+// hold a token, a secret or the vault private key; the logs and metrics do
+// not hold a sealed secret either (the database does: that is its job).
+func TestJourneyLeaksNothing(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"XDG_DATA_HOME": dir}
+	srv := serve(t, env, "http")
+	run(t, env, "admin", "subscriber", "add", "ada@example.com")
+	run(t, env, "admin", "subscribe", "ada@example.com", "btc-spot")
+	token := strings.TrimSpace(run(t, env, "admin", "token", "issue", "ada@example.com").stdout)
+	engine := strings.TrimSpace(run(t, env, "admin", "engine-token", "issue", "engine-1").stdout)
+	if !strings.HasPrefix(token, "srx_") || !strings.HasPrefix(engine, "srx_") {
+		t.Fatal("no tokens")
+	}
+	_, body := get(t, http.DefaultClient, srv.url+"/v1/vault-key", "")
+	var vk seal.VaultKey
+	json.Unmarshal([]byte(body), &vk)
+	pub, err := vk.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, path, tok string, body []byte) int {
+		req, _ := http.NewRequest(method, srv.url+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	type key struct{ apiKey, keyType, secret, sealed string }
+	keys := []key{
+		{strings.Repeat("A", 29) + "journeyKey0000000000000000000000001", "HMAC", "S3cretHmac" + strings.Repeat("x", 54), ""},
+		{strings.Repeat("B", 29) + "journeyKey0000000000000000000000002", "ED25519",
+			"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJourneyEd25519SecretPartXXXXXXXXXXXXXXXX\n-----END PRIVATE KEY-----\n", ""},
+	}
+	for i := range keys {
+		k := &keys[i]
+		sealed, _ := seal.Seal(pub, "btc-spot", k.apiKey, k.keyType, []byte(k.secret))
+		k.sealed = base64.StdEncoding.EncodeToString(sealed)
+		put, _ := json.Marshal(map[string]string{"api_key": k.apiKey, "key_type": k.keyType, "vault_key_id": vk.KeyID, "sealed_secret": k.sealed})
+		for range 2 {
+			if c := do("PUT", "/v1/bots/btc-spot/binance-key", token, put); c != 200 {
+				t.Fatalf("PUT %s = %d", k.keyType, c)
+			}
+		}
+		if c := do("GET", "/v1/bots/btc-spot/binance-key", token, nil); c != 200 {
+			t.Fatalf("GET = %d", c)
+		}
+		if c := do("GET", "/internal/v1/keys?bot=btc-spot", engine, nil); c != 200 {
+			t.Fatalf("engine GET = %d", c)
+		}
+	}
+	// A refused secret in clear, with the token also in the query string.
+	clearBody, _ := json.Marshal(map[string]string{"api_key": keys[0].apiKey, "key_type": "HMAC", "api_secret": keys[0].secret})
+	if c := do("PUT", "/v1/bots/btc-spot/binance-key?token="+token, token, clearBody); c != 422 {
+		t.Fatalf("PUT in clear = %d", c)
+	}
+	if c := do("DELETE", "/v1/bots/btc-spot/binance-key", token, nil); c != 204 {
+		t.Fatalf("DELETE = %d", c)
+	}
+	_, metrics := get(t, http.DefaultClient, srv.url+"/metrics", "")
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+
+	vaultText, _ := os.ReadFile(filepath.Join(dir, "smartradexd", "vault.key"))
+	seed, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(string(vaultText)))
+	never := map[string][]byte{
+		"token": []byte(token), "engine token": []byte(engine),
+		"HMAC secret": []byte(keys[0].secret), "ED25519 secret": []byte("JourneyEd25519SecretPart"),
+		"vault key (base64)": []byte(strings.TrimSpace(string(vaultText))), "vault key (raw)": seed,
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "smartradexd", "smartradexd.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database file")
+	}
+	var db []byte
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		db = append(db, b...)
+	}
+	if !bytes.Contains(db, []byte("ada@example.com")) {
+		t.Fatal("the database files read do not hold the journey: the scan would prove nothing")
+	}
+	logs := []byte(srv.logs.String())
+	for what, v := range never {
+		for where, data := range map[string][]byte{"the database": db, "the logs": logs, "the metrics": []byte(metrics)} {
+			if bytes.Contains(data, v) {
+				t.Errorf("%s holds the %s", where, what)
+			}
+		}
+	}
+	for _, k := range keys {
+		for where, data := range map[string][]byte{"the logs": logs, "the metrics": []byte(metrics)} {
+			if bytes.Contains(data, []byte(k.sealed)) || bytes.Contains(data, []byte(k.apiKey)) {
+				t.Errorf("%s hold a sealed secret or a full API key", where)
+			}
+		}
+	}
+}
