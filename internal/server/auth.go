@@ -30,6 +30,9 @@ func unauthorized(w http.ResponseWriter) {
 // (401 otherwise), within the token's rate limit (429).
 func (s *Server) subscriber(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.heldBack(w) {
+			return
+		}
 		tok := bearer(r)
 		if tok == "" {
 			unauthorized(w)
@@ -54,6 +57,9 @@ func (s *Server) subscriber(next http.Handler) http.Handler {
 // engine lets through requests whose token is an engine token.
 func (s *Server) engine(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.heldBack(w) {
+			return
+		}
 		tok := bearer(r)
 		if tok == "" {
 			unauthorized(w)

@@ -78,6 +78,17 @@ func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, err error, 
 	writeError(w, status, code, msg)
 }
 
+// heldBack answers 503 while the server is held (see Hold); it reports
+// whether it did.
+func (s *Server) heldBack(w http.ResponseWriter) bool {
+	if !s.held.Load() {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
+	writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "the service is unavailable, try again in a few minutes")
+	return true
+}
+
 func methodNotAllowed(methods string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", methods)

@@ -31,6 +31,9 @@ type botBody struct {
 
 func (s *Server) handleBots() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.heldBack(w) {
+			return
+		}
 		list, err := s.store.Bots(r.Context())
 		if err != nil {
 			s.storeFailed(w, r, err)
@@ -275,6 +278,10 @@ func (s *Server) handleReadyz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.draining.Load() {
 			writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "shutting down")
+			return
+		}
+		if s.held.Load() {
+			writeError(w, http.StatusServiceUnavailable, CodeUnavailable, "the database is not migrated yet")
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)

@@ -66,6 +66,7 @@ type Server struct {
 	limiter  *limiter
 	mux      *http.ServeMux
 	draining atomic.Bool
+	held     atomic.Bool
 	handler  http.Handler
 }
 
@@ -114,6 +115,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // for tests): from now on GET /v1/vault-key publishes the new key, and a PUT
 // sealed to the old one is 409 vault_key_changed.
 func (s *Server) SetVaultKey(k *seal.PrivateKey) { s.vault.Store(k) }
+
+// Hold makes every request that needs the database answer 503 unavailable,
+// and /readyz fail, until Release: for a database that could not be
+// migrated at start because it was unreachable.
+func (s *Server) Hold() { s.held.Store(true) }
+
+// Release ends Hold.
+func (s *Server) Release() { s.held.Store(false) }
 
 // Drain makes /readyz fail from now on, so that a load balancer stops
 // sending requests before the process shuts down. Requests are still served.

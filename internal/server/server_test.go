@@ -656,3 +656,36 @@ func TestVaultKeyRotation(t *testing.T) {
 		t.Errorf("stored vault_key_id = %s", k.VaultKeyID)
 	}
 }
+
+// Held (a database not migrated yet), every route that needs the database
+// is 503 with Retry-After, and readiness fails; the others serve.
+func TestHold(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Hold()
+	for _, tc := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/v1/me", e.token, 503},
+		{"/v1/me", "", 503},
+		{"/v1/bots", "", 503},
+		{"/v1/bots/btc-spot/binance-key", e.token, 503},
+		{"/internal/v1/keys?bot=btc-spot", e.engine, 503},
+		{"/readyz", "", 503},
+		{"/healthz", "", 200},
+		{"/v1/vault-key", "", 200},
+		{"/metrics", "", 200},
+		{"/nope", "", 404},
+	} {
+		a := e.do("GET", tc.path, tc.token, nil)
+		if a.status != tc.status || tc.status == 503 && tc.path != "/readyz" && a.header.Get("Retry-After") == "" {
+			t.Errorf("held: GET %s = %d %s", tc.path, a.status, a.body)
+		}
+	}
+	e.srv.Release()
+	for _, p := range []string{"/v1/me", "/readyz"} {
+		if a := e.do("GET", p, e.token, nil); a.status != 200 {
+			t.Errorf("released: GET %s = %d", p, a.status)
+		}
+	}
+}

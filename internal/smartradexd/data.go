@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/smartradex/smartradex/internal/seal"
+	"github.com/smartradex/smartradex/internal/server"
 	"github.com/smartradex/smartradex/internal/server/store"
 	"github.com/smartradex/smartradex/internal/server/store/dbopen"
 	"github.com/smartradex/smartradex/internal/server/store/memstore"
@@ -45,21 +48,72 @@ func defaultDB(getenv func(string) string) (string, error) {
 // migrations. "memory:NAME" is an in-memory store shared by the commands
 // run in this process (tests, demonstrations); it is lost at exit.
 func openStore(ctx context.Context, dsn string) (store.Store, error) {
-	var st store.Store
-	if name, ok := strings.CutPrefix(dsn, "memory:"); ok {
-		st = memoryStore(name)
-	} else {
-		var err error
-		if st, err = dbopen.Open(ctx, dsn); err != nil {
-			return nil, fmt.Errorf("opening the database %s: %w", dbopen.Redact(dsn), err)
-		}
+	st, err := openUnmigrated(ctx, dsn)
+	if err != nil {
+		return nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
 		_ = st.Close()
-		return nil, fmt.Errorf("applying the migrations to %s: %w", dbopen.Redact(dsn), err)
+		return nil, migrateError(dsn, err)
 	}
 	return st, nil
 }
+
+// openUnmigrated opens the database without touching it: a PostgreSQL that
+// is down is found at the first use.
+func openUnmigrated(ctx context.Context, dsn string) (store.Store, error) {
+	if name, ok := strings.CutPrefix(dsn, "memory:"); ok {
+		return memoryStore(name), nil
+	}
+	st, err := dbopen.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database %s: %w", dbopen.Redact(dsn), err)
+	}
+	return st, nil
+}
+
+func migrateError(dsn string, err error) error {
+	return fmt.Errorf("applying the migrations to %s: %w", dbopen.Redact(dsn), err)
+}
+
+// Waits between attempts to migrate a database that was unreachable at
+// start: doubling from the first to the last.
+var (
+	migrateRetryFirst = time.Second
+	migrateRetryMax   = 30 * time.Second
+)
+
+// migrateLater retries the migrations until they are applied, then
+// releases h; it gives up when ctx ends or on an error other than
+// store.ErrUnavailable (logged: the service stays unready).
+func migrateLater(ctx context.Context, st store.Store, h *server.Server, dsn string, log *slog.Logger) {
+	wait := migrateRetryFirst
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		err := st.Migrate(ctx)
+		switch {
+		case err == nil:
+			log.Info("database ready", "db", dbopen.Redact(dsn))
+			h.Release()
+			return
+		case ctx.Err() != nil:
+			return
+		case !errors.Is(err, store.ErrUnavailable):
+			log.Error("the migrations failed: the service stays unready", errorAttr(migrateError(dsn, err)))
+			return
+		}
+		log.Warn("database still unavailable", errorAttr(migrateError(dsn, err)))
+		wait = min(2*wait, migrateRetryMax)
+	}
+}
+
+func errorAttr(err error) slog.Attr { return slog.String("error", err.Error()) }
 
 var (
 	memoryMu     sync.Mutex

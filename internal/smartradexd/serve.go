@@ -19,6 +19,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/seal"
 	"github.com/smartradex/smartradex/internal/server"
+	"github.com/smartradex/smartradex/internal/server/store"
 	"github.com/smartradex/smartradex/internal/server/store/dbopen"
 )
 
@@ -131,12 +132,17 @@ func runServe(e *env, o *serveOptions) error {
 			return err
 		}
 	}
-	st, err := openStore(e.ctx, dsn)
+	st, err := openUnmigrated(e.ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = st.Close() }()
-	log.Info("database ready", "db", dbopen.Redact(dsn))
+	// A database down at start is no reason not to start: the service
+	// answers 503 and fails readiness until it can migrate it.
+	migrated := st.Migrate(e.ctx)
+	if migrated != nil && !errors.Is(migrated, store.ErrUnavailable) {
+		return migrateError(dsn, migrated)
+	}
 
 	var tlsConfig *tls.Config
 	if o.tlsCert != "" {
@@ -148,6 +154,15 @@ func runServe(e *env, o *serveOptions) error {
 	}
 
 	handler := server.New(cfg, st, vault, log)
+	if migrated == nil {
+		log.Info("database ready", "db", dbopen.Redact(dsn))
+	} else {
+		log.Warn("database unavailable: serving 503 until it can be migrated", errorAttr(migrateError(dsn, migrated)))
+		handler.Hold()
+		retrying := make(chan struct{})
+		go func() { defer close(retrying); migrateLater(e.ctx, st, handler, dsn, log) }()
+		defer func() { <-retrying }() // before the store is closed
+	}
 	ln, err := (&net.ListenConfig{}).Listen(e.ctx, "tcp", o.addr)
 	if err != nil {
 		return err

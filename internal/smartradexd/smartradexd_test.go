@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +22,9 @@ import (
 	"time"
 
 	"github.com/smartradex/smartradex/internal/seal"
+	"github.com/smartradex/smartradex/internal/server"
+	"github.com/smartradex/smartradex/internal/server/store"
+	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
 
 type result struct {
@@ -524,5 +529,84 @@ func TestJourneyLeaksNothing(t *testing.T) {
 				t.Errorf("%s hold a sealed secret or a full API key", where)
 			}
 		}
+	}
+}
+
+// A PostgreSQL that is down at start: serve starts all the same, answers
+// 503 where the database is needed and fails readiness.
+func TestServeWithTheDatabaseDown(t *testing.T) {
+	env := map[string]string{"HOME": t.TempDir(),
+		"SMARTRADEXD_DB": "postgres://smartradexd:pw-" + strings.Repeat("z", 12) + "@127.0.0.1:1/srx?connect_timeout=2"}
+	srv := serve(t, env, "http")
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{{"/readyz", 503}, {"/v1/me", 503}, {"/v1/bots", 503}, {"/healthz", 200}, {"/v1/vault-key", 200}} {
+		if code, body := get(t, http.DefaultClient, srv.url+tc.path, "srx_x"); code != tc.status {
+			t.Errorf("GET %s = %d %s", tc.path, code, body)
+		}
+	}
+	if code := srv.stop(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	logs := srv.logs.String()
+	if !strings.Contains(logs, "serving 503 until it can be migrated") || strings.Contains(logs, strings.Repeat("z", 12)) {
+		t.Errorf("logs = %s", logs)
+	}
+}
+
+// flaky fails Migrate with ErrUnavailable a number of times.
+type flaky struct {
+	store.Store
+	mu    sync.Mutex
+	fails int
+	calls int
+}
+
+func (f *flaky) Migrate(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.calls <= f.fails {
+		return fmt.Errorf("dial: %w", store.ErrUnavailable)
+	}
+	return f.Store.Migrate(ctx)
+}
+
+func TestMigrateLater(t *testing.T) {
+	first, last := migrateRetryFirst, migrateRetryMax
+	migrateRetryFirst, migrateRetryMax = time.Millisecond, 4*time.Millisecond
+	t.Cleanup(func() { migrateRetryFirst, migrateRetryMax = first, last })
+
+	st := &flaky{Store: memstore.New(), fails: 3}
+	vault, _ := seal.GenerateKey()
+	var logBuf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logBuf, nil))
+	h := server.New(server.Config{}, st, vault, log)
+	h.Hold()
+	migrateLater(context.Background(), st, h, "memory:x", log)
+	if st.calls != 4 {
+		t.Errorf("%d attempts, want 4", st.calls)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != 200 {
+		t.Errorf("readyz after the migration = %d", rec.Code)
+	}
+	if n := strings.Count(logBuf.String(), "database still unavailable"); n != 3 {
+		t.Errorf("%d retry records, want 3: %s", n, logBuf.String())
+	}
+
+	// Cancelled, it stops and leaves the server held.
+	st = &flaky{Store: memstore.New(), fails: 1 << 30}
+	h = server.New(server.Config{}, st, vault, nil)
+	h.Hold()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	migrateLater(ctx, st, h, "memory:x", log)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != 503 {
+		t.Errorf("readyz after a cancelled retry = %d", rec.Code)
 	}
 }
