@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/seal"
 	"github.com/smartradex/smartradex/internal/server"
 	"github.com/smartradex/smartradex/internal/server/store"
@@ -64,7 +65,7 @@ requests in flight finish (at most 20 s), then the process exits.`,
 	f.StringVar(&o.addr, "addr", defaultAddress, "address to listen on (host:port; port 0 picks a free one)")
 	f.StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
 	f.StringVar(&o.vaultKey, "vault-key", "", "file holding the vault private key (default: vault.key in the data directory, generated on first start)")
-	f.StringVar(&o.binanceURL, "binance-url", "https://api.binance.com", "Binance API base URL the service checks keys with")
+	f.StringVar(&o.binanceURL, "binance-url", binance.DefaultBaseURL, "Binance API base URL the service checks keys with")
 	f.StringSliceVar(&o.egressIPs, "egress-ips", nil, "the service's outgoing addresses, for IP-locked keys (IP,IP)")
 	f.StringVar(&o.ipLock, "ip-lock", "off", "IP lock of registered keys: required, recommended or off")
 	f.StringVar(&o.binanceSourceAddr, "binance-source-addr", "", "local address to call Binance from")
