@@ -29,7 +29,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(v)
 				}
-				// The value may quote anything the handler held: only its type is logged.
+				// The value may quote anything the handler held: it is not logged.
 				s.log.LogAttrs(r.Context(), slog.LevelError, "handler panic", requestIDAttr(r.Context()), routeAttr(r))
 				if sw.status == 0 {
 					writeError(sw, http.StatusInternalServerError, CodeInternal, "the service failed")
