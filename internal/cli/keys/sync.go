@@ -91,13 +91,14 @@ func syncRun(ctx context.Context, o *SyncOptions) error {
 	if err != nil {
 		return err
 	}
-	fl := &addFlow{f: f, o: &AddOptions{IO: o.IO}}
+	msg := f.Messages()
 	worst := apperr.OK
 	items := []syncItemJSON{}
 	for _, r := range results {
 		it := syncItemJSON{Bot: r.Bot, APIKey: redact.MaskKey(r.APIKey), Status: syncStatus(r), Op: string(r.Op)}
 		if r.Err != nil {
-			it.Error = fl.errorJSON(r.Err)
+			e := cmdutil.DescribeError(msg.Lang, msg.Redactor, r.Err)
+			it.Error = &e
 			if k := apperr.KindOf(r.Err); worst == apperr.OK || k == apperr.Unavailable {
 				worst = k
 			}
@@ -117,14 +118,14 @@ func syncRun(ctx context.Context, o *SyncOptions) error {
 			f.Errf("keys.sync.none")
 		}
 		for _, r := range results {
-			printSettled(f.Messages(), r)
+			printSettled(msg, r)
 			if r.Err == nil {
 				continue
 			}
 			if r.Outcome != enroll.OutcomeUnsettled && r.Outcome != enroll.OutcomeUndone && r.Op != state.OpRemove {
 				f.Errf("keys.sync.failed", r.Bot, redact.MaskKey(r.APIKey))
 			}
-			fl.printError(r.Err)
+			msg.PrintError(r.Err)
 		}
 	}
 	if worst != apperr.OK {
