@@ -96,7 +96,7 @@ func TestEarlierServiceStateIsMigrated(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"registered_at":"2026-11-23T10:00:00Z"`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"registered_at":"2026-11-23T10:00:00Z"`) {
 		t.Errorf("GET the registration = %d %s", resp.StatusCode, body)
 	}
 	if err := sb.Close(ctx); err != nil {
