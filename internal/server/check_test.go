@@ -650,3 +650,41 @@ type fakeInspector struct{}
 func (fakeInspector) Inspect(context.Context, binance.Credentials) (*binance.Inspection, error) {
 	return nil, fmt.Errorf("not used")
 }
+
+// The checks' logs and metrics hold no secret, sealed secret, full API key,
+// e-mail or Binance answer.
+func TestChecksLeakNothing(t *testing.T) {
+	e := newCheckEnv(t, "required")
+	apiKey, secret := e.binanceKey(101, []string{serviceIP}, nil)
+	refusedKey, refusedSecret := e.binanceKey(102, nil, nil)
+	body := e.sealed("btc-spot", apiKey, "HMAC", secret)
+	e.do("POST", "/v1/bots/btc-spot/binance-key/checks", e.token, body)
+	e.do("PUT", "/v1/bots/btc-spot/binance-key", e.token, e.sealed("btc-spot", refusedKey, "HMAC", refusedSecret))
+	e.do("PUT", "/v1/bots/btc-spot/binance-key", e.token, body)
+	e.do("GET", "/v1/bots/btc-spot/binance-key?live=1", e.token, nil)
+	e.do("GET", "/v1/binance-keys?live=1", e.token, nil)
+	e.clock.Add(24 * time.Hour)
+	if n, err := e.srv.CheckKeys(context.Background(), time.Hour); n != 1 || err != nil {
+		t.Fatalf("CheckKeys = %d, %v", n, err)
+	}
+	metrics := string(e.do("GET", "/metrics", "", nil).body)
+	logs := e.logs.String()
+	for what, v := range map[string]string{"secret": secret, "refused key's secret": refusedSecret, "API key": apiKey,
+		"refused API key": refusedKey, "sealed secret": body.SealedSecret, "e-mail": "ada@example.com",
+		"Binance's answer": "enableSpotAndMarginTrading"} {
+		if strings.Contains(logs, v) {
+			t.Errorf("the logs hold the %s", what)
+		}
+		if strings.Contains(metrics, v) {
+			t.Errorf("the metrics hold the %s", what)
+		}
+	}
+	for _, trigger := range []string{"request", "put", "live", "periodic"} {
+		if !strings.Contains(metrics, `smartradexd_key_checks_total{trigger="`+trigger+`",outcome="ok"}`) {
+			t.Errorf("no ok check counted for %s", trigger)
+		}
+	}
+	if !strings.Contains(metrics, `smartradexd_key_checks_total{trigger="put",outcome="refused"} 1`) {
+		t.Error("the refused PUT is not counted")
+	}
+}
