@@ -202,3 +202,55 @@ func TestServeNetworkUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// serve's periodic check: a key deleted on Binance after registration is
+// reported by the next round, without any request from the subscriber.
+func TestServePeriodicCheck(t *testing.T) {
+	bn := binancetest.StartTest(t)
+	dir := t.TempDir()
+	env := map[string]string{"XDG_DATA_HOME": dir}
+	srv := serve(t, env, "http", "--binance-url", bn.URL, "--check-interval", "200ms")
+	run(t, env, "admin", "subscriber", "add", "ada@example.com")
+	run(t, env, "admin", "subscribe", "ada@example.com", "btc-spot")
+	token := strings.TrimSpace(run(t, env, "admin", "token", "issue", "ada@example.com").stdout)
+	engine := strings.TrimSpace(run(t, env, "admin", "engine-token", "issue", "engine-1").stdout)
+	vault, err := loadVaultKey(filepath.Join(dir, "smartradexd", "vault.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := binancetest.DemoKeys()[0].Key
+	sealed, err := seal.Seal(vault.Public(), "btc-spot", k.APIKey, "HMAC", []byte(k.Secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, b := put(t, srv.url+"/v1/bots/btc-spot/binance-key", token, map[string]string{"api_key": k.APIKey,
+		"sealed_secret": base64.StdEncoding.EncodeToString(sealed), "vault_key_id": vault.Public().ID(), "key_type": "HMAC"}); code != 200 {
+		t.Fatalf("PUT = %d %s", code, b)
+	}
+	wait := func(outcome string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			_, b := get(t, http.DefaultClient, srv.url+"/internal/v1/keys?bot=btc-spot", engine)
+			if strings.Contains(b, `"last_check_outcome":"`+outcome+`"`) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s check recorded: %s\n%s", outcome, b, srv.logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	wait("ok")
+	bn.RemoveKey(k.APIKey)
+	wait("deleted")
+	if _, b := get(t, http.DefaultClient, srv.url+"/v1/bots/btc-spot/binance-key", token); !strings.Contains(b, `"outcome":"deleted","api_restrictions":null,"uid":0,"binance_code":-2015`) {
+		t.Errorf("the subscriber does not see the deletion: %s", b)
+	}
+	if !strings.Contains(srv.logs.String(), `"msg":"periodic check done"`) {
+		t.Error("no periodic round logged")
+	}
+	if code := srv.stop(); code != 0 {
+		t.Errorf("serve with the periodic check running = %d", code)
+	}
+}
