@@ -73,7 +73,7 @@ func (s *Server) RunChecks(ctx context.Context, interval time.Duration) {
 		return
 	}
 	for {
-		wait := interval + time.Duration((rand.Float64()*0.2-0.1)*float64(interval))
+		wait := interval + time.Duration((rand.Float64()*0.2-0.1)*float64(interval)) //nolint:gosec // jitter needs no unpredictability
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
