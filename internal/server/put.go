@@ -19,13 +19,17 @@ type putRequest struct {
 	vaultKeyID             string
 }
 
-// readPut reads and checks a PUT body in the documented order: malformed
+// readPutThen reads and checks a PUT body in the documented order: malformed
 // body (422) → unknown vault_key_id (409 vault_key_changed) → a seal that
 // does not open (422) → the secret's shape (422). It returns a non-zero
 // status with the error to answer, or the request. The secret is opened
 // only here, in memory, and cleared before returning; no message echoes a
 // value.
-func (s *Server) readPut(w http.ResponseWriter, r *http.Request, bot string) (putRequest, int, string, string) {
+//
+// When the body passes every check and use is not nil, the opened secret is
+// handed to use before it is cleared: the only moment it is in clear, for
+// the service's check of the key with Binance.
+func (s *Server) readPutThen(w http.ResponseWriter, r *http.Request, bot string, use func(in putRequest, secret []byte)) (putRequest, int, string, string) {
 	const bad = http.StatusUnprocessableEntity
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	defer clear(data)
@@ -90,7 +94,11 @@ func (s *Server) readPut(w http.ResponseWriter, r *http.Request, bot string) (pu
 	if msg := secretShape(*in.KeyType, secret); msg != "" {
 		return putRequest{}, bad, CodeInvalidRequest, msg
 	}
-	return putRequest{apiKey: *in.APIKey, keyType: *in.KeyType, label: label, sealed: sealed, vaultKeyID: *in.VaultKeyID}, 0, "", ""
+	req := putRequest{apiKey: *in.APIKey, keyType: *in.KeyType, label: label, sealed: sealed, vaultKeyID: *in.VaultKeyID}
+	if use != nil {
+		use(req, secret)
+	}
+	return req, 0, "", ""
 }
 
 // isAPIKey tells whether s has the shape of a Binance API key or HMAC
