@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -42,6 +43,9 @@ import (
 	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
 
+// logErrors: -log.
+var logErrors bool
+
 type dbList []string
 
 func (d *dbList) String() string     { return strings.Join(*d, ",") }
@@ -54,6 +58,7 @@ type result struct {
 	getP50, getP99     time.Duration
 	errors, puts, gets int
 	elapsed            time.Duration
+	failures           map[string]int // "PUT 503" → count
 }
 
 func main() {
@@ -62,6 +67,7 @@ func main() {
 	clientList := flag.String("clients", "1,50,200", "numbers of concurrent clients, one subscriber each, comma-separated")
 	requests := flag.Int("requests", 2000, "PUTs (and as many GETs) per store and number of clients, shared by the clients")
 	minRounds := flag.Int("min-rounds", 10, "at least this many PUT then GET rounds per client")
+	flag.BoolVar(&logErrors, "log", false, "print the service's warnings and errors (JSON) on standard error")
 	flag.Parse()
 	if len(dbs) == 0 {
 		dbs = dbList{"memory"}
@@ -99,6 +105,11 @@ func main() {
 				ms(r.putP50), ms(r.putP99), ms(r.getP50), ms(r.getP99), r.errors, ms(r.putP50-ref.putP50), ms(r.getP50-ref.getP50))
 			if r.errors > 0 {
 				failed = true
+			}
+		}
+		for _, r := range results {
+			for what, n := range r.failures {
+				fmt.Printf("  %s: %d × %s\n", short(dbopen.Redact(r.db)), n, what)
 			}
 		}
 	}
@@ -176,7 +187,11 @@ func measure(db string, clients, rounds int) (result, error) {
 			bodies[c] = append(bodies[c], b)
 		}
 	}
-	h := server.New(server.Config{RateLimit: server.RateLimit{Rate: 1e9, Burst: 1 << 30}}, st, vault, nil)
+	var log *slog.Logger
+	if logErrors {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	h := server.New(server.Config{RateLimit: server.RateLimit{Rate: 1e9, Burst: 1 << 30}}, st, vault, log)
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
@@ -190,16 +205,29 @@ func measure(db string, clients, rounds int) (result, error) {
 	var mu sync.Mutex
 	var puts, gets []time.Duration
 	errs := 0
+	failures := map[string]int{}
 	do := func(method, token string, body []byte) (time.Duration, bool) {
 		req, _ := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		start := time.Now()
 		res, err := client.Do(req)
 		if err != nil {
+			mu.Lock()
+			failures[method+" "+err.Error()]++
+			mu.Unlock()
 			return 0, false
 		}
-		_, _ = io.Copy(io.Discard, res.Body)
+		answer, _ := io.ReadAll(res.Body)
 		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			var e struct {
+				Error struct{ Code string } `json:"error"`
+			}
+			_ = json.Unmarshal(answer, &e)
+			mu.Lock()
+			failures[fmt.Sprintf("%s %d %s", method, res.StatusCode, e.Error.Code)]++
+			mu.Unlock()
+		}
 		return time.Since(start), res.StatusCode == http.StatusOK
 	}
 	var wg sync.WaitGroup
@@ -233,7 +261,7 @@ func measure(db string, clients, rounds int) (result, error) {
 	slices.Sort(gets)
 	return result{db: db, regsPerSec: float64(len(puts)) / elapsed.Seconds(),
 		putP50: pct(puts, 50), putP99: pct(puts, 99), getP50: pct(gets, 50), getP99: pct(gets, 99),
-		errors: errs, puts: len(puts), gets: len(gets), elapsed: elapsed}, nil
+		errors: errs, puts: len(puts), gets: len(gets), elapsed: elapsed, failures: failures}, nil
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
