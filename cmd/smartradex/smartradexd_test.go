@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -144,6 +145,7 @@ func srxdParams(t *testing.T, engine, pgBase string) testscript.Params {
 		"srxd-holds":  cmdSrxdHolds,
 		"srxd-leaks":  cmdSrxdLeaks,
 		"srxd-dbdown": cmdSrxdDBDown,
+		"srxd-race":   cmdSrxdRace,
 	})
 	return p
 }
@@ -282,7 +284,7 @@ func (d *daemon) killAll() {
 	}
 }
 
-// srxd-serve start [-name N] [-db DSN] [ARGS...] | stop [-name N] [-exit CODE] | restart [-name N] | kill [-name N]
+// srxd-serve start [-name N] [-db DSN] [ARGS...] | stop [-name N] [-exit CODE] | restart [-name N] [-db DSN] | kill [-name N]
 //
 // start runs `smartradexd serve` on a free loopback port (with -db, on
 // that database instead of the script's) and points SMARTRADEX_SERVICE_URL
@@ -332,7 +334,11 @@ func cmdSrxdServe(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("smartradexd %q exited with %d after SIGTERM", *name, code)
 		}
 		// The same address: the CLI's pins and settings name the URL.
-		setURL(d.start(ts, *name, p.addr, fs.Args()))
+		extra := fs.Args()
+		if *db != "" {
+			extra = append([]string{"--db", *db}, extra...)
+		}
+		setURL(d.start(ts, *name, p.addr, extra))
 	default:
 		ts.Fatalf("srxd-serve: unknown action %q", args[0])
 	}
@@ -585,4 +591,70 @@ func cmdSrxdDBDown(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("usage: srxd-dbdown relay|on|off")
 	}
+}
+
+// srxd-race -token FILE BOT APIKEY SECRET N URL... sends N identical PUTs
+// of APIKEY (its SECRET sealed once to the vault key) at the same time,
+// spread over the URLs (replicas of the service), and asserts that every
+// one is answered 200.
+func cmdSrxdRace(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("srxd-race", flag.ContinueOnError)
+	tokenFile := fs.String("token", "", "file holding a subscriber token")
+	if err := fs.Parse(args); err != nil || neg || *tokenFile == "" || fs.NArg() < 5 {
+		ts.Fatalf("usage: srxd-race -token FILE BOT APIKEY SECRET N URL...")
+	}
+	bot, apiKey, secret := fs.Arg(0), fs.Arg(1), fs.Arg(2)
+	n, err := strconv.Atoi(fs.Arg(3))
+	ts.Check(err)
+	urls := fs.Args()[4:]
+	text, err := os.ReadFile(ts.Getenv("SMARTRADEXD_VAULT_KEY"))
+	ts.Check(err)
+	priv, err := seal.ParsePrivateKey(text)
+	ts.Check(err)
+	sealed, err := seal.Seal(priv.Public(), bot, apiKey, "HMAC", []byte(secret))
+	ts.Check(err)
+	body, err := json.Marshal(map[string]string{"api_key": apiKey, "key_type": "HMAC", "label": "SmartradeX race",
+		"vault_key_id": priv.Public().ID(), "sealed_secret": base64.StdEncoding.EncodeToString(sealed)})
+	ts.Check(err)
+	token := strings.TrimSpace(ts.ReadFile(*tokenFile))
+	start := make(chan struct{})
+	results := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := urls[i%len(urls)] + "/v1/bots/" + bot + "/binance-key"
+			req, err := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
+			if err != nil {
+				results[i] = err.Error()
+				return
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			<-start
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				results[i] = err.Error()
+				return
+			}
+			answer, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				results[i] = fmt.Sprintf("%d %s", res.StatusCode, answer)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var bad []string
+	for i, r := range results {
+		if r != "" {
+			bad = append(bad, fmt.Sprintf("PUT #%d to %s: %s", i, urls[i%len(urls)], r))
+		}
+	}
+	if len(bad) > 0 {
+		ts.Fatalf("%d of %d racing PUTs failed:\n%s", len(bad), n, strings.Join(bad, "\n"))
+	}
+	fmt.Fprintf(ts.Stdout(), "%d PUTs answered 200\n", n)
 }
