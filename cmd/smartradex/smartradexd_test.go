@@ -6,6 +6,7 @@ package main
 // that scripts/with-postgres starts.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -15,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -140,12 +142,13 @@ func srxdParams(t *testing.T, engine, pgBase string) testscript.Params {
 		return baseCond(cond)
 	}
 	p.Cmds = mergeCmds(p.Cmds, map[string]func(*testscript.TestScript, bool, []string){
-		"srxd-serve":  cmdSrxdServe,
-		"srxd-get":    cmdSrxdGet,
-		"srxd-holds":  cmdSrxdHolds,
-		"srxd-leaks":  cmdSrxdLeaks,
-		"srxd-dbdown": cmdSrxdDBDown,
-		"srxd-race":   cmdSrxdRace,
+		"srxd-serve":       cmdSrxdServe,
+		"srxd-get":         cmdSrxdGet,
+		"srxd-holds":       cmdSrxdHolds,
+		"srxd-leaks":       cmdSrxdLeaks,
+		"srxd-dbdown":      cmdSrxdDBDown,
+		"srxd-race":        cmdSrxdRace,
+		"srxd-sigterm-put": cmdSrxdSigtermPut,
 	})
 	return p
 }
@@ -243,7 +246,8 @@ func (d *daemon) start(ts *testscript.TestScript, name, addr string, args []stri
 	}
 }
 
-// stop sends SIGTERM (or SIGKILL) and returns the exit code.
+// stop sends sig (SIGTERM, SIGKILL; nil: none, it is already stopping),
+// waits for the process and returns its exit code.
 func (d *daemon) stop(ts *testscript.TestScript, name string, sig os.Signal) int {
 	d.mu.Lock()
 	p := d.procs[name]
@@ -252,7 +256,9 @@ func (d *daemon) stop(ts *testscript.TestScript, name string, sig os.Signal) int
 	if p == nil {
 		ts.Fatalf("no smartradexd %q is running", name)
 	}
-	ts.Check(p.cmd.Process.Signal(sig))
+	if sig != nil {
+		ts.Check(p.cmd.Process.Signal(sig))
+	}
 	select {
 	case <-p.done:
 	case <-time.After(60 * time.Second):
@@ -657,4 +663,91 @@ func cmdSrxdRace(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%d of %d racing PUTs failed:\n%s", len(bad), n, strings.Join(bad, "\n"))
 	}
 	fmt.Fprintf(ts.Stdout(), "%d PUTs answered 200\n", n)
+}
+
+// srxd-sigterm-put -token FILE BOT APIKEY SECRET sends SIGTERM to the
+// service while a PUT of APIKEY is in flight (its headers accepted, half its
+// body sent), waits until the service says it is shutting down, sends the
+// rest, and asserts that the PUT is answered 200 and the service then exits
+// 0.
+func cmdSrxdSigtermPut(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("srxd-sigterm-put", flag.ContinueOnError)
+	tokenFile := fs.String("token", "", "file holding a subscriber token")
+	if err := fs.Parse(args); err != nil || neg || *tokenFile == "" || fs.NArg() != 3 {
+		ts.Fatalf("usage: srxd-sigterm-put -token FILE BOT APIKEY SECRET")
+	}
+	bot, apiKey, secret := fs.Arg(0), fs.Arg(1), fs.Arg(2)
+	d := srxd(ts)
+	d.mu.Lock()
+	p := d.procs["main"]
+	d.mu.Unlock()
+	if p == nil {
+		ts.Fatalf("no smartradexd is running")
+	}
+	text, err := os.ReadFile(ts.Getenv("SMARTRADEXD_VAULT_KEY"))
+	ts.Check(err)
+	priv, err := seal.ParsePrivateKey(text)
+	ts.Check(err)
+	sealed, err := seal.Seal(priv.Public(), bot, apiKey, "HMAC", []byte(secret))
+	ts.Check(err)
+	body, err := json.Marshal(map[string]string{"api_key": apiKey, "key_type": "HMAC", "label": "SmartradeX test",
+		"vault_key_id": priv.Public().ID(), "sealed_secret": base64.StdEncoding.EncodeToString(sealed)})
+	ts.Check(err)
+
+	conn, err := net.Dial("tcp", p.addr)
+	ts.Check(err)
+	defer conn.Close()
+	// Expect: 100-continue makes the service say when the handler reads
+	// the body: from then on the request is in flight.
+	fmt.Fprintf(conn, "PUT /v1/bots/%s/binance-key HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+		bot, p.addr, strings.TrimSpace(ts.ReadFile(*tokenFile)), len(body))
+	rd := bufio.NewReader(conn)
+	res, err := http.ReadResponse(rd, nil)
+	if err != nil || res.StatusCode != http.StatusContinue {
+		ts.Fatalf("before the body: %v %v", res, err)
+	}
+	_, err = conn.Write(body[:len(body)/2])
+	ts.Check(err)
+	logSize := func() int64 {
+		fi, err := os.Stat(d.logPath())
+		ts.Check(err)
+		return fi.Size()
+	}
+	from := logSize()
+	ts.Check(p.cmd.Process.Signal(syscall.SIGTERM))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, err := os.ReadFile(d.logPath())
+		ts.Check(err)
+		if bytes.Contains(data[from:], []byte(`"msg":"shutting down"`)) {
+			break
+		}
+		select {
+		case <-p.done:
+			ts.Fatalf("smartradexd exited (%v) with a request in flight", p.err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("smartradexd did not start shutting down after SIGTERM")
+		}
+	}
+	select {
+	case <-p.done:
+		ts.Fatalf("smartradexd exited (%v) with a request in flight", p.err)
+	default:
+	}
+	_, err = conn.Write(body[len(body)/2:])
+	ts.Check(err)
+	res, err = http.ReadResponse(rd, nil)
+	ts.Check(err)
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		ts.Fatalf("the PUT in flight at SIGTERM = %d %s", res.StatusCode, answer)
+	}
+	if code := d.stop(ts, "main", nil); code != 0 {
+		ts.Fatalf("smartradexd exited with %d after SIGTERM", code)
+	}
+	fmt.Fprintf(ts.Stdout(), "in-flight PUT answered %d; smartradexd exited 0\n", res.StatusCode)
 }
