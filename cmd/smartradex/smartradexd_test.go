@@ -73,9 +73,9 @@ func TestServiceJourneyPostgres(t *testing.T) {
 func buildSmartradexd(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("building smartradexd needs the go command: %v", err)
 	}
 	name := "smartradexd"
 	if runtime.GOOS == "windows" {
