@@ -566,10 +566,10 @@ func cmdSrxdLeaks(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "scanned %d artifacts for %d secrets\n", len(arts), len(list))
 }
 
-// srxd-dbdown on|off puts a TCP relay between the service and PostgreSQL
-// (srxd-dbdown relay: starts it and sets SRXD_RELAY_DB to the database URL
-// through it); on cuts every connection through it and refuses new ones,
-// as a database that has gone away; off lets them through again.
+// srxd-dbdown relay|on|off: relay starts a TCP relay to the script's
+// PostgreSQL and sets SRXD_RELAY_DB to the database URL through it (for
+// srxd-serve -db); on cuts every connection through it and refuses new
+// ones, as a database that has gone away; off lets them through again.
 func cmdSrxdDBDown(ts *testscript.TestScript, neg bool, args []string) {
 	d := srxd(ts)
 	if neg || len(args) != 1 {
