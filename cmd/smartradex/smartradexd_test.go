@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -546,6 +547,10 @@ func cmdSrxdLeaks(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		files, err := filepath.Glob(filepath.Join(d.dir, "smartradexd.db*"))
 		ts.Check(err)
+		// While the service runs, the latest writes are in the WAL.
+		if !slices.Contains(files, filepath.Join(d.dir, "smartradexd.db-wal")) {
+			ts.Fatalf("no smartradexd.db-wal to scan (is the service running?): %v", files)
+		}
 		for _, f := range files {
 			b, err := os.ReadFile(f)
 			ts.Check(err)
