@@ -14,7 +14,7 @@ func init() {
 		"state.token_service_io":            "could not write the record of the saved token's service, %s",
 		"auth.login.service":                "the token is for the SmartradeX service %s: commands given no other service use it",
 		"auth.status.service":               "service: %s",
-		"auth.status.service_followed":      "service: %s (the one the saved token is for)",
+		"auth.logout.service":               "it was the token for the SmartradeX service %s",
 	})
 	register(FR, map[string]string{
 		"service.token_other_service":       "votre jeton SmartradeX enregistré est pour %s, pas pour %s, le service utilisé : rien n'a été envoyé",
@@ -27,6 +27,6 @@ func init() {
 		"state.token_service_io":            "impossible d'écrire la note du service du jeton enregistré, %s",
 		"auth.login.service":                "le jeton est destiné au service SmartradeX %s : les commandes auxquelles aucun autre service n'est donné l'utilisent",
 		"auth.status.service":               "service : %s",
-		"auth.status.service_followed":      "service : %s (celui auquel est destiné le jeton enregistré)",
+		"auth.logout.service":               "c'était le jeton du service SmartradeX %s",
 	})
 }
