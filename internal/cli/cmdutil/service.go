@@ -136,6 +136,12 @@ func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
 func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 	token = strings.TrimSpace(token)
 	f.AddSecret(token)
+	// One spelling per service, so that its vault key is pinned under the
+	// name its token is recorded with. A refused address is left to
+	// service.New to explain.
+	if c, err := CanonicalServiceURL(base); err == nil {
+		base = c
+	}
 	hc, err := f.httpClient()
 	if err != nil {
 		return nil, err
