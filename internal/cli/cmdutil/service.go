@@ -24,7 +24,9 @@ const TokenSourceEnv = "environment"
 // use the subscriber's token: the sandbox's stand-in, else --service-url,
 // else SMARTRADEX_SERVICE_URL, else the service the saved token is for
 // (unless SMARTRADEX_TOKEN is set), else the production service. It fails
-// when the sandbox cannot start or the saved token's record cannot be read.
+// only when the sandbox cannot start. A record of the saved token's service
+// that cannot be read is passed over here (ServiceToken reports it, and
+// sends the token nowhere): public requests still go somewhere sensible.
 func (f *Factory) ServiceURL() (string, error) {
 	u, ok, err := f.explicitServiceURL()
 	if err != nil || ok {
@@ -33,9 +35,9 @@ func (f *Factory) ServiceURL() (string, error) {
 	if f.Env("SMARTRADEX_TOKEN") == "" {
 		rec, known, err := f.SavedTokenServiceURL()
 		if err != nil {
-			return "", err
+			f.Debugf("service: the saved token's service is unknown (%v); the production service is used", err)
 		}
-		if known {
+		if err == nil && known {
 			return rec.ServiceURL, nil
 		}
 	}

@@ -274,6 +274,10 @@ func TestUnreadableRecordSendsNothing(t *testing.T) {
 	store := &countingStore{Store: secrets.NewMemory()}
 	_ = store.Store.Set(context.Background(), secrets.ServiceTokenName, tokA)
 	f := tokenFactory(t, map[string]string{"SMARTRADEX_CONFIG_DIR": dir}, store)
+	// Public requests still have a service; the token goes nowhere.
+	if u, err := f.ServiceURL(); err != nil || u != service.DefaultBaseURL() {
+		t.Errorf("ServiceURL = %q, %v", u, err)
+	}
 	if _, _, err := f.ServiceToken(context.Background()); errCode(err) != "state.token_service_corrupt" || store.gets != 0 {
 		t.Fatalf("ServiceToken = %v after %d reads", err, store.gets)
 	}
