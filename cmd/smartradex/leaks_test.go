@@ -264,6 +264,10 @@ func leakCases() []leakCase {
 			{args: []string{"auth", "status"}, env: noToken},
 			{args: []string{"auth", "status", "--json"}, env: noToken},
 		}},
+		{name: "auth status, token for another service", prepare: savedTokenElsewhere, steps: []leakStep{
+			{args: []string{"auth", "status"}, env: noToken, exit: 4},
+			{args: []string{"auth", "status", "--json"}, env: noToken, exit: 4},
+		}},
 		{name: "auth status, token in the environment", steps: []leakStep{{args: []string{"auth", "status"}}}},
 		{name: "auth logout", prepare: savedToken, steps: []leakStep{{args: []string{"auth", "logout"}, env: noToken}}},
 
@@ -310,8 +314,25 @@ func leakCases() []leakCase {
 	return cases
 }
 
+// savedToken saves the token as auth login does: in the store, and its
+// service (the stand-in) beside the index.
 func savedToken(t *testing.T, w *leakWorld) {
 	t.Helper()
+	savedTokenFor(t, w, w.serviceURL)
+}
+
+// savedTokenElsewhere saves the token for another service than the
+// stand-in: commands refuse to send it.
+func savedTokenElsewhere(t *testing.T, w *leakWorld) {
+	t.Helper()
+	savedTokenFor(t, w, "https://other.smartradex.example")
+}
+
+func savedTokenFor(t *testing.T, w *leakWorld, serviceURL string) {
+	t.Helper()
+	if err := state.OpenTokenService(w.config).Set(context.Background(), serviceURL, w.token); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.store(t).Set(context.Background(), secrets.ServiceTokenName, w.token); err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,13 @@ const maxTokenInput = 8 << 10
 
 // LoginOptions are the inputs of `auth login`.
 type LoginOptions struct {
-	IO       *iostreams.IOStreams
-	Msg      cmdutil.Messages
-	Debugf   func(string, ...any)
-	Store    func() (secrets.Store, error)
+	IO     *iostreams.IOStreams
+	Msg    cmdutil.Messages
+	Debugf func(string, ...any)
+	Store  func() (secrets.Store, error)
+	// Save saves the checked token in the store and records the service
+	// it was checked against; it returns that service's URL.
+	Save     func(ctx context.Context, store secrets.Store, token string) (string, error)
 	Client   func(token string) (Account, error)
 	Prompter func() prompt.Prompter
 	AskToken AskTokenFunc
@@ -43,7 +46,7 @@ type LoginOptions struct {
 // NewCmdLogin builds `auth login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{
-		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, AskToken: f.AskToken,
+		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, AskToken: f.AskToken, Save: f.SaveServiceToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {
@@ -113,10 +116,11 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := store.Set(ctx, secrets.ServiceTokenName, token); err != nil {
+	serviceURL, err := opts.Save(ctx, store, token)
+	if err != nil {
 		return err
 	}
-	opts.Debugf("auth login: token saved in the %s store", store.Backend())
+	opts.Debugf("auth login: token saved in the %s store, for %s", store.Backend(), serviceURL)
 
 	if opts.JSON {
 		doc := map[string]any{
@@ -124,6 +128,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 			"email":        me.Email,
 			"bots":         me.Bots,
 			"source":       store.Backend(),
+			"service_url":  serviceURL,
 			"vault_key_id": nil,
 		}
 		if vaultID != "" {
@@ -132,6 +137,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return cmdutil.PrintJSON(opts.IO.Out, doc)
 	}
 	f.Errf("auth.login.done", me.Email, sourceLabel(f, store.Backend()))
+	f.Errf("auth.login.service", serviceURL)
 	if vaultID != "" {
 		f.Errf("auth.login.vault_key", vaultID)
 	}

@@ -39,13 +39,14 @@ func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
 	svc, url := servicetest.StartTest(t, goodToken, "sub@example.com", []string{"btc-spot"})
 	ios, _, _, errOut := iostreams.Test()
 	ios.SetTTY(true, true, true)
-	env := map[string]string{"SMARTRADEX_SERVICE_URL": url}
+	env := map[string]string{"SMARTRADEX_SERVICE_URL": url, "SMARTRADEX_CONFIG_DIR": t.TempDir()}
 	f := cmdutil.New(ios, func(k string) string { return env[k] })
 	f.SetLang(lang)
 	store := secrets.NewMemory()
 	fake := &prompt.Fake{Answers: answers}
 	opts := &LoginOptions{
 		IO: ios, Msg: f.Messages(), Debugf: f.Debugf, AskToken: f.AskToken, Store: func() (secrets.Store, error) { return store, nil },
+		Save: f.SaveServiceToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {

@@ -20,22 +20,26 @@ import (
 // TokenSourceEnv is the source ServiceToken reports for SMARTRADEX_TOKEN.
 const TokenSourceEnv = "environment"
 
-// ServiceURL is the SmartradeX service's base URL: the sandbox's stand-in,
-// else --service-url, else SMARTRADEX_SERVICE_URL, else the production
-// service. It fails only when the sandbox cannot start.
+// ServiceURL is the SmartradeX service's base URL for the commands that
+// use the subscriber's token: the sandbox's stand-in, else --service-url,
+// else SMARTRADEX_SERVICE_URL, else the service the saved token is for
+// (unless SMARTRADEX_TOKEN is set), else the production service. It fails
+// only when the sandbox cannot start. A record of the saved token's service
+// that cannot be read is passed over here (ServiceToken reports it, and
+// sends the token nowhere): public requests still go somewhere sensible.
 func (f *Factory) ServiceURL() (string, error) {
-	if f.SandboxOn() {
-		sb, err := f.Sandbox()
+	u, ok, err := f.explicitServiceURL()
+	if err != nil || ok {
+		return u, err
+	}
+	if f.Env("SMARTRADEX_TOKEN") == "" {
+		rec, known, err := f.SavedTokenServiceURL()
 		if err != nil {
-			return "", err
+			f.Debugf("service: the saved token's service is unknown (%v); the production service is used", err)
 		}
-		return sb.ServiceURL, nil
-	}
-	if u := strings.TrimSpace(f.Globals.ServiceURL); u != "" {
-		return u, nil
-	}
-	if u := f.Env("SMARTRADEX_SERVICE_URL"); u != "" {
-		return u, nil
+		if err == nil && known {
+			return rec.ServiceURL, nil
+		}
 	}
 	return service.DefaultBaseURL(), nil
 }
@@ -44,7 +48,10 @@ func (f *Factory) ServiceURL() (string, error) {
 // SMARTRADEX_TOKEN ("environment") wins over the token saved by
 // `auth login` (source: the store's backend, "system" or "file"), so that a
 // CI job never depends on a keyring; in the sandbox it is the sandbox's own
-// token ("sandbox"). Whatever it returns is registered with the redactor.
+// token ("sandbox"). The saved token is returned only if it belongs to the
+// service in use (ServiceURL): else the error, exit 4, names both services
+// and nothing is read from the store. Whatever it returns is registered
+// with the redactor.
 func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err error) {
 	if f.SandboxOn() {
 		return sandboxToken, "sandbox", nil
@@ -52,6 +59,23 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 	if t := f.Env("SMARTRADEX_TOKEN"); t != "" {
 		f.AddSecret(t)
 		return t, TokenSourceEnv, nil
+	}
+	raw, err := f.ServiceURL()
+	if err != nil {
+		return "", "", err
+	}
+	inUse, err := CanonicalServiceURL(raw)
+	if err != nil {
+		return "", "", err
+	}
+	rec, known, err := f.SavedTokenServiceURL()
+	if err != nil {
+		return "", "", err
+	}
+	// A record names the token's service before the store is opened: a
+	// mismatch asks no keyring and no passphrase.
+	if known && !sameService(canonicalOr(rec.ServiceURL), inUse) {
+		return "", "", tokenServiceMismatch(rec.ServiceURL, inUse)
 	}
 	store, err := f.SecretStore()
 	if err != nil {
@@ -67,27 +91,58 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 	}
 	t = strings.TrimSpace(t)
 	f.AddSecret(t)
+	if !known {
+		// Saved by an earlier version: for the production service.
+		if def, _ := CanonicalServiceURL(service.DefaultBaseURL()); !sameService(def, inUse) {
+			return "", "", tokenServiceMismatch(def, inUse)
+		}
+	} else if state.TokenCheck(t) != rec.TokenCheck {
+		return "", "", apperr.New(apperr.Rejected, "service.token_record_stale",
+			i18n.M("service.token_record_stale", rec.ServiceURL), i18n.M("service.token_record_stale_hint", rec.ServiceURL))
+	}
 	return t, store.Backend(), nil
 }
 
-// Service returns a client of the SmartradeX service with the subscriber's
-// token (see ServiceToken), logging to the --debug sink.
+// Service returns a client of the SmartradeX service in use (ServiceURL)
+// with the subscriber's token (see ServiceToken), logging to the --debug
+// sink.
 func (f *Factory) Service(ctx context.Context) (*service.Client, error) {
 	token, _, err := f.ServiceToken(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return f.ServiceWithToken(token)
+	return f.ServiceClientFor(token)
 }
 
-// ServiceWithToken is Service with a given token, for `auth login` and the
-// inline login of `keys add`, which must check a token before it is saved.
-func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
-	token = strings.TrimSpace(token)
-	f.AddSecret(token)
+// ServiceClientFor is a client of the service in use (ServiceURL) with a
+// token ServiceToken returned.
+func (f *Factory) ServiceClientFor(token string) (*service.Client, error) {
 	base, err := f.ServiceURL()
 	if err != nil {
 		return nil, err
+	}
+	return f.serviceClient(base, token)
+}
+
+// ServiceWithToken is a client of LoginServiceURL with a given token, for
+// `auth login` and the inline login of `keys add`, which must check a
+// token before it is saved (with SaveServiceToken).
+func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
+	base, err := f.LoginServiceURL()
+	if err != nil {
+		return nil, err
+	}
+	return f.serviceClient(base, token)
+}
+
+func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
+	token = strings.TrimSpace(token)
+	f.AddSecret(token)
+	// One spelling per service, so that its vault key is pinned under the
+	// name its token is recorded with. A refused address is left to
+	// service.New to explain.
+	if c, err := CanonicalServiceURL(base); err == nil {
+		base = c
 	}
 	hc, err := f.httpClient()
 	if err != nil {

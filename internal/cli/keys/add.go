@@ -478,7 +478,7 @@ func (fl *addFlow) ensureLogin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := fl.deps.Store.Set(ctx, secrets.ServiceTokenName, token); err != nil {
+	if _, err := f.SaveServiceToken(ctx, fl.deps.Store, token); err != nil {
 		return err
 	}
 	fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.logged_in"))
