@@ -200,7 +200,8 @@ type Store interface {
 	// Concurrent PutKey calls with the same arguments all succeed with the
 	// same result. The audit events are written only when a key is
 	// registered or replaced (Created); an event with an empty Action is
-	// given "key.register" or "key.replace" by what PutKey did.
+	// given "key.register" or "key.replace" by what PutKey did, one with an
+	// empty APIKey the new key, masked.
 	PutKey(ctx context.Context, k Key, audit ...AuditEvent) (PutResult, error)
 	// GetKey returns the key of a subscriber's bot; ErrNotFound.
 	GetKey(ctx context.Context, subscriberID int64, bot string) (Key, error)

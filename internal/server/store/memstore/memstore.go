@@ -399,7 +399,7 @@ func (s *Store) PutKey(ctx context.Context, k store.Key, audit ...store.AuditEve
 		r := s.copyKey(old)
 		res.Replaced = &r
 	}
-	s.appendAudit(store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.PutAction(res)}, audit)
+	s.appendAudit(store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.PutAction(res), APIKey: store.MaskAPIKey(k.APIKey)}, audit)
 	return res, nil
 }
 

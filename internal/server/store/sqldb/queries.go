@@ -371,6 +371,11 @@ func (s *Store) PutKey(ctx context.Context, k store.Key, audit ...store.AuditEve
 		}
 		old, err := s.getKey(ctx, tx, k.SubscriberID, k.Bot)
 		switch {
+		case err == nil && old.APIKey == k.APIKey:
+			// Registered by a racing PutKey that committed since the
+			// first read (READ COMMITTED): the same no-op, read later.
+			res.Key = old
+			return nil
 		case err == nil:
 			res.Replaced = &old
 			if err := s.deleteKey(ctx, tx, old); err != nil {
@@ -392,7 +397,7 @@ func (s *Store) PutKey(ctx context.Context, k store.Key, audit ...store.AuditEve
 			SealedSecret: append([]byte(nil), k.SealedSecret...), VaultKeyID: k.VaultKeyID, RegisteredAt: Micro(k.RegisteredAt),
 		}
 		res.Created = true
-		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.PutAction(res)}, audit)
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.PutAction(res), APIKey: store.MaskAPIKey(k.APIKey)}, audit)
 	})
 	if err != nil {
 		return store.PutResult{}, err
