@@ -237,3 +237,62 @@ func testPutKeyManySubscribers(t *testing.T, s store.Store) {
 		t.Errorf("AuditLog: %d rows, %v; want %d", len(log), err, 4*n)
 	}
 }
+
+// RefusedActor is the Actor of the events RunAuditRefused has the database
+// refuse.
+const RefusedActor = "refused"
+
+// RunAuditRefused asserts that a change whose audit row cannot be written
+// is not made. s is migrated; refuse makes the database refuse every audit
+// row whose actor is RefusedActor (a trigger, a CHECK constraint).
+func RunAuditRefused(t *testing.T, s store.Store, refuse func(t *testing.T)) {
+	ctx := t.Context()
+	sub := mustSubscriber(t, s, "refused@example.com")
+	kept := key(sub.ID, "eth-spot", "KEPTKEY00000000000001", 1)
+	if _, err := s.PutKey(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	refuse(t)
+	bad := store.AuditEvent{At: at(1), Actor: RefusedActor}
+	if _, err := s.PutKey(ctx, key(sub.ID, "btc-spot", "REFUSEDKEY0000000001", 2), bad); err == nil {
+		t.Error("PutKey with a refused audit row succeeded")
+	}
+	if _, err := s.GetKey(ctx, sub.ID, "btc-spot"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after PutKey with a refused audit row, GetKey: %v, want ErrNotFound", err)
+	}
+	if _, err := s.PutKey(ctx, key(sub.ID, "eth-spot", "REPLACEKEY000000001", 3), bad); err == nil {
+		t.Error("a replacing PutKey with a refused audit row succeeded")
+	}
+	if _, err := s.DeleteKey(ctx, sub.ID, "eth-spot", bad); err == nil {
+		t.Error("DeleteKey with a refused audit row succeeded")
+	}
+	if got, err := s.GetKey(ctx, sub.ID, "eth-spot"); err != nil || got.APIKey != kept.APIKey {
+		t.Errorf("after a refused replace and delete, GetKey = %s, %v; want %s kept", got.APIKey, err, kept.APIKey)
+	}
+	if _, err := s.AddSubscriber(ctx, "never@example.com", at(4), bad); err == nil {
+		t.Error("AddSubscriber with a refused audit row succeeded")
+	}
+	if _, err := s.Subscriber(ctx, "never@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after a refused AddSubscriber, Subscriber: %v, want ErrNotFound", err)
+	}
+	if err := s.Unsubscribe(ctx, sub.Email, "btc-spot", bad); err == nil {
+		t.Error("Unsubscribe with a refused audit row succeeded")
+	}
+	if got := botsOf(t, s, sub.Email); !slices.Contains(got, "btc-spot") {
+		t.Errorf("after a refused Unsubscribe, bots = %v", got)
+	}
+	if log, err := s.AuditLog(ctx, 0); err != nil || len(log) != 0 {
+		t.Errorf("AuditLog = %+v, %v; want empty", log, err)
+	}
+	// The same changes with a row the database takes are made, with it.
+	good := store.AuditEvent{At: at(5), Actor: "subscriber:" + sub.Email}
+	if _, err := s.PutKey(ctx, key(sub.ID, "btc-spot", "REFUSEDKEY0000000001", 2), good); err != nil {
+		t.Fatalf("PutKey: %v", err)
+	}
+	if _, err := s.DeleteKey(ctx, sub.ID, "eth-spot", good); err != nil {
+		t.Fatalf("DeleteKey: %v", err)
+	}
+	if log, err := s.AuditLog(ctx, 0); err != nil || len(log) != 2 || log[0].Action != store.ActionKeyRegister || log[1].APIKey != store.MaskAPIKey(kept.APIKey) {
+		t.Errorf("AuditLog = %+v, %v; want the register and the removal of %s", log, err, kept.APIKey)
+	}
+}
