@@ -12,8 +12,8 @@
 // The rate limit is lifted for the run; secrets are sealed before the clock
 // starts, so the figures are the service's (opening the seal included), not
 // the clients'. Every client is a subscriber of its own, registering a new
-// key each round (each PUT is a created or replaced registration: a write
-// and an audit row) and reading it back.
+// key each round (each PUT is a created or replaced registration: the key
+// and its audit row, in one transaction) and reading it back.
 package main
 
 import (

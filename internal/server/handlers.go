@@ -139,7 +139,7 @@ func (s *Server) handleDeleteKey() http.Handler {
 			return
 		}
 		p := principalFrom(r.Context())
-		k, err := s.store.DeleteKey(r.Context(), p.Subscriber.ID, bot)
+		_, err := s.store.DeleteKey(r.Context(), p.Subscriber.ID, bot, s.auditEvent(r, "key.remove", p, bot, ""))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			writeError(w, http.StatusNotFound, CodeNotFound, "no key is registered for "+bot)
@@ -149,7 +149,6 @@ func (s *Server) handleDeleteKey() http.Handler {
 			return
 		}
 		s.metrics.removed()
-		s.audit(r, "key.remove", p, bot, k.APIKey)
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -200,10 +199,12 @@ func (s *Server) handlePutKey() http.Handler {
 			check = &c
 		}
 		p := principalFrom(r.Context())
+		// The audit row (key.register or key.replace, set by the store)
+		// commits with the registration or not at all.
 		res, err := s.store.PutKey(r.Context(), store.Key{
 			SubscriberID: p.Subscriber.ID, Bot: bot, APIKey: in.apiKey, KeyType: in.keyType, Label: in.label,
 			SealedSecret: in.sealed, VaultKeyID: in.vaultKeyID, RegisteredAt: s.now(),
-		})
+		}, s.auditEvent(r, "", p, bot, in.apiKey))
 		switch {
 		case errors.Is(err, store.ErrKeyInUse):
 			writeError(w, http.StatusConflict, CodeKeyInUse, "this API key is already registered for another bot")
@@ -217,10 +218,8 @@ func (s *Server) handlePutKey() http.Handler {
 			s.metrics.registered("unchanged")
 		case res.Replaced != nil:
 			s.metrics.registered("replaced")
-			s.audit(r, "key.replace", p, bot, in.apiKey)
 		default:
 			s.metrics.registered("created")
-			s.audit(r, "key.register", p, bot, in.apiKey)
 		}
 		if check != nil {
 			// Counted above, with the refusals.
@@ -235,15 +234,16 @@ func (s *Server) handlePutKey() http.Handler {
 	})
 }
 
-// audit appends an event. The change it records is already made: a
-// failure to write it is logged (without the key) and does not undo it.
-func (s *Server) audit(r *http.Request, action string, p store.Principal, bot, apiKey string) {
+// auditEvent is the audit row of a subscriber's change, handed to the store
+// with the change so that both commit or neither does. apiKey is masked
+// here; empty (DELETE), the store's row has the removed key's, masked too.
+func (s *Server) auditEvent(r *http.Request, action string, p store.Principal, bot, apiKey string) store.AuditEvent {
 	e := store.AuditEvent{At: s.now(), Actor: "subscriber:" + p.Subscriber.Email, Action: action,
-		SubscriberID: p.Subscriber.ID, Bot: bot, APIKey: MaskAPIKey(apiKey), RemoteAddr: remoteHost(r)}
-	if err := s.store.Audit(r.Context(), e); err != nil {
-		s.log.LogAttrs(r.Context(), levelFor(500), "audit write failed", requestIDAttr(r.Context()),
-			routeAttr(r), errAttr(err, apiKey, p.Subscriber.Email))
+		SubscriberID: p.Subscriber.ID, Bot: bot, RemoteAddr: remoteHost(r)}
+	if apiKey != "" {
+		e.APIKey = MaskAPIKey(apiKey)
 	}
+	return e
 }
 
 // remoteHost is the peer's address, without the port. Behind a reverse

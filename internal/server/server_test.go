@@ -458,7 +458,7 @@ func (f *failing) AuthenticateEngine(ctx context.Context, h []byte) (string, err
 	}
 	return f.Store.AuthenticateEngine(ctx, h)
 }
-func (f *failing) PutKey(ctx context.Context, k store.Key) (store.PutResult, error) {
+func (f *failing) PutKey(ctx context.Context, k store.Key, audit ...store.AuditEvent) (store.PutResult, error) {
 	if f.block != nil {
 		select {
 		case f.entered <- struct{}{}:
@@ -473,7 +473,7 @@ func (f *failing) PutKey(ctx context.Context, k store.Key) (store.PutResult, err
 	if err := f.failed("PutKey"); err != nil {
 		return store.PutResult{}, err
 	}
-	return f.Store.PutKey(ctx, k)
+	return f.Store.PutKey(ctx, k, audit...)
 }
 func (f *failing) GetKey(ctx context.Context, id int64, bot string) (store.Key, error) {
 	if err := f.failed("GetKey"); err != nil {
@@ -481,11 +481,11 @@ func (f *failing) GetKey(ctx context.Context, id int64, bot string) (store.Key, 
 	}
 	return f.Store.GetKey(ctx, id, bot)
 }
-func (f *failing) DeleteKey(ctx context.Context, id int64, bot string) (store.Key, error) {
+func (f *failing) DeleteKey(ctx context.Context, id int64, bot string, audit ...store.AuditEvent) (store.Key, error) {
 	if err := f.failed("DeleteKey"); err != nil {
 		return store.Key{}, err
 	}
-	return f.Store.DeleteKey(ctx, id, bot)
+	return f.Store.DeleteKey(ctx, id, bot, audit...)
 }
 func (f *failing) ActiveKeys(ctx context.Context, bot string) ([]store.Key, error) {
 	if err := f.failed("ActiveKeys"); err != nil {
@@ -552,13 +552,22 @@ func TestUnavailableStore(t *testing.T) {
 	if strings.Contains(e.logs.String(), apiKey) {
 		t.Error("the log shows the full API key a driver quoted")
 	}
-	// An audit row that cannot be written does not undo the registration.
-	f.set("Audit")
-	if a := put(); a.status != 200 {
-		t.Errorf("PUT with a failing audit = %d %s", a.status, a.body)
+	// The audit rows go with the changes: none for the failed ones above,
+	// one for a change made, none for a DELETE that fails after it.
+	if log, err := e.mem.AuditLog(context.Background(), 0); err != nil || len(log) != 0 {
+		t.Errorf("after failed changes, the audit trail = %+v, %v; want empty", log, err)
 	}
-	if !strings.Contains(e.logs.String(), `"msg":"audit write failed"`) {
-		t.Error("the failed audit write is not logged")
+	f.set("Audit") // the change's row does not go through Audit
+	if a := put(); a.status != 200 {
+		t.Fatalf("PUT = %d %s", a.status, a.body)
+	}
+	f.set("DeleteKey") // with the "constraint failed" error: a 500
+	if a := e.do("DELETE", "/v1/bots/btc-spot/binance-key", e.token, nil); a.status != 500 {
+		t.Errorf("DELETE on a failing store = %d %s", a.status, a.body)
+	}
+	log, err := e.mem.AuditLog(context.Background(), 0)
+	if err != nil || len(log) != 1 || log[0].Action != "key.register" || log[0].APIKey != MaskAPIKey(apiKey) {
+		t.Errorf("audit trail = %+v, %v; want the one key.register of %s", log, err, MaskAPIKey(apiKey))
 	}
 }
 

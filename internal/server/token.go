@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"github.com/smartradex/smartradex/internal/server/store"
 )
 
 // TokenPrefix starts every token smartradexd issues, so that secret
@@ -51,9 +53,4 @@ func bearer(r *http.Request) string {
 
 // MaskAPIKey shows the first and last four characters of an API key, as
 // ABCD…WXYZ; a shorter value is masked whole.
-func MaskAPIKey(k string) string {
-	if len(k) < 12 {
-		return "…"
-	}
-	return k[:4] + "…" + k[len(k)-4:]
-}
+func MaskAPIKey(k string) string { return store.MaskAPIKey(k) }

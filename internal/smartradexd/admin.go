@@ -119,16 +119,11 @@ func (a *adminCtx) print(v any, text string) error {
 	return err
 }
 
-func (a *adminCtx) audit(action, email, bot string) {
-	ev := store.AuditEvent{At: a.now, Actor: "admin", Action: action, Bot: bot}
-	if email != "" {
-		if sub, err := a.st.Subscriber(a.ctx, email); err == nil {
-			ev.SubscriberID = sub.ID
-		}
-	}
-	if err := a.st.Audit(a.ctx, ev); err != nil {
-		fmt.Fprintf(a.stderr, "smartradexd: warning: the audit row was not written: %v\n", err)
-	}
+// audit is the audit row of an admin change, handed to the store with the
+// change so that both commit or neither does; the store fills in the
+// subscriber the change is about.
+func (a *adminCtx) audit(action, bot string) store.AuditEvent {
+	return store.AuditEvent{At: a.now, Actor: "admin", Action: action, Bot: bot}
 }
 
 func (o *adminOptions) leaf(e *env, use, short string, args []string, run func(*adminCtx, []string) error) *cobra.Command {
@@ -178,14 +173,13 @@ func checkArg(name, v string) error {
 }
 
 func subscriberAdd(a *adminCtx, args []string) error {
-	sub, err := a.st.AddSubscriber(a.ctx, args[0], a.now)
+	sub, err := a.st.AddSubscriber(a.ctx, args[0], a.now, a.audit("subscriber.add", ""))
 	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("the subscriber %s already exists", strings.ToLower(args[0]))
 	}
 	if err != nil {
 		return err
 	}
-	a.audit("subscriber.add", sub.Email, "")
 	return a.print(map[string]any{"email": sub.Email, "created_at": sub.CreatedAt},
 		fmt.Sprintf("subscriber %s added\n", sub.Email))
 }
@@ -229,34 +223,31 @@ func notFound(err error, what string) error {
 
 func tokenIssue(a *adminCtx, args []string) error {
 	tok := server.NewToken()
-	err := a.st.AddToken(a.ctx, args[0], server.HashToken(tok), a.now)
+	err := a.st.AddToken(a.ctx, args[0], server.HashToken(tok), a.now, a.audit("token.issue", ""))
 	if err != nil {
 		return notFound(err, "there is no subscriber "+args[0]+": add it with smartradexd admin subscriber add")
 	}
-	a.audit("token.issue", args[0], "")
 	return a.print(map[string]string{"token": tok}, tok+"\n")
 }
 
 func tokenRevoke(a *adminCtx, args []string) error {
-	n, err := a.st.RevokeTokens(a.ctx, args[0], a.now)
+	n, err := a.st.RevokeTokens(a.ctx, args[0], a.now, a.audit("token.revoke", ""))
 	if err != nil {
 		return notFound(err, "there is no subscriber "+args[0])
 	}
-	a.audit("token.revoke", args[0], "")
 	return a.print(map[string]any{"email": strings.ToLower(args[0]), "revoked": n},
 		fmt.Sprintf("%d token(s) of %s revoked\n", n, strings.ToLower(args[0])))
 }
 
 func engineIssue(a *adminCtx, args []string) error {
 	tok := server.NewToken()
-	err := a.st.AddEngineToken(a.ctx, args[0], server.HashToken(tok), a.now)
+	err := a.st.AddEngineToken(a.ctx, args[0], server.HashToken(tok), a.now, a.audit("engine_token.issue", ""))
 	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("an engine named %s already has a token: choose another name", args[0])
 	}
 	if err != nil {
 		return err
 	}
-	a.audit("engine_token.issue", "", "")
 	return a.print(map[string]string{"token": tok}, tok+"\n")
 }
 
@@ -270,10 +261,9 @@ func subscribe(on bool) func(*adminCtx, []string) error {
 		if on {
 			change, action, verb = a.st.Subscribe, "subscription.add", "subscribed to"
 		}
-		if err := change(a.ctx, email, bot); err != nil {
+		if err := change(a.ctx, email, bot, a.audit(action, bot)); err != nil {
 			return notFound(err, "there is no bot "+bot+" in the catalogue")
 		}
-		a.audit(action, email, bot)
 		return a.print(map[string]any{"email": strings.ToLower(email), "bot": bot, "subscribed": on},
 			fmt.Sprintf("%s %s %s\n", strings.ToLower(email), verb, bot))
 	}

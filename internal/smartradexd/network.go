@@ -89,11 +89,11 @@ func networkAnnounce(a *adminCtx, n *announceOptions) error {
 	if !at.After(a.now) {
 		return usagef("--at must be in the future: an announcement gives subscribers time to update their keys")
 	}
-	c, err := a.st.AnnounceNetworkChange(a.ctx, store.NetworkChange{Add: add, Remove: remove, EffectiveAt: at.UTC(), AnnouncedAt: a.now})
+	c, err := a.st.AnnounceNetworkChange(a.ctx, store.NetworkChange{Add: add, Remove: remove, EffectiveAt: at.UTC(), AnnouncedAt: a.now},
+		a.audit("network.announce", ""))
 	if err != nil {
 		return err
 	}
-	a.audit("network.announce", "", "")
 	return a.print(changeRow(c), fmt.Sprintf("change %d announced for %s: add %s, remove %s\n",
 		c.ID, c.EffectiveAt.Format(time.RFC3339), listText(c.Add), listText(c.Remove)))
 }
@@ -143,13 +143,12 @@ func networkWithdraw(a *adminCtx, args []string) error {
 	if err != nil || id <= 0 {
 		return usagef("%q is not a change ID (see admin network list)", args[0])
 	}
-	err = a.st.WithdrawNetworkChange(a.ctx, id)
+	err = a.st.WithdrawNetworkChange(a.ctx, id, a.audit("network.withdraw", ""))
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("there is no announced change %d", id)
 	}
 	if err != nil {
 		return err
 	}
-	a.audit("network.withdraw", "", "")
 	return a.print(map[string]any{"id": id, "withdrawn": true}, fmt.Sprintf("change %d withdrawn\n", id))
 }

@@ -163,7 +163,7 @@ func (s *Store) hasBot(id string) bool {
 	return slices.ContainsFunc(s.bots, func(b store.Bot) bool { return b.ID == id })
 }
 
-func (s *Store) AddSubscriber(ctx context.Context, email string, now time.Time) (store.Subscriber, error) {
+func (s *Store) AddSubscriber(ctx context.Context, email string, now time.Time, audit ...store.AuditEvent) (store.Subscriber, error) {
 	email = normEmail(email)
 	if email == "" {
 		return store.Subscriber{}, fmt.Errorf("memstore: empty e-mail")
@@ -180,6 +180,7 @@ func (s *Store) AddSubscriber(ctx context.Context, email string, now time.Time) 
 	s.subscribers[sub.ID] = sub
 	s.byEmail[email] = sub.ID
 	s.subs[sub.ID] = map[string]bool{}
+	s.appendAudit(store.AuditEvent{SubscriberID: sub.ID}, audit)
 	return sub, nil
 }
 
@@ -223,7 +224,7 @@ func (s *Store) Subscribers(ctx context.Context) ([]store.Principal, error) {
 	return out, nil
 }
 
-func (s *Store) setSubscription(ctx context.Context, email, bot string, on bool) error {
+func (s *Store) setSubscription(ctx context.Context, email, bot string, on bool, audit []store.AuditEvent) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -240,18 +241,19 @@ func (s *Store) setSubscription(ctx context.Context, email, bot string, on bool)
 	} else {
 		delete(s.subs[sub.ID], bot)
 	}
+	s.appendAudit(store.AuditEvent{SubscriberID: sub.ID}, audit)
 	return nil
 }
 
-func (s *Store) Subscribe(ctx context.Context, email, bot string) error {
-	return s.setSubscription(ctx, email, bot, true)
+func (s *Store) Subscribe(ctx context.Context, email, bot string, audit ...store.AuditEvent) error {
+	return s.setSubscription(ctx, email, bot, true, audit)
 }
 
-func (s *Store) Unsubscribe(ctx context.Context, email, bot string) error {
-	return s.setSubscription(ctx, email, bot, false)
+func (s *Store) Unsubscribe(ctx context.Context, email, bot string, audit ...store.AuditEvent) error {
+	return s.setSubscription(ctx, email, bot, false, audit)
 }
 
-func (s *Store) AddToken(ctx context.Context, email string, tokenHash []byte, now time.Time) error {
+func (s *Store) AddToken(ctx context.Context, email string, tokenHash []byte, now time.Time, audit ...store.AuditEvent) error {
 	h, err := hashKey(tokenHash)
 	if err != nil {
 		return err
@@ -272,10 +274,11 @@ func (s *Store) AddToken(ctx context.Context, email string, tokenHash []byte, no
 	}
 	s.nextTokenID++
 	s.tokens[h] = &token{subscriberID: sub.ID, id: s.nextTokenID}
+	s.appendAudit(store.AuditEvent{SubscriberID: sub.ID}, audit)
 	return nil
 }
 
-func (s *Store) RevokeTokens(ctx context.Context, email string, now time.Time) (int, error) {
+func (s *Store) RevokeTokens(ctx context.Context, email string, now time.Time, audit ...store.AuditEvent) (int, error) {
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
@@ -291,6 +294,7 @@ func (s *Store) RevokeTokens(ctx context.Context, email string, now time.Time) (
 			n++
 		}
 	}
+	s.appendAudit(store.AuditEvent{SubscriberID: sub.ID}, audit)
 	return n, nil
 }
 
@@ -310,7 +314,7 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte) (store.Princ
 	return store.Principal{Subscriber: s.subscribers[t.subscriberID], TokenID: t.id, Bots: s.botsOf(t.subscriberID)}, nil
 }
 
-func (s *Store) AddEngineToken(ctx context.Context, name string, tokenHash []byte, now time.Time) error {
+func (s *Store) AddEngineToken(ctx context.Context, name string, tokenHash []byte, now time.Time, audit ...store.AuditEvent) error {
 	h, err := hashKey(tokenHash)
 	if err != nil {
 		return err
@@ -333,6 +337,7 @@ func (s *Store) AddEngineToken(ctx context.Context, name string, tokenHash []byt
 	}
 	s.engineNames[name] = true
 	s.engines[h] = name
+	s.appendAudit(store.AuditEvent{}, audit)
 	return nil
 }
 
@@ -364,7 +369,7 @@ func (s *Store) copyKey(k store.Key) store.Key {
 	return k
 }
 
-func (s *Store) PutKey(ctx context.Context, k store.Key) (store.PutResult, error) {
+func (s *Store) PutKey(ctx context.Context, k store.Key, audit ...store.AuditEvent) (store.PutResult, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.PutResult{}, err
 	}
@@ -394,6 +399,7 @@ func (s *Store) PutKey(ctx context.Context, k store.Key) (store.PutResult, error
 		r := s.copyKey(old)
 		res.Replaced = &r
 	}
+	s.appendAudit(store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.PutAction(res), APIKey: store.MaskAPIKey(k.APIKey)}, audit)
 	return res, nil
 }
 
@@ -424,7 +430,7 @@ func (s *Store) ListKeys(ctx context.Context, subscriberID int64) ([]store.Key, 
 	return out, nil
 }
 
-func (s *Store) DeleteKey(ctx context.Context, subscriberID int64, bot string) (store.Key, error) {
+func (s *Store) DeleteKey(ctx context.Context, subscriberID int64, bot string, audit ...store.AuditEvent) (store.Key, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.Key{}, err
 	}
@@ -435,6 +441,7 @@ func (s *Store) DeleteKey(ctx context.Context, subscriberID int64, bot string) (
 		return store.Key{}, fmt.Errorf("key: %w", store.ErrNotFound)
 	}
 	delete(s.keys, id)
+	s.appendAudit(store.AuditEvent{SubscriberID: subscriberID, APIKey: store.MaskAPIKey(k.APIKey)}, audit)
 	return s.copyKey(k), nil
 }
 
@@ -480,9 +487,18 @@ func (s *Store) Audit(ctx context.Context, e store.AuditEvent) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	e.At = e.At.UTC()
-	s.audit = append(s.audit, e)
+	s.appendAudit(store.AuditEvent{}, []store.AuditEvent{e})
 	return nil
+}
+
+// appendAudit records the events of a change made under the same hold of
+// s.mu, completed with the change's defaults (store.AuditEvent.Defaults).
+func (s *Store) appendAudit(d store.AuditEvent, events []store.AuditEvent) {
+	for _, e := range events {
+		e = e.Defaults(d)
+		e.At = e.At.UTC()
+		s.audit = append(s.audit, e)
+	}
 }
 
 // AuditLog returns the oldest events first; with limit > 0, the first limit.
@@ -501,7 +517,7 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]store.AuditEvent, er
 	return out, nil
 }
 
-func (s *Store) AnnounceNetworkChange(ctx context.Context, c store.NetworkChange) (store.NetworkChange, error) {
+func (s *Store) AnnounceNetworkChange(ctx context.Context, c store.NetworkChange, audit ...store.AuditEvent) (store.NetworkChange, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.NetworkChange{}, err
 	}
@@ -511,6 +527,7 @@ func (s *Store) AnnounceNetworkChange(ctx context.Context, c store.NetworkChange
 	c.Add, c.Remove = append([]string{}, c.Add...), append([]string{}, c.Remove...)
 	c.EffectiveAt, c.AnnouncedAt = c.EffectiveAt.UTC().Truncate(time.Microsecond), c.AnnouncedAt.UTC().Truncate(time.Microsecond)
 	s.network = append(s.network, c)
+	s.appendAudit(store.AuditEvent{}, audit)
 	return cloneChange(c), nil
 }
 
@@ -532,7 +549,7 @@ func (s *Store) NetworkChanges(ctx context.Context) ([]store.NetworkChange, erro
 	return out, nil
 }
 
-func (s *Store) WithdrawNetworkChange(ctx context.Context, id int64) error {
+func (s *Store) WithdrawNetworkChange(ctx context.Context, id int64, audit ...store.AuditEvent) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
@@ -540,6 +557,7 @@ func (s *Store) WithdrawNetworkChange(ctx context.Context, id int64) error {
 	for i, c := range s.network {
 		if c.ID == id {
 			s.network = slices.Delete(s.network, i, i+1)
+			s.appendAudit(store.AuditEvent{}, audit)
 			return nil
 		}
 	}

@@ -216,3 +216,18 @@ func (p *proxy) serve() {
 		}()
 	}
 }
+
+// A change whose audit row PostgreSQL refuses is rolled back with it.
+func TestAuditRefused(t *testing.T) {
+	pgtest.Base(t)
+	s := open(t, pgtest.URL(t))
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunAuditRefused(t, s, func(t *testing.T) {
+		_, err := s.DB().ExecContext(t.Context(), `ALTER TABLE audit ADD CONSTRAINT audit_refused CHECK (actor <> '`+storetest.RefusedActor+`')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -8,13 +8,17 @@ import (
 	"github.com/smartradex/smartradex/internal/server/store"
 )
 
-func (s *Store) AnnounceNetworkChange(ctx context.Context, c store.NetworkChange) (store.NetworkChange, error) {
+func (s *Store) AnnounceNetworkChange(ctx context.Context, c store.NetworkChange, audit ...store.AuditEvent) (store.NetworkChange, error) {
 	c.EffectiveAt, c.AnnouncedAt = Micro(c.EffectiveAt), Micro(c.AnnouncedAt)
 	c.Add, c.Remove = nonNil(c.Add), nonNil(c.Remove)
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, s.q(`INSERT INTO network_changes (add_ips, remove_ips, effective_at, announced_at)
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO network_changes (add_ips, remove_ips, effective_at, announced_at)
 			VALUES (?, ?, ?, ?) RETURNING id`),
 			strings.Join(c.Add, ","), strings.Join(c.Remove, ","), s.t(c.EffectiveAt), s.t(c.AnnouncedAt)).Scan(&c.ID)
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, store.AuditEvent{}, audit)
 	})
 	if err != nil {
 		return store.NetworkChange{}, err
@@ -45,7 +49,7 @@ func (s *Store) NetworkChanges(ctx context.Context) ([]store.NetworkChange, erro
 	return out, nil
 }
 
-func (s *Store) WithdrawNetworkChange(ctx context.Context, id int64) error {
+func (s *Store) WithdrawNetworkChange(ctx context.Context, id int64, audit ...store.AuditEvent) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM network_changes WHERE id = ?`), id)
 		if err != nil {
@@ -56,7 +60,7 @@ func (s *Store) WithdrawNetworkChange(ctx context.Context, id int64) error {
 		} else if n == 0 {
 			return store.ErrNotFound
 		}
-		return nil
+		return s.appendAudit(ctx, tx, store.AuditEvent{}, audit)
 	})
 }
 

@@ -39,7 +39,7 @@ func (s *Store) Bots(ctx context.Context) ([]store.Bot, error) {
 	return out, s.fail(rows.Err())
 }
 
-func (s *Store) AddSubscriber(ctx context.Context, email string, now time.Time) (store.Subscriber, error) {
+func (s *Store) AddSubscriber(ctx context.Context, email string, now time.Time, audit ...store.AuditEvent) (store.Subscriber, error) {
 	sub := store.Subscriber{Email: normEmail(email), CreatedAt: Micro(now)}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO subscribers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING RETURNING id`),
@@ -47,7 +47,10 @@ func (s *Store) AddSubscriber(ctx context.Context, email string, now time.Time) 
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("subscriber %s: %w", sub.Email, store.ErrExists)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: sub.ID}, audit)
 	})
 	if err != nil {
 		return store.Subscriber{}, err
@@ -138,7 +141,7 @@ func (s *Store) botExists(ctx context.Context, q querier, bot string) error {
 	return err
 }
 
-func (s *Store) Subscribe(ctx context.Context, email, bot string) error {
+func (s *Store) Subscribe(ctx context.Context, email, bot string, audit ...store.AuditEvent) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		sub, err := s.subscriber(ctx, tx, email)
 		if err != nil {
@@ -147,12 +150,14 @@ func (s *Store) Subscribe(ctx context.Context, email, bot string) error {
 		if err := s.botExists(ctx, tx, bot); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO subscriptions (subscriber_id, bot) VALUES (?, ?) ON CONFLICT DO NOTHING`), sub.ID, bot)
-		return err
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO subscriptions (subscriber_id, bot) VALUES (?, ?) ON CONFLICT DO NOTHING`), sub.ID, bot); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: sub.ID}, audit)
 	})
 }
 
-func (s *Store) Unsubscribe(ctx context.Context, email, bot string) error {
+func (s *Store) Unsubscribe(ctx context.Context, email, bot string, audit ...store.AuditEvent) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		sub, err := s.subscriber(ctx, tx, email)
 		if err != nil {
@@ -161,12 +166,14 @@ func (s *Store) Unsubscribe(ctx context.Context, email, bot string) error {
 		if err := s.botExists(ctx, tx, bot); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM subscriptions WHERE subscriber_id = ? AND bot = ?`), sub.ID, bot)
-		return err
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM subscriptions WHERE subscriber_id = ? AND bot = ?`), sub.ID, bot); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: sub.ID}, audit)
 	})
 }
 
-func (s *Store) AddToken(ctx context.Context, email string, tokenHash []byte, now time.Time) error {
+func (s *Store) AddToken(ctx context.Context, email string, tokenHash []byte, now time.Time, audit ...store.AuditEvent) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		sub, err := s.subscriber(ctx, tx, email)
 		if err != nil {
@@ -180,11 +187,11 @@ func (s *Store) AddToken(ctx context.Context, email string, tokenHash []byte, no
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errors.Join(err, fmt.Errorf("token: %w", store.ErrExists))
 		}
-		return nil
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: sub.ID}, audit)
 	})
 }
 
-func (s *Store) RevokeTokens(ctx context.Context, email string, now time.Time) (int, error) {
+func (s *Store) RevokeTokens(ctx context.Context, email string, now time.Time, audit ...store.AuditEvent) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		sub, err := s.subscriber(ctx, tx, email)
@@ -195,8 +202,10 @@ func (s *Store) RevokeTokens(ctx context.Context, email string, now time.Time) (
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: sub.ID}, audit)
 	})
 	return int(n), err
 }
@@ -225,7 +234,7 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte) (store.Princ
 	return p, nil
 }
 
-func (s *Store) AddEngineToken(ctx context.Context, name string, tokenHash []byte, now time.Time) error {
+func (s *Store) AddEngineToken(ctx context.Context, name string, tokenHash []byte, now time.Time, audit ...store.AuditEvent) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO engine_tokens (name, token_sha256, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
 			name, tokenHash, s.t(now))
@@ -235,7 +244,7 @@ func (s *Store) AddEngineToken(ctx context.Context, name string, tokenHash []byt
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errors.Join(err, fmt.Errorf("engine %s: %w", name, store.ErrExists))
 		}
-		return nil
+		return s.appendAudit(ctx, tx, store.AuditEvent{}, audit)
 	})
 }
 
@@ -324,7 +333,13 @@ func (s *Store) ActiveKeys(ctx context.Context, bot string) ([]store.Key, error)
 	return s.listKeys(ctx, `WHERE k.bot = ?`, bot)
 }
 
-func (s *Store) PutKey(ctx context.Context, k store.Key) (store.PutResult, error) {
+// PutKey decides by reading, then writes only what it read: the old key is
+// deleted by its api_key and the new one inserted with ON CONFLICT DO
+// NOTHING, so that a transaction that raced another one (on PostgreSQL,
+// READ COMMITTED: each statement sees the latest commits) changes no row it
+// did not decide on and is run again (errRaced) to decide anew. Only the
+// rows of this api_key and this (subscriber, bot) are ever contended.
+func (s *Store) PutKey(ctx context.Context, k store.Key, audit ...store.AuditEvent) (store.PutResult, error) {
 	var res store.PutResult
 	if k.RegisteredAt.IsZero() {
 		k.RegisteredAt = time.Now()
@@ -356,17 +371,25 @@ func (s *Store) PutKey(ctx context.Context, k store.Key) (store.PutResult, error
 		}
 		old, err := s.getKey(ctx, tx, k.SubscriberID, k.Bot)
 		switch {
+		case err == nil && old.APIKey == k.APIKey:
+			// Registered by a racing PutKey that committed since the
+			// first read (READ COMMITTED): the same no-op, read later.
+			res.Key = old
+			return nil
 		case err == nil:
 			res.Replaced = &old
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM keys WHERE subscriber_id = ? AND bot = ?`), k.SubscriberID, k.Bot); err != nil {
+			if err := s.deleteKey(ctx, tx, old); err != nil {
 				return err
 			}
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO keys (subscriber_id, bot, api_key, key_type, label, sealed_secret, vault_key_id, registered_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			k.SubscriberID, k.Bot, k.APIKey, k.KeyType, k.Label, k.SealedSecret, k.VaultKeyID, s.t(k.RegisteredAt)); err != nil {
+		// Any unique conflict (this api_key or this bot's row, inserted by a
+		// transaction that committed since the reads above) means a race.
+		r, err := tx.ExecContext(ctx, s.q(`INSERT INTO keys (subscriber_id, bot, api_key, key_type, label, sealed_secret, vault_key_id, registered_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			k.SubscriberID, k.Bot, k.APIKey, k.KeyType, k.Label, k.SealedSecret, k.VaultKeyID, s.t(k.RegisteredAt))
+		if err := changedOne(r, err); err != nil {
 			return err
 		}
 		res.Key = store.Key{
@@ -374,7 +397,7 @@ func (s *Store) PutKey(ctx context.Context, k store.Key) (store.PutResult, error
 			SealedSecret: append([]byte(nil), k.SealedSecret...), VaultKeyID: k.VaultKeyID, RegisteredAt: Micro(k.RegisteredAt),
 		}
 		res.Created = true
-		return nil
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.PutAction(res), APIKey: store.MaskAPIKey(k.APIKey)}, audit)
 	})
 	if err != nil {
 		return store.PutResult{}, err
@@ -382,15 +405,40 @@ func (s *Store) PutKey(ctx context.Context, k store.Key) (store.PutResult, error
 	return res, nil
 }
 
-func (s *Store) DeleteKey(ctx context.Context, subscriberID int64, bot string) (store.Key, error) {
+// deleteKey deletes the row of k if it still holds k.APIKey; errRaced if
+// another transaction changed or removed it since it was read.
+func (s *Store) deleteKey(ctx context.Context, tx *sql.Tx, k store.Key) error {
+	r, err := tx.ExecContext(ctx, s.q(`DELETE FROM keys WHERE subscriber_id = ? AND bot = ? AND api_key = ?`), k.SubscriberID, k.Bot, k.APIKey)
+	return changedOne(r, err)
+}
+
+// changedOne is errRaced when a statement that had to change one row changed
+// none.
+func changedOne(r sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return errRaced
+	}
+	return nil
+}
+
+func (s *Store) DeleteKey(ctx context.Context, subscriberID int64, bot string, audit ...store.AuditEvent) (store.Key, error) {
 	var k store.Key
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		if k, err = s.getKey(ctx, tx, subscriberID, bot); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM keys WHERE subscriber_id = ? AND bot = ?`), subscriberID, bot)
-		return err
+		if err := s.deleteKey(ctx, tx, k); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: subscriberID, APIKey: store.MaskAPIKey(k.APIKey)}, audit)
 	})
 	if err != nil {
 		return store.Key{}, err
@@ -418,15 +466,26 @@ func nullable(s string) any {
 }
 
 func (s *Store) Audit(ctx context.Context, e store.AuditEvent) error {
-	var sub any
-	if e.SubscriberID != 0 {
-		sub = e.SubscriberID
-	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit (at, actor, action, subscriber_id, bot, api_key, remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			s.t(e.At), e.Actor, e.Action, sub, nullable(e.Bot), nullable(e.APIKey), nullable(e.RemoteAddr))
-		return err
+		return s.appendAudit(ctx, tx, store.AuditEvent{}, []store.AuditEvent{e})
 	})
+}
+
+// appendAudit writes the events of a change in its transaction, completed
+// with the change's defaults (store.AuditEvent.Defaults).
+func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, d store.AuditEvent, events []store.AuditEvent) error {
+	for _, e := range events {
+		e = e.Defaults(d)
+		var sub any
+		if e.SubscriberID != 0 {
+			sub = e.SubscriberID
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit (at, actor, action, subscriber_id, bot, api_key, remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			s.t(e.At), e.Actor, e.Action, sub, nullable(e.Bot), nullable(e.APIKey), nullable(e.RemoteAddr)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AuditLog returns the latest limit events (all with 0), oldest first.

@@ -70,6 +70,12 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 const maxAttempts = 12
 
+// errRaced: the transaction read rows that another one changed before it
+// could write (a statement that had to change one row changed none). It is
+// run again, whatever the engine; if it keeps losing, the caller is told the
+// database is unavailable (try again later) and nothing was written.
+var errRaced = errors.New("a concurrent change won the race")
+
 // tx runs fn in a transaction opened with opts, commits, and runs it again
 // on a conflict the dialect says is worth retrying. Errors fn returns on
 // purpose (store.ErrNotFound…) come back unchanged; database errors are
@@ -80,7 +86,8 @@ func (s *Store) tx(ctx context.Context, opts *sql.TxOptions, write bool, fn func
 		if err == nil {
 			return nil
 		}
-		if attempt < maxAttempts && s.d.Retryable != nil && s.d.Retryable(err) && ctx.Err() == nil {
+		retry := errors.Is(err, errRaced) || (s.d.Retryable != nil && s.d.Retryable(err))
+		if attempt < maxAttempts && retry && ctx.Err() == nil {
 			// A short random pause so that racing transactions do not
 			// collide again in step (jitter, not a secret: math/rand).
 			pause := time.Duration(rand.IntN(2000*attempt)+500) * time.Microsecond //nolint:gosec // G404: jitter
@@ -132,7 +139,7 @@ func (s *Store) fail(err error) error {
 		errors.Is(err, store.ErrKeyInUse), errors.Is(err, store.ErrUnavailable),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case s.d.Unavailable(err):
+	case errors.Is(err, errRaced), s.d.Unavailable(err):
 		return fmt.Errorf("%w (%s): %w", store.ErrUnavailable, s.d.Name, err)
 	}
 	return fmt.Errorf("%s: %w", s.d.Name, err)

@@ -149,3 +149,18 @@ func BenchmarkKeys(b *testing.B) {
 	s := open(b, filepath.Join(b.TempDir(), "smartradexd.db"), sqlitestore.Options{})
 	storetest.Bench(b, s)
 }
+
+// A change whose audit row SQLite refuses is rolled back with it.
+func TestAuditRefused(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "smartradexd.db"), sqlitestore.Options{})
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunAuditRefused(t, s, func(t *testing.T) {
+		_, err := s.DB().ExecContext(t.Context(), `CREATE TRIGGER audit_refused BEFORE INSERT ON audit
+			WHEN NEW.actor = '`+storetest.RefusedActor+`' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
