@@ -114,7 +114,7 @@ func Check(ctx context.Context, d Deps, creds binance.Credentials) (*Checked, er
 	if err != nil {
 		return nil, err
 	}
-	v, err := policy.Judge(insp.Restrictions, d.now())
+	v, err := policy.Judge(insp.Restrictions, policy.Context{Now: d.now()})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,10 @@ import (
 //     true, every other right is false (Enable FIX Read Only may be
 //     true), createTime is null or a count of milliseconds, and a trading
 //     expiry, if any, is in the future;
-//   - a body that passes stops passing when any other right is turned on.
+//   - a body that passes stops passing when any other right is turned on;
+//   - under ip_lock recommended and required the verdict differs from the
+//     one under off only in what it says about ipRestrict: required passes
+//     only a literally true ipRestrict, recommended passes both.
 func FuzzJudge(f *testing.F) {
 	for _, seed := range []string{
 		documented,
@@ -58,11 +61,12 @@ func FuzzJudge(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		v, err := Judge(raw, now)
-		v2, err2 := Judge(raw, now)
+		v, err := Judge(raw, Context{Now: now})
+		v2, err2 := Judge(raw, Context{Now: now})
 		if (err == nil) != (err2 == nil) || !reflect.DeepEqual(v, v2) {
 			t.Fatal("Judge gave two answers to one body")
 		}
+		checkLocks(t, raw, v, err)
 		if err != nil {
 			var e *apperr.Error
 			if !errors.As(err, &e) || e.Kind != apperr.Unavailable || !errors.Is(err, ErrBadResponse) {
@@ -81,7 +85,7 @@ func FuzzJudge(f *testing.F) {
 		// Turning on any other right must make the key fail.
 		i := bytes.IndexByte(raw, '{')
 		more := append(append(append([]byte(nil), raw[:i+1]...), `"enableSomethingNew":true,`...), raw[i+1:]...)
-		if v, err := Judge(more, now); err == nil && v.OK() {
+		if v, err := Judge(more, Context{Now: now}); err == nil && v.OK() {
 			t.Fatal("still passes with an unknown right turned on")
 		}
 	})
@@ -175,5 +179,51 @@ func checkAcceptedBody(t *testing.T, raw []byte) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		t.Fatal("accepted a body with something after the object")
+	}
+}
+
+// checkLocks judges raw under each ip_lock value and compares with off's
+// verdict (v, err).
+func checkLocks(t *testing.T, raw []byte, v Verdict, err error) {
+	t.Helper()
+	notIP := func(fs []Finding) []Finding {
+		out := []Finding{}
+		for _, f := range fs {
+			if f.Code != CodeIPRestricted && f.Code != CodeIPUnrestricted {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	ipRestrict := func(v Verdict) (on, found bool) {
+		for _, r := range v.Rights {
+			if r.Field == FieldIPRestrict {
+				return r.On, true
+			}
+		}
+		return false, false
+	}
+	for _, lock := range []string{IPLockRecommended, IPLockRequired} {
+		lv, lerr := Judge(raw, Context{Now: now, IPLock: lock})
+		if (err == nil) != (lerr == nil) {
+			t.Fatalf("ip_lock %s: error %v where off gave %v", lock, lerr, err)
+		}
+		if err != nil {
+			continue
+		}
+		checkVerdictShape(t, lv)
+		if !reflect.DeepEqual(notIP(lv.Problems), notIP(v.Problems)) || !reflect.DeepEqual(notIP(lv.Warnings), notIP(v.Warnings)) {
+			t.Fatalf("ip_lock %s changed findings other than ipRestrict's", lock)
+		}
+		on, found := ipRestrict(lv)
+		if lv.OK() && !found {
+			t.Fatalf("ip_lock %s passed a key whose ipRestrict is not a boolean", lock)
+		}
+		if lock == IPLockRequired && lv.OK() && !on {
+			t.Fatal("ip_lock required passed an unrestricted key")
+		}
+		if lock == IPLockRecommended && lv.OK() != (len(notIP(v.Problems)) == 0 && found) {
+			t.Fatalf("ip_lock recommended: OK() = %v with problems %+v", lv.OK(), lv.Problems)
+		}
 	}
 }

@@ -218,7 +218,7 @@ func checkBinance(ctx context.Context, e *state.Entry, opts Options, r *Result) 
 		return
 	}
 	r.Inspected, r.UID = true, insp.UID
-	v, err := policy.Judge(insp.Restrictions, opts.Now)
+	v, err := policy.Judge(insp.Restrictions, policy.Context{Now: opts.Now})
 	if err != nil {
 		r.Problems = append(r.Problems, fromError("binance", err, apperr.Unavailable))
 		return

@@ -119,7 +119,7 @@ func checkRun(ctx context.Context, o *CheckOptions) error {
 	if o.Now != nil {
 		now = o.Now()
 	}
-	verdict, err := policy.Judge(insp.Restrictions, now)
+	verdict, err := policy.Judge(insp.Restrictions, policy.Context{Now: now})
 	if err != nil {
 		return err
 	}
