@@ -20,3 +20,26 @@ func init() {
 		"service.key_refused_hint":      "sur Binance, modifiez les restrictions de la clé comme l'indique le guide, puis réessayez",
 	})
 }
+
+func init() {
+	register(EN, map[string]string{
+		"enroll.locked_rejected":         "Binance refused the key when SmartradeX checked it from %s (Binance code %d): the key's trusted IP list lacks %[1]s, or the key was deleted",
+		"enroll.locked_rejected_unknown": "Binance refused the key when SmartradeX checked it from its address (Binance code %d): the key's trusted IP list lacks SmartradeX's addresses, or the key was deleted",
+		"enroll.locked_add_ips_hint":     "on Binance, open the key's Edit restrictions, choose \"Restrict access to trusted IPs only\" and make sure the list holds all of SmartradeX's addresses: %s",
+		"enroll.locked_deleted_hint":     "if the key no longer appears in Binance's API Management, create a new one",
+		"enroll.locked_not_kept_hint":    "nothing was kept for bot %s: once the key is corrected on Binance, run the same command again",
+		"enroll.locked_no_check":         "SmartradeX registered the key for bot %s without saying what Binance showed it",
+		"enroll.locked_verify_hint":      "run smartradex keys verify --bot %s to have SmartradeX check it again",
+		"enroll.unchecked_hint":          "the key of bot %s is kept on this computer as not yet checked: it is not accepted until SmartradeX has checked it from its addresses, which keys sync does",
+	})
+	register(FR, map[string]string{
+		"enroll.locked_rejected":         "Binance a refusé la clé quand SmartradeX l'a vérifiée depuis %s (code Binance %d) : la liste d'adresses IP de confiance de la clé ne contient pas %[1]s, ou la clé a été supprimée",
+		"enroll.locked_rejected_unknown": "Binance a refusé la clé quand SmartradeX l'a vérifiée depuis son adresse (code Binance %d) : la liste d'adresses IP de confiance de la clé ne contient pas les adresses de SmartradeX, ou la clé a été supprimée",
+		"enroll.locked_add_ips_hint":     "sur Binance, ouvrez « Modifier les restrictions » de la clé, choisissez « Restreindre l'accès aux adresses IP de confiance uniquement » et vérifiez que la liste contient toutes les adresses de SmartradeX : %s",
+		"enroll.locked_deleted_hint":     "si la clé n'apparaît plus dans la gestion des API de Binance, créez-en une nouvelle",
+		"enroll.locked_not_kept_hint":    "rien n'a été conservé pour le bot %s : une fois la clé corrigée sur Binance, relancez la même commande",
+		"enroll.locked_no_check":         "SmartradeX a enregistré la clé du bot %s sans dire ce que Binance lui a montré",
+		"enroll.locked_verify_hint":      "lancez smartradex keys verify --bot %s pour que SmartradeX la vérifie à nouveau",
+		"enroll.unchecked_hint":          "la clé du bot %s est conservée sur cet ordinateur comme non vérifiée : elle n'est pas acceptée tant que SmartradeX ne l'a pas vérifiée depuis ses adresses, ce que fait keys sync",
+	})
+}

@@ -28,7 +28,16 @@ type Status string
 const (
 	StatusPending    Status = "pending"
 	StatusRegistered Status = "registered"
+	// StatusUnchecked is a key locked to SmartradeX's addresses that
+	// SmartradeX could not check yet (it was out of reach): not
+	// registered, never shown or counted as accepted; keys sync sends it
+	// through the PUT, which checks it first.
+	StatusUnchecked Status = "unchecked"
 )
+
+// Unregistered tells whether the key waits to be sent (keys sync):
+// pending, or not yet checked.
+func (s Status) Unregistered() bool { return s == StatusPending || s == StatusUnchecked }
 
 // Entry is what the index knows about one bot's key.
 type Entry struct {
@@ -308,7 +317,7 @@ func parse(data []byte) (*Snapshot, error) {
 			}
 		}
 		switch e.Status {
-		case StatusPending, StatusRegistered:
+		case StatusPending, StatusRegistered, StatusUnchecked:
 		default:
 			return nil, fmt.Errorf("entry %q has unknown status %q", bot, e.Status)
 		}

@@ -252,7 +252,7 @@ func checkRegistration(e *state.Entry, opts Options, reg *service.Registration, 
 		r.Problems = append(r.Problems, Finding{Code: "registration_different_key", Field: "registration", Kind: apperr.Rejected,
 			Message: i18n.M("verify.registration_different", e.Bot),
 			Hints:   []i18n.Message{i18n.M("verify.registration_different_hint", e.Bot)}})
-	case errors.Is(regErr, service.ErrNotFound) && e.Status == state.StatusPending:
+	case errors.Is(regErr, service.ErrNotFound) && e.Status.Unregistered():
 		r.Registration = Pending
 		r.Problems = append(r.Problems, Finding{Code: "registration_pending", Field: "registration", Kind: apperr.Unavailable,
 			Message: i18n.M("verify.registration_pending", e.Bot),

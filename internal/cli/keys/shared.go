@@ -45,7 +45,7 @@ func backendLabel(f interface{ T(string, ...any) string }, backend string) strin
 // enrollDeps wires the enrolment engine to the factory's stores, index and
 // clients; withBinance is false for commands that never ask Binance.
 func enrollDeps(f *cmdutil.Factory, withBinance bool) (enroll.Deps, error) {
-	d := enroll.Deps{Service: f.Service, StoreFor: f.SecretStoreFor, Now: f.Now}
+	d := enroll.Deps{Service: f.Service, StoreFor: f.SecretStoreFor, Now: f.Now, Network: f.Network}
 	var err error
 	if withBinance {
 		if d.Binance, err = f.Binance(); err != nil {
