@@ -518,3 +518,38 @@ func TestKeyThatCannotSignIsNotANetworkFailure(t *testing.T) {
 		t.Errorf("retried after %v", s)
 	}
 }
+
+func TestAPICode(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(*binancetest.Server)
+		code  int64
+		found bool
+	}{
+		{"deleted key", func(s *binancetest.Server) { s.RemoveKey(demoKey("ok").APIKey) }, -2015, true},
+		{"IP list without the caller", func(s *binancetest.Server) { s.SetIPs(demoKey("ok").APIKey, []string{"192.0.2.1"}) }, -2015, true},
+		{"unknown code", func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: "/api/v3/account", Status: 400, Body: `{"code":-4321,"msg":"new"}`})
+		}, -4321, true},
+		{"server error", func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: "/api/v3/account", Status: 503, Times: 3})
+		}, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := start(t)
+			c.setup(srv)
+			_, err := newClient(t, srv, nil, nil).Inspect(context.Background(), demo(t, "ok"))
+			if err == nil {
+				t.Fatal("Inspect succeeded")
+			}
+			code, found := binance.APICode(err)
+			if code != c.code || found != c.found {
+				t.Errorf("APICode = %d, %v; want %d, %v", code, found, c.code, c.found)
+			}
+		})
+	}
+	if _, found := binance.APICode(nil); found {
+		t.Error("APICode(nil) found a code")
+	}
+}

@@ -76,3 +76,14 @@ func (c *Client) explainTransient(te *transientError) *apperr.Error {
 	}
 	return apperr.Wrap(apperr.Unavailable, "binance.unreachable", te.err, i18n.M("binance.unreachable", c.base), i18n.M("binance.unreachable_hint"))
 }
+
+// APICode returns the error code Binance answered with, when err carries
+// one (a refusal such as -2015), for callers that report it as data (the
+// service's key checks).
+func APICode(err error) (int64, bool) {
+	var api *apiError
+	if errors.As(err, &api) && api.Code != 0 {
+		return api.Code, true
+	}
+	return 0, false
+}
