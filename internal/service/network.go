@@ -151,6 +151,7 @@ const (
 	OutcomeOK          = "ok"
 	OutcomeRefused     = "refused"
 	OutcomeDeleted     = "deleted"
+	OutcomeRejected    = "rejected"
 	OutcomeUnreachable = "unreachable"
 )
 
@@ -189,9 +190,9 @@ func checkLastCheck(l *LastCheck) error {
 		return nil
 	}
 	switch l.Outcome {
-	case OutcomeOK, OutcomeRefused, OutcomeDeleted, OutcomeUnreachable:
+	case OutcomeOK, OutcomeRefused, OutcomeDeleted, OutcomeRejected, OutcomeUnreachable:
 	default:
-		return fmt.Errorf("last_check.outcome %q is not ok, refused, deleted or unreachable", sanitizeText(l.Outcome, 32))
+		return fmt.Errorf("last_check.outcome %q is not ok, refused, deleted, rejected or unreachable", sanitizeText(l.Outcome, 32))
 	}
 	if err := checkSeen(l.SeenFrom, l.CheckedAt, l.APIRestrictions, l.Outcome == OutcomeOK); err != nil {
 		return fmt.Errorf("last_check: %w", err)
