@@ -28,9 +28,14 @@ import (
 	"github.com/smartradex/smartradex/internal/state"
 )
 
+// Inspector is the part of the Binance client the engine needs.
+type Inspector interface {
+	Inspect(ctx context.Context, creds binance.Credentials) (*binance.Inspection, error)
+}
+
 // Deps are what the engine talks to.
 type Deps struct {
-	Binance *binance.Client
+	Binance Inspector
 	// Service is called only when a key is about to be registered, so that
 	// --no-register and a refused key never need a login.
 	Service func(ctx context.Context) (*service.Client, error)
@@ -124,6 +129,8 @@ type Result struct {
 	// locked key from its addresses; nil when the key was checked here
 	// (the caller's Checked) or not at all.
 	Seen *Checked
+	// LastCheck is the service's check as its PUT answered it.
+	LastCheck *service.LastCheck
 }
 
 // SyncResult is the outcome of Sync, or Settle, for one bot.
@@ -298,6 +305,7 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	case OutcomeRegistered:
 		res.Registered = true
 		res.Entry.Status = state.StatusRegistered
+		res.LastCheck = r.LastCheck
 		checkedBy(&res.Entry, r.LastCheck)
 		if checked.Locked {
 			if res.Seen, regErr = JudgeLastCheck(d, checked.Network, r.LastCheck); regErr == nil && res.Seen == nil {
@@ -611,7 +619,7 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 		if r.Replaced != nil {
 			prev = *r.Replaced
 		}
-		return &Result{Entry: entry, Registered: true, Replaced: &prev, Seen: seen}, nil
+		return &Result{Entry: entry, Registered: true, Replaced: &prev, Seen: seen, LastCheck: r.LastCheck}, nil
 	case outcomeNotSent:
 		if err := undo(ctx, d, bot, in); err != nil {
 			return nil, err

@@ -36,10 +36,11 @@ func (d Deps) network(ctx context.Context) (*service.Network, error) {
 
 // CheckOptions says how far Check goes for a locked key.
 type CheckOptions struct {
-	// Bot is the bot whose service checks a locked key (keys check);
-	// "" leaves the check to the registration's PUT, which checks first
-	// (keys add, rotate, sync: one round trip to the service).
-	Bot string
+	// Bot names the bot whose service checks a locked key (keys check);
+	// it is asked only when the service must check. nil leaves the check
+	// to the registration's PUT, which checks first (keys add, rotate,
+	// sync: one round trip to the service).
+	Bot func(ctx context.Context) (string, error)
 }
 
 // probe is the local call to Binance and the fetch of /v1/network, made
@@ -87,7 +88,7 @@ func CheckWith(ctx context.Context, d Deps, creds binance.Credentials, o CheckOp
 	locked := local && ipRestricted(p.insp.Restrictions) || keyRejected(p.err)
 	if p.netErr != nil {
 		switch {
-		case locked && p.err != nil && o.Bot == "":
+		case locked && p.err != nil && o.Bot == nil:
 			// The key cannot be checked here and the service is out of
 			// reach: Add may keep it only as not yet checked, and keys
 			// sync sends it through the checking PUT.
@@ -115,14 +116,18 @@ func CheckWith(ctx context.Context, d Deps, creds binance.Credentials, o CheckOp
 		}
 		return &Checked{Inspection: p.insp, Verdict: v, Network: p.net, SeenFrom: SeenLocal}, nil
 	}
-	if o.Bot == "" {
+	if o.Bot == nil {
 		return &Checked{Network: p.net, Locked: true, Unchecked: true}, nil
 	}
 	svc, err := d.service(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := svc.CheckKey(ctx, o.Bot, service.KeyRegistration{APIKey: creds.APIKey, APISecret: creds.Secret, KeyType: string(creds.Type)})
+	bot, err := o.Bot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := svc.CheckKey(ctx, bot, service.KeyRegistration{APIKey: creds.APIKey, APISecret: creds.Secret, KeyType: string(creds.Type)})
 	if err != nil {
 		return nil, RejectedFrom(err, p.net)
 	}

@@ -43,3 +43,24 @@ func init() {
 		"enroll.unchecked_hint":          "la clé du bot %s est conservée sur cet ordinateur comme non vérifiée : elle n'est pas acceptée tant que SmartradeX ne l'a pas vérifiée depuis ses adresses, ce que fait keys sync",
 	})
 }
+
+func init() {
+	register(EN, map[string]string{
+		"keys.check.flag_bot":          "the bot whose SmartradeX service checks a key locked to its addresses (default: your first bot)",
+		"keys.check.no_bot":            "your SmartradeX account has no bot, so SmartradeX cannot check a key locked to its addresses",
+		"keys.check.no_bot_hint":       "subscribe to a bot on https://smartradex.fr, or give the bot with --bot",
+		"keys.check.field_seen_from":   "Checked:",
+		"keys.check.seen_from_service": "checked by SmartradeX from %s",
+		"keys.check.locked_unchecked":  "This key is locked to trusted IPs: SmartradeX checks it from its own addresses as it registers it.",
+		"keys.check.network_unknown":   "SmartradeX could not be asked whether keys must be locked to its addresses: this key was judged by the rule for unrestricted keys",
+	})
+	register(FR, map[string]string{
+		"keys.check.flag_bot":          "le bot dont le service SmartradeX vérifie une clé restreinte à ses adresses (par défaut : votre premier bot)",
+		"keys.check.no_bot":            "votre compte SmartradeX n'a aucun bot : SmartradeX ne peut pas vérifier une clé restreinte à ses adresses",
+		"keys.check.no_bot_hint":       "abonnez-vous à un bot sur https://smartradex.fr, ou indiquez le bot avec --bot",
+		"keys.check.field_seen_from":   "Vérifiée :",
+		"keys.check.seen_from_service": "vérifiée par SmartradeX depuis %s",
+		"keys.check.locked_unchecked":  "Cette clé est restreinte à des adresses IP de confiance : SmartradeX la vérifie depuis ses propres adresses en l'enregistrant.",
+		"keys.check.network_unknown":   "SmartradeX n'a pas pu être interrogé pour savoir si les clés doivent être restreintes à ses adresses : cette clé a été jugée selon la règle des clés sans restriction",
+	})
+}
