@@ -64,3 +64,36 @@ func init() {
 		"keys.check.network_unknown":   "SmartradeX n'a pas pu être interrogé pour savoir si les clés doivent être restreintes à ses adresses : cette clé a été jugée selon la règle des clés sans restriction",
 	})
 }
+
+func init() {
+	register(EN, map[string]string{
+		"verify.locked_rejected":        "Binance refused the key of bot %s when SmartradeX checked it from %s on %s (Binance code %d): the key was deleted, or its trusted IP list lacks that address",
+		"verify.locked_unreachable":     "SmartradeX could not check the key of bot %s with Binance from %s (%s): Binance did not answer it",
+		"verify.address_change":         "SmartradeX announced a new address: add %s to the key's trusted IPs before %s",
+		"verify.last_check_failed":      "SmartradeX's last check of the key of bot %s (%s, from %s) found it %s%s: the bot cannot trade with it",
+		"verify.binance_code":           " (Binance code %d)",
+		"verify.registration_unchecked": "the key of bot %s is kept on this computer but not yet checked by SmartradeX, nor registered: the bot cannot use it",
+		"keys.verify.reg_unchecked":     "not yet checked by SmartradeX",
+		"keys.list.status_unchecked":    "not yet checked by SmartradeX",
+		"keys.list.unchecked_hint":      "the key of bot %s is not yet checked by SmartradeX, nor accepted: run smartradex keys sync once SmartradeX answers",
+		"verify.outcome_refused":        "refused by SmartradeX's rules",
+		"verify.outcome_deleted":        "deleted on Binance, or no longer trusting that address",
+		"verify.outcome_rejected":       "rejected by Binance",
+		"verify.outcome_unreachable":    "out of reach (Binance did not answer)",
+	})
+	register(FR, map[string]string{
+		"verify.locked_rejected":        "Binance a refusé la clé du bot %s quand SmartradeX l'a vérifiée depuis %s le %s (code Binance %d) : la clé a été supprimée, ou sa liste d'adresses IP de confiance ne contient pas cette adresse",
+		"verify.locked_unreachable":     "SmartradeX n'a pas pu vérifier la clé du bot %s auprès de Binance depuis %s (%s) : Binance n'a pas répondu",
+		"verify.address_change":         "SmartradeX a annoncé une nouvelle adresse : ajoutez %s aux adresses IP de confiance de la clé avant le %s",
+		"verify.last_check_failed":      "la dernière vérification de la clé du bot %s par SmartradeX (%s, depuis %s) l'a trouvée %s%s : le bot ne peut pas trader avec",
+		"verify.binance_code":           " (code Binance %d)",
+		"verify.registration_unchecked": "la clé du bot %s est conservée sur cet ordinateur mais pas encore vérifiée par SmartradeX, ni enregistrée : le bot ne peut pas l'utiliser",
+		"keys.verify.reg_unchecked":     "pas encore vérifiée par SmartradeX",
+		"keys.list.status_unchecked":    "pas encore vérifiée par SmartradeX",
+		"keys.list.unchecked_hint":      "la clé du bot %s n'est pas encore vérifiée par SmartradeX, ni acceptée : lancez smartradex keys sync quand SmartradeX répond",
+		"verify.outcome_refused":        "refusée par les règles de SmartradeX",
+		"verify.outcome_deleted":        "supprimée sur Binance, ou ne faisant plus confiance à cette adresse",
+		"verify.outcome_rejected":       "rejetée par Binance",
+		"verify.outcome_unreachable":    "injoignable (Binance n'a pas répondu)",
+	})
+}

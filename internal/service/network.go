@@ -367,3 +367,11 @@ func refusedHints(fs []RefusedFinding) []i18n.Message {
 	}
 	return append(out, i18n.M("service.key_refused_hint"))
 }
+
+// IsStatus tells whether err is the service's answer with HTTP status
+// code (after the retries): LiveKeys answered 404 by a service older than
+// the endpoint, for instance.
+func IsStatus(err error, code int) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.Status == code
+}
