@@ -24,12 +24,17 @@ const (
 	CodeRateLimited      = "rate_limited"
 	CodeInternal         = "internal"
 	CodeUnavailable      = "unavailable"
+	// The service's checks of keys with Binance (IP-locked keys).
+	CodeBinanceRejected    = "binance_rejected"
+	CodeBinanceUnreachable = "binance_unreachable"
+	CodeKeyRefused         = "key_refused"
 )
 
 // ErrorCodes lists every code the handler can send, for the contract tests.
 func ErrorCodes() []string {
 	return []string{CodeUnauthorized, CodeNotSubscribed, CodeKeyInUse, CodeVaultKeyChanged, CodeInvalidRequest,
-		CodeUnknownBot, CodeNotFound, CodeNoSuchEndpoint, CodeMethodNotAllowed, CodeRateLimited, CodeInternal, CodeUnavailable}
+		CodeUnknownBot, CodeNotFound, CodeNoSuchEndpoint, CodeMethodNotAllowed, CodeRateLimited, CodeInternal, CodeUnavailable,
+		CodeBinanceRejected, CodeBinanceUnreachable, CodeKeyRefused}
 }
 
 type errorBody struct {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/server/store"
 )
 
@@ -93,14 +95,16 @@ func (s *Server) knownBot(ctx context.Context, bot string) (bool, error) {
 }
 
 type registrationBody struct {
-	Bot          string    `json:"bot"`
-	APIKey       string    `json:"api_key"`
-	Status       string    `json:"status"`
-	RegisteredAt time.Time `json:"registered_at"`
+	Bot          string         `json:"bot"`
+	APIKey       string         `json:"api_key"`
+	Status       string         `json:"status"`
+	RegisteredAt time.Time      `json:"registered_at"`
+	LastCheck    *lastCheckBody `json:"last_check"`
 }
 
 func toRegistration(k store.Key) registrationBody {
-	return registrationBody{Bot: k.Bot, APIKey: k.APIKey, Status: "active", RegisteredAt: k.RegisteredAt.UTC()}
+	return registrationBody{Bot: k.Bot, APIKey: k.APIKey, Status: "active", RegisteredAt: k.RegisteredAt.UTC(),
+		LastCheck: toLastCheck(k.LastCheck)}
 }
 
 func (s *Server) handleGetKey() http.Handler {
@@ -116,6 +120,11 @@ func (s *Server) handleGetKey() http.Handler {
 		case err != nil:
 			s.storeFailed(w, r, err)
 		default:
+			if live(r) {
+				ctx, cancel := s.requestCheckContext(r.Context())
+				k = s.recheck(ctx, k, "live")
+				cancel()
+			}
 			encode(w, http.StatusOK, toRegistration(k))
 		}
 	})
@@ -149,10 +158,33 @@ func (s *Server) handlePutKey() http.Handler {
 		if !ok {
 			return
 		}
-		in, status, code, msg := s.readPut(w, r, bot)
+		checking := s.cfg.IPLock == policy.IPLockRequired || s.cfg.IPLock == policy.IPLockRecommended
+		var seen inspection
+		var use func(putRequest, []byte)
+		if checking {
+			use = func(in putRequest, secret []byte) {
+				ctx, cancel := s.requestCheckContext(r.Context())
+				defer cancel()
+				seen = s.inspect(ctx, in.apiKey, secret)
+			}
+		}
+		in, status, code, msg := s.readPutThen(w, r, bot, use)
 		if status != 0 {
 			writeError(w, status, code, msg)
 			return
+		}
+		var check *store.Check
+		if checking {
+			outcome, verdict := s.judge(seen)
+			s.metrics.checked("put", outcome)
+			if s.refuseChecked(w, seen, outcome, verdict) {
+				s.log.LogAttrs(r.Context(), levelFor(422), "key refused by the check", requestIDAttr(r.Context()),
+					slog.String("bot", bot), slog.String("api_key", MaskAPIKey(in.apiKey)), slog.String("outcome", outcome),
+					slog.Int("binance_code", seen.binanceCode))
+				return
+			}
+			c := toCheck(seen, outcome)
+			check = &c
 		}
 		p := principalFrom(r.Context())
 		res, err := s.store.PutKey(r.Context(), store.Key{
@@ -176,6 +208,15 @@ func (s *Server) handlePutKey() http.Handler {
 		default:
 			s.metrics.registered("created")
 			s.audit(r, "key.register", p, bot, in.apiKey)
+		}
+		if check != nil {
+			// Counted above, with the refusals.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.RequestTimeout)
+			if err := s.store.RecordCheck(wctx, p.Subscriber.ID, bot, in.apiKey, *check); err != nil {
+				s.log.LogAttrs(r.Context(), levelFor(500), "recording a check failed", requestIDAttr(r.Context()), errAttr(err, in.apiKey))
+			}
+			cancel()
+			res.Key.LastCheck = check
 		}
 		encode(w, http.StatusOK, toRegistration(res.Key))
 	})
@@ -209,6 +250,9 @@ type engineKeyBody struct {
 	SealedSecret string     `json:"sealed_secret"`
 	VaultKeyID   string     `json:"vault_key_id"`
 	LastCheck    *time.Time `json:"last_check"` // when the service last checked the key with Binance
+	// The outcome of that check (nil if never) and Binance's code in it.
+	LastCheckOutcome     *string `json:"last_check_outcome"`
+	LastCheckBinanceCode int     `json:"last_check_binance_code"`
 }
 
 // isBotID tells whether s has the shape of a bot identifier.
@@ -256,8 +300,8 @@ func (s *Server) handleEngineKeys() http.Handler {
 			b := engineKeyBody{Bot: k.Bot, Email: k.Email, APIKey: k.APIKey, KeyType: k.KeyType,
 				SealedSecret: base64.StdEncoding.EncodeToString(k.SealedSecret), VaultKeyID: k.VaultKeyID}
 			if k.LastCheck != nil {
-				at := k.LastCheck.At.UTC()
-				b.LastCheck = &at
+				at, outcome := k.LastCheck.At.UTC(), k.LastCheck.Outcome
+				b.LastCheck, b.LastCheckOutcome, b.LastCheckBinanceCode = &at, &outcome, k.LastCheck.BinanceCode
 			}
 			out = append(out, b)
 		}

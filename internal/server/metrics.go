@@ -19,6 +19,7 @@ type metrics struct {
 	latency       map[string]*histogram
 	registrations map[string]uint64 // created, replaced, unchanged
 	removals      uint64
+	checks        map[[2]string]uint64 // trigger, outcome
 }
 
 var latencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -31,7 +32,8 @@ type histogram struct {
 
 func newMetrics() *metrics {
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
-		registrations: map[string]uint64{"created": 0, "replaced": 0, "unchanged": 0}}
+		registrations: map[string]uint64{"created": 0, "replaced": 0, "unchanged": 0},
+		checks:        map[[2]string]uint64{}}
 }
 
 func statusClass(status int) string { return fmt.Sprintf("%dxx", status/100) }
@@ -60,6 +62,14 @@ func (m *metrics) registered(outcome string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.registrations[outcome]++
+}
+
+// checked counts a check of a key with Binance: trigger is "request" (POST
+// …/checks), "put", "live" or "periodic".
+func (m *metrics) checked(trigger, outcome string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.checks[[2]string{trigger, outcome}]++
 }
 
 func (m *metrics) removed() {
@@ -111,6 +121,11 @@ func (m *metrics) write(w io.Writer, draining bool) {
 	fmt.Fprintln(w, "# HELP smartradexd_key_removals_total Binance key registrations removed.")
 	fmt.Fprintln(w, "# TYPE smartradexd_key_removals_total counter")
 	fmt.Fprintf(w, "smartradexd_key_removals_total %d\n", m.removals)
+	fmt.Fprintln(w, "# HELP smartradexd_key_checks_total Checks of keys with Binance from the service's address, by trigger and outcome.")
+	fmt.Fprintln(w, "# TYPE smartradexd_key_checks_total counter")
+	for _, k := range sortedKeys(m.checks, func(a, b [2]string) bool { return a[0] < b[0] || a[0] == b[0] && a[1] < b[1] }) {
+		fmt.Fprintf(w, "smartradexd_key_checks_total{trigger=\"%s\",outcome=\"%s\"} %d\n", k[0], k[1], m.checks[k])
+	}
 	fmt.Fprintln(w, "# HELP smartradexd_draining 1 once shutdown has started.")
 	fmt.Fprintln(w, "# TYPE smartradexd_draining gauge")
 	d := 0

@@ -26,6 +26,13 @@ type putRequest struct {
 // only here, in memory, and cleared before returning; no message echoes a
 // value.
 func (s *Server) readPut(w http.ResponseWriter, r *http.Request, bot string) (putRequest, int, string, string) {
+	return s.readPutThen(w, r, bot, nil)
+}
+
+// readPutThen is readPut that, when the body passes every check, hands the
+// opened secret to use before clearing it: the only moment the secret is
+// in clear, for the service's check of the key with Binance.
+func (s *Server) readPutThen(w http.ResponseWriter, r *http.Request, bot string, use func(in putRequest, secret []byte)) (putRequest, int, string, string) {
 	const bad = http.StatusUnprocessableEntity
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	defer clear(data)
@@ -90,7 +97,11 @@ func (s *Server) readPut(w http.ResponseWriter, r *http.Request, bot string) (pu
 	if msg := secretShape(*in.KeyType, secret); msg != "" {
 		return putRequest{}, bad, CodeInvalidRequest, msg
 	}
-	return putRequest{apiKey: *in.APIKey, keyType: *in.KeyType, label: label, sealed: sealed, vaultKeyID: *in.VaultKeyID}, 0, "", ""
+	req := putRequest{apiKey: *in.APIKey, keyType: *in.KeyType, label: label, sealed: sealed, vaultKeyID: *in.VaultKeyID}
+	if use != nil {
+		use(req, secret)
+	}
+	return req, 0, "", ""
 }
 
 // isAPIKey tells whether s has the shape of a Binance API key or HMAC

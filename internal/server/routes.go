@@ -12,20 +12,26 @@ func (s *Server) routes() {
 	m.Handle("PUT /v1/bots/{bot}/binance-key", s.subscriber(s.handlePutKey()))
 	m.Handle("GET /v1/bots/{bot}/binance-key", s.subscriber(s.handleGetKey()))
 	m.Handle("DELETE /v1/bots/{bot}/binance-key", s.subscriber(s.handleDeleteKey()))
+	m.Handle("POST /v1/bots/{bot}/binance-key/checks", s.subscriber(s.handleCheckKey()))
+	m.Handle("GET /v1/binance-keys", s.subscriber(s.handleListKeys()))
+	m.Handle("GET /v1/network", s.handleNetwork())
 	m.Handle("GET /internal/v1/keys", s.engine(s.handleEngineKeys()))
 	m.Handle("GET /healthz", s.handleHealthz())
 	m.Handle("GET /readyz", s.handleReadyz())
 	m.Handle("GET /metrics", s.handleMetrics())
 
 	for path, methods := range map[string]string{
-		"/v1/me":                     "GET",
-		"/v1/bots":                   "GET",
-		"/v1/vault-key":              "GET",
-		"/v1/bots/{bot}/binance-key": "PUT, GET, DELETE",
-		"/internal/v1/keys":          "GET",
-		"/healthz":                   "GET",
-		"/readyz":                    "GET",
-		"/metrics":                   "GET",
+		"/v1/me":                            "GET",
+		"/v1/bots":                          "GET",
+		"/v1/vault-key":                     "GET",
+		"/v1/bots/{bot}/binance-key":        "PUT, GET, DELETE",
+		"/v1/bots/{bot}/binance-key/checks": "POST",
+		"/v1/binance-keys":                  "GET",
+		"/v1/network":                       "GET",
+		"/internal/v1/keys":                 "GET",
+		"/healthz":                          "GET",
+		"/readyz":                           "GET",
+		"/metrics":                          "GET",
 	} {
 		m.Handle(path, methodNotAllowed(methods))
 	}
@@ -42,6 +48,9 @@ func Routes() [][2]string {
 		{http.MethodPut, "/v1/bots/{bot}/binance-key"},
 		{http.MethodGet, "/v1/bots/{bot}/binance-key"},
 		{http.MethodDelete, "/v1/bots/{bot}/binance-key"},
+		{http.MethodPost, "/v1/bots/{bot}/binance-key/checks"},
+		{http.MethodGet, "/v1/binance-keys"},
+		{http.MethodGet, "/v1/network"},
 		{http.MethodGet, "/internal/v1/keys"},
 		{http.MethodGet, "/healthz"},
 		{http.MethodGet, "/readyz"},

@@ -33,12 +33,16 @@ type Config struct {
 	// under the CLI's 15 s per attempt. Past it the answer is 503.
 	RequestTimeout time.Duration
 
-	// The network settings of issue 13 (IP-locked keys); accepted now so
-	// that deployments can set them, used by the service's key checks.
+	// The network settings of IP-locked keys: the egress addresses and
+	// ip_lock published by GET /v1/network, the Binance URL the service
+	// checks keys with, and the local address it calls Binance from.
 	BinanceURL        string
 	EgressIPs         []netip.Addr
 	IPLock            string // "required", "recommended" or "off"
 	BinanceSourceAddr netip.Addr
+	// Inspector asks Binance about keys; nil builds one from BinanceURL and
+	// BinanceSourceAddr (see NewInspector).
+	Inspector Inspector
 }
 
 // RateLimit is a token bucket per access token (subscriber or engine),
@@ -68,6 +72,11 @@ type Server struct {
 	draining atomic.Bool
 	held     atomic.Bool
 	handler  http.Handler
+
+	inspector Inspector
+	// network caches the announced changes last read, for when the
+	// database cannot answer GET /v1/network.
+	network networkCache
 }
 
 // New returns the handler serving st, opening sealed secrets with vault.
@@ -101,6 +110,17 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 		metrics: newMetrics(),
 		limiter: newLimiter(cfg.RateLimit, cfg.Now),
 		mux:     http.NewServeMux(),
+	}
+	s.inspector = cfg.Inspector
+	if s.inspector == nil {
+		insp, err := NewInspector(cfg.BinanceURL, cfg.BinanceSourceAddr)
+		if err != nil {
+			// smartradexd checks the URL before it gets here; a check
+			// without a client is answered as Binance unreachable.
+			logger.Error("no Binance client for the key checks", "error", err.Error())
+		} else {
+			s.inspector = insp
+		}
 	}
 	s.vault.Store(vault)
 	s.routes()

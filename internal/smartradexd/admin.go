@@ -88,7 +88,7 @@ func newAdminCmd(e *env) *cobra.Command {
 		o.leaf(e, "revoke EMAIL", "Revoke every access token of a subscriber", []string{"EMAIL"}, tokenRevoke))
 	eng := group("engine-token", "Issue the trading engine's tokens",
 		o.leaf(e, "issue NAME", "Issue an engine token (printed once, alone, on standard output)", []string{"NAME"}, engineIssue))
-	admin := group("admin", "Administer subscribers, tokens and subscriptions", sub, tok, eng,
+	admin := group("admin", "Administer subscribers, tokens, subscriptions and the published network", sub, tok, eng, newNetworkCmd(e, o),
 		o.leaf(e, "subscribe EMAIL BOT", "Subscribe a subscriber to a bot", []string{"EMAIL", "BOT"}, subscribe(true)),
 		o.leaf(e, "unsubscribe EMAIL BOT", "Unsubscribe a subscriber from a bot", []string{"EMAIL", "BOT"}, subscribe(false)))
 	admin.Long = `The admin commands change the database directly; they may run while serve

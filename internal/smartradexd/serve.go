@@ -45,6 +45,7 @@ type serveOptions struct {
 	egressIPs         []string
 	ipLock            string
 	binanceSourceAddr string
+	checkInterval     time.Duration
 	tlsCert, tlsKey   string
 }
 
@@ -66,9 +67,10 @@ requests in flight finish (at most 20 s), then the process exits.`,
 	f.StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
 	f.StringVar(&o.vaultKey, "vault-key", "", "file holding the vault private key (default: vault.key in the data directory, generated on first start)")
 	f.StringVar(&o.binanceURL, "binance-url", binance.DefaultBaseURL, "Binance API base URL the service checks keys with")
-	f.StringSliceVar(&o.egressIPs, "egress-ips", nil, "the service's outgoing addresses, for IP-locked keys (IP,IP)")
+	f.StringSliceVar(&o.egressIPs, "egress-ips", nil, "the addresses the service calls Binance from, published by GET /v1/network (IP,IP; at most 30)")
 	f.StringVar(&o.ipLock, "ip-lock", "off", "IP lock of registered keys: required, recommended or off")
-	f.StringVar(&o.binanceSourceAddr, "binance-source-addr", "", "local address to call Binance from")
+	f.StringVar(&o.binanceSourceAddr, "binance-source-addr", "", "local address to call Binance from (default: the system's choice)")
+	f.DurationVar(&o.checkInterval, "check-interval", 6*time.Hour, "how often every stored key is checked again with Binance (0 disables)")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM), with --tls-key")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM), with --tls-cert")
 	return cmd
@@ -88,23 +90,34 @@ func (o *serveOptions) check() (server.Config, error) {
 		if err != nil {
 			return cfg, usagef("--egress-ips: %q is not an IP address", s)
 		}
-		cfg.EgressIPs = append(cfg.EgressIPs, a)
+		cfg.EgressIPs = append(cfg.EgressIPs, a.Unmap())
 	}
-	if cfg.IPLock == "required" && len(cfg.EgressIPs) == 0 {
-		return cfg, usagef("--ip-lock required needs --egress-ips: the addresses keys are locked to")
+	if cfg.IPLock != "off" && len(cfg.EgressIPs) == 0 {
+		return cfg, usagef("--ip-lock %s needs --egress-ips: the addresses keys are locked to", cfg.IPLock)
+	}
+	if err := server.CheckNetwork(cfg.EgressIPs, cfg.IPLock); err != nil {
+		return cfg, usagef("--egress-ips: %v", err)
 	}
 	if o.binanceSourceAddr != "" {
 		a, err := netip.ParseAddr(o.binanceSourceAddr)
-		if err != nil {
+		if err != nil || a.Zone() != "" {
 			return cfg, usagef("--binance-source-addr: %q is not an IP address", o.binanceSourceAddr)
 		}
-		cfg.BinanceSourceAddr = a
+		cfg.BinanceSourceAddr = a.Unmap()
+	}
+	if o.checkInterval < 0 {
+		return cfg, usagef("--check-interval must be a duration such as 6h, or 0 to disable the periodic check")
 	}
 	u, err := url.Parse(o.binanceURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return cfg, usagef("--binance-url must be an http(s) URL without user information")
 	}
 	cfg.BinanceURL = strings.TrimSuffix(o.binanceURL, "/")
+	insp, err := server.NewInspector(cfg.BinanceURL, cfg.BinanceSourceAddr)
+	if err != nil {
+		return cfg, usagef("--binance-url: plain http:// only to this computer (127.0.0.1, localhost), otherwise https://")
+	}
+	cfg.Inspector = insp
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return cfg, usagef("--tls-cert and --tls-key go together")
 	}
@@ -117,6 +130,9 @@ func (o *serveOptions) check() (server.Config, error) {
 func runServe(e *env, o *serveOptions) error {
 	cfg, err := o.check()
 	if err != nil {
+		return err
+	}
+	if err := checkSourceAddr(e.ctx, cfg.BinanceSourceAddr); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
@@ -164,6 +180,11 @@ func runServe(e *env, o *serveOptions) error {
 		go func() { defer close(retrying); migrateLater(e.ctx, st, handler, dsn, log) }()
 		defer func() { <-retrying }() // before the store is closed
 	}
+	if o.checkInterval > 0 {
+		checking := make(chan struct{})
+		go func() { defer close(checking); handler.RunChecks(e.ctx, o.checkInterval) }()
+		defer func() { <-checking }() // before the store is closed
+	}
 	ln, err := (&net.ListenConfig{}).Listen(e.ctx, "tcp", o.addr)
 	if err != nil {
 		return err
@@ -187,7 +208,12 @@ func runServe(e *env, o *serveOptions) error {
 			served <- srv.Serve(ln)
 		}
 	}()
-	log.Info("listening on "+ln.Addr().String(), "addr", ln.Addr().String(), "tls", tlsConfig != nil, "ip_lock", cfg.IPLock)
+	egress := make([]string, 0, len(cfg.EgressIPs))
+	for _, a := range cfg.EgressIPs {
+		egress = append(egress, a.String())
+	}
+	log.Info("listening on "+ln.Addr().String(), "addr", ln.Addr().String(), "tls", tlsConfig != nil, "ip_lock", cfg.IPLock,
+		"egress_ips", egress, "binance_source_addr", sourceText(cfg.BinanceSourceAddr), "check_interval", o.checkInterval.String())
 
 	select {
 	case err := <-served:
@@ -228,4 +254,25 @@ func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, er
 	}
 	log.Warn("vault key generated: back it up, sealed secrets cannot be opened without it", "path", path, "key_id", k.Public().ID())
 	return k, nil
+}
+
+// checkSourceAddr refuses a --binance-source-addr this host does not have:
+// every check would fail, and the operator would learn it from Binance's
+// silence.
+func checkSourceAddr(ctx context.Context, a netip.Addr) error {
+	if !a.IsValid() {
+		return nil
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", netip.AddrPortFrom(a, 0).String())
+	if err != nil {
+		return usagef("--binance-source-addr: %s is not an address of this host", a)
+	}
+	return ln.Close()
+}
+
+func sourceText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

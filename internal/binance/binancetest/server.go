@@ -230,6 +230,13 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// ClearFaults drops the faults not yet used up.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // Requests returns the requests seen so far.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()

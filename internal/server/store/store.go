@@ -75,6 +75,16 @@ type Check struct {
 	UID          int64
 }
 
+// NetworkChange is an announced change of the addresses the service calls
+// Binance from: subscribers add the new addresses to their keys before
+// EffectiveAt.
+type NetworkChange struct {
+	ID          int64
+	Add, Remove []string // canonical addresses, at most 30 each
+	EffectiveAt time.Time
+	AnnouncedAt time.Time
+}
+
 // PutResult tells what PutKey did.
 type PutResult struct {
 	Key Key
@@ -158,6 +168,14 @@ type Store interface {
 	// RecordCheck stores the last check of a key, if that key is still the
 	// one registered for (subscriberID, bot) with this apiKey.
 	RecordCheck(ctx context.Context, subscriberID int64, bot, apiKey string, c Check) error
+
+	// AnnounceNetworkChange stores an announced address change and returns
+	// it with its ID.
+	AnnounceNetworkChange(ctx context.Context, c NetworkChange) (NetworkChange, error)
+	// NetworkChanges returns every announced change, by EffectiveAt then ID.
+	NetworkChanges(ctx context.Context) ([]NetworkChange, error)
+	// WithdrawNetworkChange removes an announcement; ErrNotFound.
+	WithdrawNetworkChange(ctx context.Context, id int64) error
 
 	// Audit appends an event.
 	Audit(ctx context.Context, e AuditEvent) error

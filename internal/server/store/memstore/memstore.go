@@ -45,6 +45,8 @@ type Store struct {
 	engineNames map[string]bool
 	keys        map[keyID]store.Key
 	audit       []store.AuditEvent
+	network     []store.NetworkChange
+	nextNetID   int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -495,4 +497,54 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]store.AuditEvent, er
 		out = []store.AuditEvent{}
 	}
 	return out, nil
+}
+
+func (s *Store) AnnounceNetworkChange(ctx context.Context, c store.NetworkChange) (store.NetworkChange, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.NetworkChange{}, err
+	}
+	defer s.mu.Unlock()
+	s.nextNetID++
+	c.ID = s.nextNetID
+	c.Add, c.Remove = append([]string{}, c.Add...), append([]string{}, c.Remove...)
+	c.EffectiveAt, c.AnnouncedAt = c.EffectiveAt.UTC().Truncate(time.Microsecond), c.AnnouncedAt.UTC().Truncate(time.Microsecond)
+	s.network = append(s.network, c)
+	return cloneChange(c), nil
+}
+
+func (s *Store) NetworkChanges(ctx context.Context) ([]store.NetworkChange, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := make([]store.NetworkChange, 0, len(s.network))
+	for _, c := range s.network {
+		out = append(out, cloneChange(c))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].EffectiveAt.Equal(out[j].EffectiveAt) {
+			return out[i].EffectiveAt.Before(out[j].EffectiveAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (s *Store) WithdrawNetworkChange(ctx context.Context, id int64) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	for i, c := range s.network {
+		if c.ID == id {
+			s.network = slices.Delete(s.network, i, i+1)
+			return nil
+		}
+	}
+	return fmt.Errorf("network change %d: %w", id, store.ErrNotFound)
+}
+
+func cloneChange(c store.NetworkChange) store.NetworkChange {
+	c.Add, c.Remove = slices.Clone(c.Add), slices.Clone(c.Remove)
+	return c
 }

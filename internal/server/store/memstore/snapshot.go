@@ -24,6 +24,9 @@ type snapshot struct {
 	Engines     []snapEngine       `json:"engines"`
 	Keys        []store.Key        `json:"keys"`
 	Audit       []store.AuditEvent `json:"audit"`
+	// Network holds the announced address changes (absent from snapshots
+	// written before they existed).
+	Network []store.NetworkChange `json:"network_changes,omitempty"`
 }
 
 type snapSubscriber struct {
@@ -53,7 +56,7 @@ func (s *Store) MarshalJSON() ([]byte, error) {
 	defer s.mu.Unlock()
 	snap := snapshot{Version: snapshotVersion, Bots: slices.Clone(s.bots), NextID: s.nextID, NextTokenID: s.nextTokenID,
 		Subscribers: []snapSubscriber{}, Tokens: []snapToken{}, Engines: []snapEngine{}, Keys: []store.Key{},
-		Audit: slices.Clone(s.audit)}
+		Audit: slices.Clone(s.audit), Network: slices.Clone(s.network)}
 	for _, sub := range s.subscribers {
 		snap.Subscribers = append(snap.Subscribers, snapSubscriber{sub.ID, sub.Email, sub.CreatedAt, s.botsOf(sub.ID)})
 	}
@@ -125,8 +128,16 @@ func (s *Store) LoadJSON(data []byte) error {
 		n.keys[keyID{k.SubscriberID, k.Bot}] = k
 	}
 	n.audit = snap.Audit
+	var maxNet int64
+	for _, c := range snap.Network {
+		if c.ID <= 0 {
+			return fmt.Errorf("memstore: snapshot: bad network change %d", c.ID)
+		}
+		maxNet = max(maxNet, c.ID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.network, s.nextNetID = slices.Clone(snap.Network), maxNet
 	s.bots, s.nextID, s.subscribers, s.byEmail, s.subs = n.bots, n.nextID, n.subscribers, n.byEmail, n.subs
 	s.tokens, s.nextTokenID, s.engines, s.engineNames, s.keys, s.audit = n.tokens, n.nextTokenID, n.engines, n.engineNames, n.keys, n.audit
 	return nil

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/smartradex/smartradex/internal/server/store"
 )
@@ -70,5 +72,42 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if p, err := n.Authenticate(ctx, hash("new")); err != nil || p.Subscriber.ID != ada.ID {
 		t.Error("a failed LoadJSON changed the store")
+	}
+}
+
+func TestSnapshotKeepsNetworkChanges(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	a, _ := s.AnnounceNetworkChange(ctx, store.NetworkChange{Add: []string{"203.0.113.20"}, EffectiveAt: t0.Add(time.Hour), AnnouncedAt: t0})
+	b, _ := s.AnnounceNetworkChange(ctx, store.NetworkChange{Remove: []string{"203.0.113.11"}, EffectiveAt: t0.Add(2 * time.Hour), AnnouncedAt: t0})
+	if err := s.WithdrawNetworkChange(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	data, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := New()
+	if err := n.LoadJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	got, err := n.NetworkChanges(ctx)
+	if err != nil || len(got) != 1 || got[0].ID != b.ID || got[0].Remove[0] != "203.0.113.11" {
+		t.Fatalf("changes after load = %+v, %v", got, err)
+	}
+	// New IDs continue after the loaded ones, withdrawn ones included.
+	if c, err := n.AnnounceNetworkChange(ctx, store.NetworkChange{Add: []string{"203.0.113.30"}, EffectiveAt: t0, AnnouncedAt: t0}); err != nil || c.ID <= b.ID {
+		t.Errorf("announce after load = %+v, %v", c, err)
+	}
+	// A snapshot written before network changes existed loads with none.
+	old := New()
+	if err := old.LoadJSON(bytes.Replace(data, []byte(`"network_changes"`), []byte(`"ignored"`), 1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := old.NetworkChanges(ctx); len(got) != 0 {
+		t.Errorf("changes from an older snapshot: %+v", got)
+	}
+	if err := New().LoadJSON(bytes.Replace(data, []byte(`"ID":`+fmt.Sprint(b.ID)), []byte(`"ID":0`), 1)); err == nil {
+		t.Error("a change without an ID was loaded")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteKey", testDeleteKey},
 		{"RecordCheck", testRecordCheck},
 		{"Audit", testAudit},
+		{"NetworkChanges", testNetworkChanges},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(t.Context()); err != nil {
 				t.Fatalf("Ping: %v", err)
@@ -855,5 +857,41 @@ func testAudit(t *testing.T, s store.Store) {
 	}
 	if got, err := s.AuditLog(ctx, 50); err != nil || len(got) != len(events) {
 		t.Errorf("AuditLog(50) = %d events, %v; want %d", len(got), err, len(events))
+	}
+}
+
+func testNetworkChanges(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if got, err := s.NetworkChanges(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("NetworkChanges of a new store: %+v, %v", got, err)
+	}
+	later := store.NetworkChange{Add: []string{"203.0.113.20", "2001:db8::20"}, Remove: []string{"203.0.113.11"},
+		EffectiveAt: at(60 * 24 * 30), AnnouncedAt: at(0)}
+	sooner := store.NetworkChange{Add: []string{"203.0.113.30"}, EffectiveAt: at(60 * 24), AnnouncedAt: at(1)}
+	a, err := s.AnnounceNetworkChange(ctx, later)
+	if err != nil || a.ID == 0 {
+		t.Fatalf("AnnounceNetworkChange: %+v, %v", a, err)
+	}
+	b, err := s.AnnounceNetworkChange(ctx, sooner)
+	if err != nil || b.ID == 0 || b.ID == a.ID {
+		t.Fatalf("AnnounceNetworkChange: %+v, %v", b, err)
+	}
+	got, err := s.NetworkChanges(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later.ID, sooner.ID, sooner.Remove = a.ID, b.ID, []string{}
+	want := []store.NetworkChange{sooner, later}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("NetworkChanges = %+v\nwant %+v (by effective time)", got, want)
+	}
+	if err := s.WithdrawNetworkChange(ctx, b.ID); err != nil {
+		t.Fatalf("WithdrawNetworkChange: %v", err)
+	}
+	if err := s.WithdrawNetworkChange(ctx, b.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("WithdrawNetworkChange twice: %v, want ErrNotFound", err)
+	}
+	if got, err := s.NetworkChanges(ctx); err != nil || !reflect.DeepEqual(got, []store.NetworkChange{later}) {
+		t.Errorf("after WithdrawNetworkChange: %+v, %v", got, err)
 	}
 }
