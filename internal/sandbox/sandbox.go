@@ -1,7 +1,8 @@
 // Package sandbox runs smartradex against in-process stand-ins of Binance
-// and of the SmartradeX service, with a home of its own, so that a new user
-// can practise the whole flow with demo keys and no real account, key,
-// keyring or token is ever touched.
+// and of the SmartradeX service (the real service's handler on an
+// in-memory store, through servicetest), with a home of its own, so that a
+// new user can practise the whole flow with demo keys and no real account,
+// key, keyring or token is ever touched.
 package sandbox
 
 import (
@@ -133,8 +134,9 @@ func (sb *Sandbox) locked(ctx context.Context, fn func() error) error {
 }
 
 // Save writes the stand-ins' state to the sandbox home. The service state
-// holds the sandbox token and the demo secrets registered with it: the
-// files are 0600 in a 0700 directory all the same.
+// holds the demo secrets registered with it, sealed, and the vault private
+// key that opens them (the token only as its SHA-256): the files are 0600
+// in a 0700 directory all the same.
 func (sb *Sandbox) Save(ctx context.Context) error {
 	return sb.locked(ctx, func() error {
 		b, err := sb.Binance.MarshalState()

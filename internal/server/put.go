@@ -81,8 +81,8 @@ func (s *Server) readPutThen(w http.ResponseWriter, r *http.Request, bot string,
 	if err != nil || len(sealed) == 0 {
 		return putRequest{}, bad, CodeInvalidRequest, "sealed_secret must be standard base64 of enc and ciphertext"
 	}
-	if *in.VaultKeyID == "" {
-		return putRequest{}, bad, CodeInvalidRequest, "vault_key_id is required"
+	if !isKeyID(*in.VaultKeyID) {
+		return putRequest{}, bad, CodeInvalidRequest, "vault_key_id must be a key_id: 32 lower-case hexadecimal digits"
 	}
 	vault := s.vault.Load()
 	if vault == nil || *in.VaultKeyID != vault.Public().ID() {
@@ -113,6 +113,21 @@ func isAPIKey[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// isKeyID tells whether s has the shape of a vault key ID (docs/openapi.yaml:
+// ^[0-9a-f]{32}$). Another shape is a malformed field, refused before the
+// service looks for the key.
+func isKeyID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
 			return false
 		}
 	}

@@ -151,6 +151,7 @@ func TestPutOrderOfChecks(t *testing.T) {
 	long := strings.Repeat("é", 101)
 	ok100 := strings.Repeat("é", 100)
 	withLabel := func(b putBody, l string) putBody { b.Label = &l; return b }
+	withID := func(b putBody, id string) putBody { b.VaultKeyID = id; return b }
 	clearSecret := fmt.Sprintf(`{"api_key":%q,"api_secret":%q,"key_type":"HMAC","sealed_secret":%q,"vault_key_id":"nope"}`,
 		taken, randomKey(), mismatched.SealedSecret)
 	cases := []struct {
@@ -169,6 +170,8 @@ func TestPutOrderOfChecks(t *testing.T) {
 		{"key_type", foreign(putBody{APIKey: taken, KeyType: "hmac"}), 422, CodeInvalidRequest, "key_type"},
 		{"label too long", withLabel(foreign(putBody{APIKey: taken, KeyType: "HMAC"}), long), 422, CodeInvalidRequest, "label"},
 		{"sealed_secret not base64", putBody{APIKey: taken, KeyType: "HMAC", SealedSecret: "%%%", VaultKeyID: "x"}, 422, CodeInvalidRequest, "base64"},
+		{"vault_key_id not a key ID, before the unknown vault key", withID(foreign(putBody{APIKey: taken, KeyType: "HMAC"}), "3F1C0E9A5B7D2C4E6F8A0B1C2D3E4F50"), 422, CodeInvalidRequest, "vault_key_id"},
+		{"vault_key_id empty", withID(foreign(putBody{APIKey: taken, KeyType: "HMAC"}), ""), 422, CodeInvalidRequest, "vault_key_id"},
 		{"unknown vault key, before the seal and key_in_use", foreign(putBody{APIKey: taken, KeyType: "HMAC"}), 409, CodeVaultKeyChanged, "vault key"},
 		{"seal does not open, before key_in_use", mismatched, 422, CodeInvalidRequest, "does not open"},
 		{"HMAC secret of the wrong shape", e.sealed("btc-spot", taken, "HMAC", "short"), 422, CodeInvalidRequest, "64 letters"},

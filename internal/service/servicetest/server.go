@@ -1,20 +1,23 @@
-// Package servicetest is the reference implementation of the SmartradeX
-// service contract (docs/service-api.md): an in-memory http.Handler that the
-// tests, and `--sandbox`, talk to instead of the real service. It holds a
-// vault key of its own and keeps secrets sealed, as the real service does.
-// Faults can be injected to play a misbehaving or unreachable service.
+// Package servicetest runs the SmartradeX service (internal/server, the
+// handler smartradexd serves) on an in-memory store (memstore), for the
+// tests and for `smartradex --sandbox`. The contract of
+// docs/service-api.md is implemented once, in internal/server; this package
+// only adds what tests need around it: accounts opened by arbitrary tokens,
+// what the service holds with the secrets opened, the requests received,
+// injected faults that play a misbehaving or unreachable service, and a
+// state the sandbox saves between runs.
 package servicetest
 
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,62 +25,71 @@ import (
 
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/seal"
+	"github.com/smartradex/smartradex/internal/server"
+	"github.com/smartradex/smartradex/internal/server/store"
+	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
 
-// Route is one operation of the contract; Pattern uses the OpenAPI path
+// Route is one operation of the service; Pattern uses the OpenAPI path
 // template syntax, so docs/openapi.yaml can be checked against it.
 type Route struct {
 	Method  string
 	Pattern string
 }
 
-// Routes lists every operation the handler serves.
+// Routes lists every operation the handler serves: those of
+// server.Routes, the operator endpoints (/healthz, /readyz, /metrics) and
+// the trading engine's included.
 func Routes() []Route {
-	return []Route{
-		{http.MethodGet, "/v1/vault-key"},
-		{http.MethodGet, "/v1/bots"},
-		{http.MethodGet, "/v1/me"},
-		{http.MethodPut, "/v1/bots/{bot}/binance-key"},
-		{http.MethodGet, "/v1/bots/{bot}/binance-key"},
-		{http.MethodDelete, "/v1/bots/{bot}/binance-key"},
+	var out []Route
+	for _, r := range server.Routes() {
+		out = append(out, Route{Method: r[0], Pattern: r[1]})
 	}
+	return out
 }
 
-// The error codes of the contract.
+// The error codes of the contract, as the handler sends them.
 const (
-	CodeUnauthorized     = "unauthorized"
-	CodeNotSubscribed    = "not_subscribed"
-	CodeKeyInUse         = "key_in_use"
-	CodeVaultKeyChanged  = "vault_key_changed"
-	CodeInvalidRequest   = "invalid_request"
-	CodeUnknownBot       = "unknown_bot"
-	CodeNotFound         = "not_found"
-	CodeNoSuchEndpoint   = "no_such_endpoint"
-	CodeMethodNotAllowed = "method_not_allowed"
-	CodeRateLimited      = "rate_limited"
-	CodeInternal         = "internal"
-	CodeUnavailable      = "unavailable"
+	CodeUnauthorized     = server.CodeUnauthorized
+	CodeNotSubscribed    = server.CodeNotSubscribed
+	CodeKeyInUse         = server.CodeKeyInUse
+	CodeVaultKeyChanged  = server.CodeVaultKeyChanged
+	CodeInvalidRequest   = server.CodeInvalidRequest
+	CodeUnknownBot       = server.CodeUnknownBot
+	CodeNotFound         = server.CodeNotFound
+	CodeNoSuchEndpoint   = server.CodeNoSuchEndpoint
+	CodeMethodNotAllowed = server.CodeMethodNotAllowed
+	CodeRateLimited      = server.CodeRateLimited
+	CodeInternal         = server.CodeInternal
+	CodeUnavailable      = server.CodeUnavailable
 )
 
 // ErrorCodes lists every code the handler can send.
-func ErrorCodes() []string {
-	return []string{CodeUnauthorized, CodeNotSubscribed, CodeKeyInUse, CodeVaultKeyChanged, CodeInvalidRequest, CodeUnknownBot,
-		CodeNotFound, CodeNoSuchEndpoint, CodeMethodNotAllowed, CodeRateLimited, CodeInternal, CodeUnavailable}
-}
+func ErrorCodes() []string { return server.ErrorCodes() }
 
-// StatusActive is the status of every registration the reference holds.
+// StatusActive is the status of every registration the service holds.
 const StatusActive = "active"
 
-// maxRequestBody caps a PUT body: an RSA-4096 PEM is about 3.2 KB.
+// maxRequestBody is the contract's cap on a request body (64 KiB), the
+// handler's default.
 const maxRequestBody = 64 << 10
+
+// The handler's per-token rate limit, set far above what a test or the
+// sandbox sends: a 429 is played with a Fault, never by accident.
+const (
+	rateLimit = 1e6
+	rateBurst = 1 << 20
+)
 
 // Stored is what the service holds for one bot of one account: the secret
 // sealed to the vault key. APISecret is filled only in what Registration
 // and Registrations return, opened with the vault key, so that tests can
-// prove what SmartradeX received; it is never stored nor saved.
+// prove what SmartradeX received; the store never holds it.
 type Stored struct {
-	Email        string    `json:"email"` // the account
-	Token        string    `json:"token"` // the token that registered it
+	Email string `json:"email"` // the account, lower-case as the store keeps it
+	// Token is the token whose PUT registered the key, as this process saw
+	// it; empty after LoadState (the state holds token hashes only).
+	Token        string    `json:"token"`
 	Bot          string    `json:"bot"`
 	APIKey       string    `json:"api_key"`
 	SealedSecret []byte    `json:"sealed_secret"` // enc ‖ ciphertext, as the PUT carried it
@@ -114,26 +126,27 @@ type Fault struct {
 	Detach bool
 }
 
-type account struct {
-	Email string   `json:"email"`
-	Bots  []string `json:"bots"`
-}
-
+// regKey names a registration: one per account and bot.
 type regKey struct{ email, bot string }
 
-// Server is the in-memory service. The zero value is not usable; call New.
+// registrant is the token whose PUT of apiKey last succeeded.
+type registrant struct{ apiKey, token string }
+
+// Server is the real handler on an in-memory store, behind the fault
+// injector. The zero value is not usable; call New.
 type Server struct {
-	mu       sync.Mutex
-	vault    *seal.PrivateKey
-	catalog  []bots.Bot
-	accounts map[string]account // by token
-	regs     map[regKey]Stored
-	requests []Request
-	arrived  []Request // every request whose body was read, answered or not yet
-	faults   []*Fault
-	latency  time.Duration
-	down     bool
-	now      func() time.Time
+	store   *memstore.Store
+	handler *server.Server
+
+	mu          sync.Mutex
+	vault       *seal.PrivateKey
+	registrants map[regKey]registrant
+	requests    []Request
+	arrived     []Request // every request whose body was read, answered or not yet
+	faults      []*Fault
+	latency     time.Duration
+	down        bool
+	now         func() time.Time // the handler's clock
 
 	srv    *http.Server
 	closed chan struct{}
@@ -142,26 +155,100 @@ type Server struct {
 // New returns an empty service with a new vault key and the built-in bots:
 // no account, no registration.
 func New() *Server {
-	vault, err := seal.GenerateKey()
+	vault := generateKey()
+	s := &Server{
+		store:       memstore.New(),
+		vault:       vault,
+		registrants: map[regKey]registrant{},
+		now:         time.Now,
+		closed:      make(chan struct{}),
+	}
+	s.handler = server.New(server.Config{Now: s.clock, RateLimit: server.RateLimit{Rate: rateLimit, Burst: rateBurst}},
+		s.store, vault, nil)
+	return s
+}
+
+func generateKey() *seal.PrivateKey {
+	k, err := seal.GenerateKey()
 	if err != nil {
 		// The system's random source failed: nothing can work.
 		panic("servicetest: generating a vault key: " + err.Error())
 	}
-	return &Server{
-		vault:    vault,
-		catalog:  bots.Builtin(),
-		accounts: map[string]account{},
-		regs:     map[regKey]Stored{},
-		now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
-		closed:   make(chan struct{}),
+	return k
+}
+
+func (s *Server) clock() time.Time {
+	s.mu.Lock()
+	now := s.now
+	s.mu.Unlock()
+	return now()
+}
+
+// AddAccount makes token open the account of email, subscribed to exactly
+// botIDs: the subscriber is created if need be, the token stored as the
+// service stores tokens (its SHA-256), and the subscriptions replaced. Any
+// visible ASCII string is a token. It panics when token already opens
+// another e-mail's account or a bot is not in the catalogue (SetBots
+// first): mistakes in the test, not situations of the contract.
+func (s *Server) AddAccount(token, email string, botIDs []string) {
+	if err := s.addAccount(context.Background(), token, email, botIDs); err != nil {
+		panic("servicetest: AddAccount: " + err.Error())
 	}
 }
 
-// AddAccount creates (or replaces) the account that token opens.
-func (s *Server) AddAccount(token, email string, botIDs []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.accounts[token] = account{Email: email, Bots: append([]string(nil), botIDs...)}
+func (s *Server) addAccount(ctx context.Context, token, email string, botIDs []string) error {
+	return addAccount(ctx, s.store, token, email, botIDs, s.clock())
+}
+
+func addAccount(ctx context.Context, st store.Store, token, email string, botIDs []string, now time.Time) error {
+	// Everything is checked before anything is written.
+	catalogue, err := st.Bots(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range botIDs {
+		if !slices.ContainsFunc(catalogue, func(c store.Bot) bool { return c.ID == b }) {
+			return fmt.Errorf("bot %q is not in the catalogue", b)
+		}
+	}
+	hash := server.HashToken(token)
+	p, err := st.Authenticate(ctx, hash)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	sub, err := st.Subscriber(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && !known:
+		if sub, err = st.AddSubscriber(ctx, email, now); err != nil {
+			return err
+		}
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return err
+	case known && (err != nil || p.Subscriber.ID != sub.ID):
+		return errors.New("the token already opens the account of another e-mail")
+	}
+	if !known {
+		if err := st.AddToken(ctx, sub.Email, hash, now); err != nil {
+			return err
+		}
+		if p, err = st.Authenticate(ctx, hash); err != nil {
+			return err
+		}
+	}
+	for _, b := range p.Bots {
+		if !slices.Contains(botIDs, b) {
+			if err := st.Unsubscribe(ctx, sub.Email, b); err != nil {
+				return err
+			}
+		}
+	}
+	for _, b := range botIDs {
+		if err := st.Subscribe(ctx, sub.Email, b); err != nil {
+			return fmt.Errorf("subscribing to %q: %w", b, err)
+		}
+	}
+	return nil
 }
 
 // VaultKey is the public half of the service's vault key.
@@ -178,24 +265,25 @@ func (s *Server) SetVaultKey(k *seal.PrivateKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.vault = k
+	s.handler.SetVaultKey(k)
 }
 
 // RotateVaultKey replaces the vault key by a new one and returns its ID.
 func (s *Server) RotateVaultKey() string {
-	k, err := seal.GenerateKey()
-	if err != nil {
-		panic("servicetest: generating a vault key: " + err.Error())
-	}
+	k := generateKey()
 	s.SetVaultKey(k)
 	return k.Public().ID()
 }
 
 // SetBots replaces the bot catalogue that GET /v1/bots publishes and the
-// key endpoints accept.
+// key endpoints accept. As a database's foreign keys would, it drops the
+// subscriptions to, and the keys of, bots no longer in it.
 func (s *Server) SetBots(list []bots.Bot) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.catalog = append([]bots.Bot(nil), list...)
+	out := make([]store.Bot, 0, len(list))
+	for _, b := range list {
+		out = append(out, store.Bot{ID: b.ID, Name: b.Name, Label: b.Label})
+	}
+	s.store.SetBots(out)
 }
 
 // Registration returns what the service holds for bot, whichever account
@@ -213,17 +301,30 @@ func (s *Server) Registration(bot string) (Stored, bool) {
 // each with its secret opened with the vault key (APISecret stays empty
 // for a secret sealed to a key the service no longer has).
 func (s *Server) Registrations() []Stored {
+	keys, err := s.store.ActiveKeys(context.Background(), "")
+	if err != nil {
+		// memstore fails only once closed, which this package never does.
+		panic("servicetest: reading the store: " + err.Error())
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Stored, 0, len(s.regs))
-	for _, st := range s.regs {
-		st.SealedSecret = append([]byte(nil), st.SealedSecret...)
-		if st.VaultKeyID == s.vault.Public().ID() {
-			if pt, err := seal.Open(s.vault, st.Bot, st.APIKey, st.KeyType, st.SealedSecret); err == nil {
-				st.APISecret = string(pt)
-			}
+	vault := s.vault
+	out := make([]Stored, 0, len(keys))
+	for _, k := range keys {
+		st := Stored{Email: k.Email, Bot: k.Bot, APIKey: k.APIKey, SealedSecret: k.SealedSecret, VaultKeyID: k.VaultKeyID,
+			KeyType: k.KeyType, Label: k.Label, RegisteredAt: k.RegisteredAt}
+		if r, ok := s.registrants[regKey{k.Email, k.Bot}]; ok && r.apiKey == k.APIKey {
+			st.Token = r.token
 		}
 		out = append(out, st)
+	}
+	s.mu.Unlock()
+	for i, st := range out {
+		if st.VaultKeyID != vault.Public().ID() {
+			continue
+		}
+		if pt, err := seal.Open(vault, st.Bot, st.APIKey, st.KeyType, st.SealedSecret); err == nil {
+			out[i].APISecret = string(pt)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Email != out[j].Email {
@@ -279,107 +380,6 @@ func (s *Server) SetDown(down bool) {
 	s.down = down
 }
 
-// state is the persisted form, for the sandbox. Version 2 added the vault
-// key and keeps secrets sealed; a version 1 state (secrets in clear) is
-// not read.
-type state struct {
-	Version       int                `json:"version"`
-	VaultKey      string             `json:"vault_key"` // seal's text form of the private key
-	Accounts      map[string]account `json:"accounts"`
-	Registrations []Stored           `json:"registrations"`
-}
-
-const stateVersion = 2
-
-// MarshalState returns the vault private key, the accounts and the sealed
-// registrations as JSON. The result holds tokens and a private key that
-// opens the secrets: whoever writes it to disk must treat it as a secret.
-func (s *Server) MarshalState() ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key, err := s.vault.MarshalText()
-	if err != nil {
-		return nil, err
-	}
-	st := state{Version: stateVersion, VaultKey: strings.TrimSpace(string(key)), Accounts: map[string]account{}}
-	for t, a := range s.accounts {
-		st.Accounts[t] = a
-	}
-	for _, r := range s.regs {
-		st.Registrations = append(st.Registrations, r)
-	}
-	sort.Slice(st.Registrations, func(i, j int) bool {
-		a, b := st.Registrations[i], st.Registrations[j]
-		return a.Email < b.Email || (a.Email == b.Email && a.Bot < b.Bot)
-	})
-	return json.MarshalIndent(st, "", "  ")
-}
-
-// LoadState replaces the vault key, the accounts and the registrations by
-// those of data.
-func (s *Server) LoadState(data []byte) error {
-	var st state
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("servicetest: reading state: %w", err)
-	}
-	if st.Version == 1 {
-		return s.loadStateV1(data)
-	}
-	if st.Version != stateVersion {
-		return fmt.Errorf("servicetest: state version %d is not supported", st.Version)
-	}
-	vault, err := seal.ParsePrivateKey([]byte(st.VaultKey))
-	if err != nil {
-		return fmt.Errorf("servicetest: reading state: %w", err)
-	}
-	regs := map[regKey]Stored{}
-	for _, r := range st.Registrations {
-		r.APISecret = ""
-		regs[regKey{r.Email, r.Bot}] = r
-	}
-	accounts := map[string]account{}
-	for t, a := range st.Accounts {
-		accounts[t] = a
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.vault, s.accounts, s.regs = vault, accounts, regs
-	return nil
-}
-
-// loadStateV1 reads a sandbox state saved before secrets were sealed: each
-// secret is sealed to the current vault key, and the next save writes
-// version 2 without it.
-func (s *Server) loadStateV1(data []byte) error {
-	var st struct {
-		Accounts      map[string]account `json:"accounts"`
-		Registrations []struct {
-			Stored
-			APISecret string `json:"api_secret"`
-		} `json:"registrations"`
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("servicetest: reading state: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	regs := map[regKey]Stored{}
-	for _, r := range st.Registrations {
-		sealed, err := seal.Seal(s.vault.Public(), r.Bot, r.APIKey, r.KeyType, []byte(r.APISecret))
-		if err != nil {
-			return fmt.Errorf("servicetest: reading state: %w", err)
-		}
-		r.Stored.SealedSecret, r.Stored.VaultKeyID, r.Stored.APISecret = sealed, s.vault.Public().ID(), ""
-		regs[regKey{r.Email, r.Bot}] = r.Stored
-	}
-	accounts := map[string]account{}
-	for t, a := range st.Accounts {
-		accounts[t] = a
-	}
-	s.accounts, s.regs = accounts, regs
-	return nil
-}
-
 // Start serves the handler on 127.0.0.1 (a free port) and returns its base
 // URL, e.g. "http://127.0.0.1:49152".
 func (s *Server) Start() (string, error) {
@@ -391,11 +391,12 @@ func (s *Server) Start() (string, error) {
 	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	srv := s.srv
 	s.mu.Unlock()
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }() // ends with http.ErrServerClosed at Close
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops the server started by Start and ends any delayed answer.
+// Close stops the server started by Start and ends any delayed answer. What
+// the service holds stays readable.
 func (s *Server) Close() {
 	s.mu.Lock()
 	srv := s.srv
@@ -406,24 +407,26 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	if srv != nil {
-		srv.Close()
+		_ = srv.Close() // the listener's close error tells nothing here
 	}
 }
 
-// Handler returns the contract as an http.Handler.
+// Handler returns the service, behind the fault injector, as an
+// http.Handler.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	token := bearer(r)
 	rec := Request{Method: r.Method, Path: r.URL.Path, Token: token, UserAgent: r.UserAgent()}
 	// The body is read first: until it is, net/http does not notice a client
-	// that hangs up, and a delayed answer would outlive it.
+	// that hangs up, and a delayed answer would outlive it. The handler
+	// reads it again, whole: it judges the size itself.
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
 		s.record(rec)
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 
 	s.mu.Lock()
 	latency, down := s.latency, s.down
@@ -443,7 +446,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if f != nil {
 		ctx := r.Context()
 		if f.Detach && f.Status == 0 && !f.Reset {
-			ctx = context.Background()
+			// The handler too must not see the client leave.
+			ctx = context.WithoutCancel(ctx)
+			r = r.WithContext(ctx)
 		}
 		if !s.wait(ctx, f.Delay) {
 			s.record(rec)
@@ -464,7 +469,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.record(rec)
 			if f.Body != "" {
 				w.WriteHeader(f.Status)
-				io.WriteString(w, f.Body)
+				_, _ = io.WriteString(w, f.Body) // the client may have gone: nothing to do about it
 				return
 			}
 			writeError(w, f.Status, codeForStatus(f.Status), http.StatusText(f.Status))
@@ -472,9 +477,35 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	s.route(sw, r, token)
+	s.handler.ServeHTTP(sw, r)
 	rec.Status = sw.status
+	if rec.Status == 0 {
+		rec.Status = http.StatusOK
+	}
+	if r.Method == http.MethodPut && rec.Status == http.StatusOK {
+		s.noteRegistrant(r, token, body)
+	}
 	s.record(rec)
+}
+
+// noteRegistrant remembers which token registered the key a PUT answered
+// 200 for, for Stored.Token.
+func (s *Server) noteRegistrant(r *http.Request, token string, body []byte) {
+	rest, _ := strings.CutPrefix(r.URL.Path, "/v1/bots/")
+	bot, _ := strings.CutSuffix(rest, "/binance-key")
+	var in struct {
+		APIKey string `json:"api_key"`
+	}
+	if json.Unmarshal(body, &in) != nil {
+		return
+	}
+	p, err := s.store.Authenticate(context.Background(), server.HashToken(token))
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.registrants[regKey{p.Subscriber.Email, bot}] = registrant{apiKey: in.APIKey, token: token}
 }
 
 func (s *Server) record(r Request) {
@@ -525,9 +556,9 @@ func drop(w http.ResponseWriter) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
 			if tc, ok := conn.(*net.TCPConn); ok {
-				tc.SetLinger(0)
+				_ = tc.SetLinger(0) // without it, a plain close: still no answer
 			}
-			conn.Close()
+			_ = conn.Close()
 			return
 		}
 	}
@@ -553,6 +584,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// bearer is the token as presented, for Request.Token; the handler applies
+// its own rules to it.
 func bearer(r *http.Request) string {
 	h := r.Header.Get("Authorization")
 	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
@@ -561,6 +596,7 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
+// codeForStatus is the error code a fault without a Body answers with.
 func codeForStatus(status int) string {
 	switch status {
 	case http.StatusUnauthorized:
@@ -588,266 +624,14 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// writeError answers a fault with a contract error body.
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, message
-	writeJSON(w, status, b)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, _ := json.Marshal(b) // two strings: cannot fail
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-// route dispatches by path, then method, so that a known path with a wrong
-// method is a 405 and an unknown path a 404, both with a JSON body.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, token string) {
-	path := r.URL.Path
-	allow := func(methods ...string) bool {
-		for _, m := range methods {
-			if r.Method == m {
-				return true
-			}
-		}
-		w.Header().Set("Allow", strings.Join(methods, ", "))
-		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+r.Method+" is not allowed on "+path)
-		return false
-	}
-	switch path {
-	case "/v1/me":
-		if allow(http.MethodGet) {
-			s.me(w, token)
-		}
-		return
-	case "/v1/vault-key":
-		if allow(http.MethodGet) {
-			writeJSON(w, http.StatusOK, s.VaultKey().Describe())
-		}
-		return
-	case "/v1/bots":
-		if allow(http.MethodGet) {
-			s.mu.Lock()
-			list := append([]bots.Bot{}, s.catalog...)
-			s.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]any{"bots": list})
-		}
-		return
-	}
-	if rest, ok := strings.CutPrefix(path, "/v1/bots/"); ok {
-		if bot, ok := strings.CutSuffix(rest, "/binance-key"); ok && bot != "" && !strings.Contains(bot, "/") {
-			if allow(http.MethodPut, http.MethodGet, http.MethodDelete) {
-				s.binanceKey(w, r, token, bot)
-			}
-			return
-		}
-	}
-	writeError(w, http.StatusNotFound, CodeNoSuchEndpoint, "no such endpoint: "+path)
-}
-
-func (s *Server) me(w http.ResponseWriter, token string) {
-	s.mu.Lock()
-	acc, ok := s.accounts[token]
-	s.mu.Unlock()
-	if token == "" || !ok {
-		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "the access token is invalid or has expired")
-		return
-	}
-	list := append([]string{}, acc.Bots...)
-	sort.Strings(list)
-	writeJSON(w, http.StatusOK, map[string]any{"email": acc.Email, "bots": list})
-}
-
-type registrationBody struct {
-	Bot          string    `json:"bot"`
-	APIKey       string    `json:"api_key"`
-	Status       string    `json:"status"`
-	RegisteredAt time.Time `json:"registered_at"`
-}
-
-func toBody(st Stored) registrationBody {
-	return registrationBody{Bot: st.Bot, APIKey: st.APIKey, Status: StatusActive, RegisteredAt: st.RegisteredAt}
-}
-
-// binanceKey checks in the documented order: token (401), bot known (404),
-// subscription (403), then the operation.
-func (s *Server) binanceKey(w http.ResponseWriter, r *http.Request, token, bot string) {
-	s.mu.Lock()
-	acc, ok := s.accounts[token]
-	s.mu.Unlock()
-	if token == "" || !ok {
-		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "the access token is invalid or has expired")
-		return
-	}
-	s.mu.Lock()
-	known := false
-	for _, b := range s.catalog {
-		known = known || b.ID == bot
-	}
-	s.mu.Unlock()
-	if !known {
-		writeError(w, http.StatusNotFound, CodeUnknownBot, "there is no bot "+bot)
-		return
-	}
-	if !contains(acc.Bots, bot) {
-		writeError(w, http.StatusForbidden, CodeNotSubscribed, "this account has no subscription to "+bot)
-		return
-	}
-	key := regKey{acc.Email, bot}
-	switch r.Method {
-	case http.MethodGet:
-		s.mu.Lock()
-		st, ok := s.regs[key]
-		s.mu.Unlock()
-		if !ok {
-			writeError(w, http.StatusNotFound, CodeNotFound, "no key is registered for "+bot)
-			return
-		}
-		writeJSON(w, http.StatusOK, toBody(st))
-	case http.MethodDelete:
-		s.mu.Lock()
-		_, ok := s.regs[key]
-		delete(s.regs, key)
-		s.mu.Unlock()
-		if !ok {
-			writeError(w, http.StatusNotFound, CodeNotFound, "no key is registered for "+bot)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case http.MethodPut:
-		s.put(w, r, token, acc, key)
-	}
-}
-
-// The api_key shape Binance issues. It is compiled on first use: the
-// sandbox links this package into smartradex, whose start-up should not pay
-// for a regexp it rarely needs.
-var apiKeyShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]{64}$`) })
-
-// put checks, after the token, the bot and the subscription, in the
-// documented order: malformed body 422 → unknown vault_key_id 409 → seal
-// that does not open 422 → secret of the wrong shape 422 → key in use 409.
-func (s *Server) put(w http.ResponseWriter, r *http.Request, token string, acc account, key regKey) {
-	var in putRequest
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body could not be read")
-		return
-	}
-	if len(data) > maxRequestBody {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body is too large")
-		return
-	}
-	if err := json.Unmarshal(data, &in); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body is not a JSON object")
-		return
-	}
-	sealed, msg := in.validate()
-	if msg != "" {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, msg)
-		return
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if *in.VaultKeyID != s.vault.Public().ID() {
-		writeError(w, http.StatusConflict, CodeVaultKeyChanged, "the service does not hold this vault key: fetch GET /v1/vault-key again")
-		return
-	}
-	secret, err := seal.Open(s.vault, key.bot, *in.APIKey, *in.KeyType, sealed)
-	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "sealed_secret does not open for this bot, api_key and key_type")
-		return
-	}
-	msg = validateSecret(*in.KeyType, string(secret))
-	clear(secret)
-	if msg != "" {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, msg)
-		return
-	}
-	for k, st := range s.regs {
-		if st.APIKey == *in.APIKey && k != key {
-			writeError(w, http.StatusConflict, CodeKeyInUse, "this API key is already registered for another bot")
-			return
-		}
-	}
-	st := Stored{Email: acc.Email, Token: token, Bot: key.bot, APIKey: *in.APIKey, SealedSecret: sealed,
-		VaultKeyID: *in.VaultKeyID, KeyType: *in.KeyType, RegisteredAt: s.now()}
-	if in.Label != nil {
-		st.Label = *in.Label
-	}
-	if old, ok := s.regs[key]; ok && old.APIKey == st.APIKey {
-		// The same key again: idempotent, the first registration time stays.
-		st.RegisteredAt = old.RegisteredAt
-	}
-	s.regs[key] = st
-	writeJSON(w, http.StatusOK, toBody(st))
-}
-
-// putRequest is the body of a PUT. APISecret is read only to refuse it.
-type putRequest struct {
-	APIKey       *string         `json:"api_key"`
-	SealedSecret *string         `json:"sealed_secret"`
-	VaultKeyID   *string         `json:"vault_key_id"`
-	KeyType      *string         `json:"key_type"`
-	Label        *string         `json:"label"`
-	APISecret    json.RawMessage `json:"api_secret"`
-}
-
-// vaultKeyID is the shape of a key ID: 16 bytes in lower-case hex.
-var vaultKeyID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{32}$`) })
-
-// validate returns the sealed secret, or why the fields are malformed.
-// Messages never echo a value.
-func (in *putRequest) validate() ([]byte, string) {
-	switch {
-	case in.APISecret != nil:
-		return nil, "api_secret is not accepted: send sealed_secret, the secret sealed to GET /v1/vault-key"
-	case in.APIKey == nil || in.SealedSecret == nil || in.VaultKeyID == nil || in.KeyType == nil:
-		return nil, "api_key, sealed_secret, vault_key_id and key_type are required"
-	case !apiKeyShape().MatchString(*in.APIKey):
-		return nil, "api_key must be 64 letters and digits"
-	case !vaultKeyID().MatchString(*in.VaultKeyID):
-		return nil, "vault_key_id must be 32 lower-case hexadecimal digits"
-	}
-	switch *in.KeyType {
-	case "HMAC", "ED25519", "RSA":
-	default:
-		return nil, "key_type must be HMAC, ED25519 or RSA"
-	}
-	if in.Label != nil && len([]rune(*in.Label)) > 100 {
-		return nil, "label must be at most 100 characters"
-	}
-	sealed, err := base64.StdEncoding.Strict().DecodeString(*in.SealedSecret)
-	if err != nil || len(sealed) == 0 {
-		return nil, "sealed_secret must be standard base64"
-	}
-	return sealed, ""
-}
-
-// validateSecret returns why an opened secret does not fit its key type,
-// or "". The message never echoes the secret.
-func validateSecret(keyType, secret string) string {
-	switch keyType {
-	case "HMAC":
-		if !apiKeyShape().MatchString(secret) {
-			return "for an HMAC key, the sealed secret must be 64 letters and digits"
-		}
-	default:
-		if !strings.Contains(secret, "-----BEGIN PRIVATE KEY-----") || !strings.Contains(secret, "-----END PRIVATE KEY-----") {
-			return "for an " + keyType + " key, the sealed secret must be the PKCS#8 private key in PEM form"
-		}
-	}
-	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	_, _ = w.Write(append(data, '\n')) // the client may have gone: nothing to do about it
 }
 
 // StartTest starts a service for the test t, with one account for token

@@ -2,8 +2,10 @@ package servicetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,15 +16,17 @@ import (
 
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/seal"
+	"github.com/smartradex/smartradex/internal/server"
 )
 
 const (
-	tokA  = "token-ada-000000000000"
-	tokB  = "token-bob-000000000000"
-	keyA  = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
-	keyB  = "wnQVAF7nw0TE6WOIl5ImXGtPs7bLF3awtx1NvJhxDJQz7vuJdp25z8Kv02evFi9B"
-	hmac  = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
-	pemEd = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBvMnQ5r\n-----END PRIVATE KEY-----\n"
+	tokA      = "token-ada-000000000000"
+	tokB      = "token-bob-000000000000"
+	tokEngine = "token-engine-000000000"
+	keyA      = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+	keyB      = "wnQVAF7nw0TE6WOIl5ImXGtPs7bLF3awtx1NvJhxDJQz7vuJdp25z8Kv02evFi9B"
+	hmac      = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+	pemEd     = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBvMnQ5r\n-----END PRIVATE KEY-----\n"
 )
 
 type env struct {
@@ -69,6 +73,9 @@ func (e *env) do(t *testing.T, method, path, token, body string) answer {
 	defer resp.Body.Close()
 	a := answer{status: resp.StatusCode}
 	data, _ := io.ReadAll(resp.Body)
+	if path == "/metrics" && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		return a // Prometheus' text format: the one answer that is not JSON
+	}
 	if len(data) > 0 {
 		if err := json.Unmarshal(data, &a.body); err != nil {
 			t.Fatalf("%s %s: answer is not JSON: %q", method, path, data)
@@ -81,6 +88,15 @@ func (e *env) do(t *testing.T, method, path, token, body string) answer {
 		}
 	}
 	return a
+}
+
+// addEngine gives the trading engine name a token, as `smartradexd admin
+// engine-token issue` does.
+func (e *env) addEngine(t *testing.T, name, token string) {
+	t.Helper()
+	if err := e.s.store.AddEngineToken(context.Background(), name, server.HashToken(token), e.now); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // putBody is a PUT body for btc-spot, the secret sealed to the service's
@@ -207,11 +223,13 @@ func TestVaultKeyAndSealedStorage(t *testing.T) {
 	if a := e.do(t, "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
 		t.Fatalf("PUT = %d %s", a.status, a.code)
 	}
-	e.s.mu.Lock()
-	held := e.s.regs[regKey{"ada@example.com", "btc-spot"}]
-	e.s.mu.Unlock()
-	if held.APISecret != "" || len(held.SealedSecret) == 0 || held.VaultKeyID != pub.ID() || bytes.Contains(held.SealedSecret, []byte(hmac)) {
-		t.Errorf("the service holds %+v, want the sealed form only", held)
+	sub, err := e.s.store.Subscriber(context.Background(), "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := e.s.store.GetKey(context.Background(), sub.ID, "btc-spot")
+	if err != nil || len(held.SealedSecret) == 0 || held.VaultKeyID != pub.ID() || bytes.Contains(held.SealedSecret, []byte(hmac)) {
+		t.Errorf("the store holds %+v (%v), want the sealed form only", held, err)
 	}
 	if st, _ := e.s.Registration("btc-spot"); st.APISecret != hmac {
 		t.Errorf("Registration opened %q, want the secret sent", st.APISecret)
@@ -391,14 +409,21 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 	st, ok := s2.Registration("btc-spot")
 	orig, _ := e.s.Registration("btc-spot")
+	if orig.Token != tokA {
+		t.Errorf("Registration().Token = %q, want the registering token", orig.Token)
+	}
+	orig.Token = "" // the state keeps token hashes only
 	if !ok || !reflect.DeepEqual(st, orig) || st.APISecret != hmac {
 		t.Errorf("reloaded %+v, want %+v", st, orig)
 	}
 	if s2.VaultKey().ID() != e.s.VaultKey().ID() {
 		t.Error("the vault key was not kept")
 	}
-	if bytes.Contains(data, []byte(hmac)) {
-		t.Error("the saved state holds the secret in clear")
+	if bytes.Contains(data, []byte(hmac)) || bytes.Contains(data, []byte(tokA)) {
+		t.Error("the saved state holds the secret or a token in clear")
+	}
+	if !bytes.Contains(data, []byte(`"version": 3`)) {
+		t.Errorf("saved as %s, want version 3", data)
 	}
 	base, err := s2.Start()
 	if err != nil {
@@ -409,25 +434,185 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Errorf("Start = %q, want a loopback URL", base)
 	}
 	e2 := &env{s: s2, url: base}
-	if a := e2.do(t, "GET", keyPath, tokA, ""); a.status != 200 || a.body["api_key"] != keyA {
+	if a := e2.do(t, "GET", keyPath, tokA, ""); a.status != 200 || a.body["api_key"] != keyA || a.body["registered_at"] != "2026-11-23T10:00:00Z" {
 		t.Errorf("reloaded service: GET = %d %v", a.status, a.body)
 	}
-	// A state saved before secrets were sealed is sealed on reading.
+	if a := e2.do(t, "GET", "/v1/me", tokB, ""); a.status != 200 || a.body["email"] != "bob@example.com" {
+		t.Errorf("reloaded service: bob's token = %d %v", a.status, a.body)
+	}
+	// The reloaded service seals to the reloaded key: a PUT sealed to it opens.
+	if a := e2.do(t, "PUT", "/v1/bots/eth-spot/binance-key", tokB, e.putBodyFor("eth-spot", keyB, hmac, "HMAC", "l")); a.status != 200 {
+		t.Errorf("reloaded service: PUT = %d %s", a.status, a.code)
+	}
+}
+
+// The sandbox's state files of earlier versions are read and migrated to
+// the store; the next save is version 3, with no secret and no token in it.
+func TestStateOfEarlierVersionsIsMigrated(t *testing.T) {
 	v1 := `{"version":1,"accounts":{"` + tokA + `":{"email":"ada@example.com","bots":["btc-spot"]}},"registrations":[{"email":"ada@example.com","token":"` + tokA + `","bot":"btc-spot","api_key":"` + keyA + `","api_secret":"` + hmac + `","key_type":"HMAC","label":"l","registered_at":"2026-11-23T10:00:00Z"}]}`
-	s3 := New()
-	if err := s3.LoadState([]byte(v1)); err != nil {
-		t.Fatalf("LoadState(v1): %v", err)
+
+	// Version 2: the old reference's accounts and sealed registrations,
+	// one of them sealed to a key it no longer had.
+	old, _ := seal.GenerateKey()
+	lost, _ := seal.GenerateKey()
+	oldText, _ := old.MarshalText()
+	sealedA, _ := seal.Seal(old.Public(), "btc-spot", keyA, "HMAC", []byte(hmac))
+	sealedB, _ := seal.Seal(lost.Public(), "eth-spot", keyB, "ED25519", []byte(pemEd))
+	v2, _ := json.Marshal(map[string]any{
+		"version": 2, "vault_key": strings.TrimSpace(string(oldText)),
+		"accounts": map[string]any{
+			tokA: map[string]any{"email": "ada@example.com", "bots": []string{"btc-spot"}},
+			tokB: map[string]any{"email": "bob@example.com", "bots": []string{"btc-spot", "eth-spot"}},
+		},
+		"registrations": []map[string]any{
+			{"email": "ada@example.com", "token": tokA, "bot": "btc-spot", "api_key": keyA, "sealed_secret": sealedA,
+				"vault_key_id": old.Public().ID(), "key_type": "HMAC", "label": "l", "registered_at": "2026-11-23T10:00:00Z"},
+			{"email": "bob@example.com", "token": tokB, "bot": "eth-spot", "api_key": keyB, "sealed_secret": sealedB,
+				"vault_key_id": lost.Public().ID(), "key_type": "ED25519", "label": "", "registered_at": "2026-11-24T08:00:00Z"},
+		},
+	})
+
+	for _, tc := range []struct {
+		name  string
+		data  string
+		vault func(*Server) string // the vault key ID expected after loading
+		regs  []Stored             // SealedSecret not compared
+	}{
+		{"version 1, secrets in clear", v1, func(s *Server) string { return s.VaultKey().ID() }, []Stored{
+			{Email: "ada@example.com", Bot: "btc-spot", APIKey: keyA, APISecret: hmac, KeyType: "HMAC", Label: "l",
+				RegisteredAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)},
+		}},
+		{"version 2, sealed", string(v2), func(*Server) string { return old.Public().ID() }, []Stored{
+			{Email: "ada@example.com", Bot: "btc-spot", APIKey: keyA, APISecret: hmac, KeyType: "HMAC", Label: "l",
+				VaultKeyID: old.Public().ID(), RegisteredAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)},
+			{Email: "bob@example.com", Bot: "eth-spot", APIKey: keyB, KeyType: "ED25519", // sealed to a lost key: stays closed
+				VaultKeyID: lost.Public().ID(), RegisteredAt: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New()
+			want := tc.vault(s)
+			if err := s.LoadState([]byte(tc.data)); err != nil {
+				t.Fatalf("LoadState: %v", err)
+			}
+			if s.VaultKey().ID() != want {
+				t.Errorf("vault key %s, want %s", s.VaultKey().ID(), want)
+			}
+			got := s.Registrations()
+			for i := range got {
+				if len(got[i].SealedSecret) == 0 || bytes.Contains(got[i].SealedSecret, []byte(hmac)) {
+					t.Errorf("%s: sealed secret %q", got[i].Bot, got[i].SealedSecret)
+				}
+				got[i].SealedSecret = nil
+				if tc.regs != nil && i < len(tc.regs) && tc.regs[i].VaultKeyID == "" {
+					tc.regs[i].VaultKeyID = want
+				}
+			}
+			if !reflect.DeepEqual(got, tc.regs) {
+				t.Errorf("registrations\n%+v\nwant\n%+v", got, tc.regs)
+			}
+			// The tokens of the old state open their accounts.
+			e := &env{s: s, url: serve(t, s)}
+			if a := e.do(t, "GET", "/v1/me", tokA, ""); a.status != 200 || a.body["email"] != "ada@example.com" {
+				t.Errorf("ada's token = %d %v", a.status, a.body)
+			}
+			saved, err := s.MarshalState()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(saved, []byte(hmac)) || bytes.Contains(saved, []byte(tokA)) || !bytes.Contains(saved, []byte(`"version": 3`)) {
+				t.Errorf("saved again as %s", saved)
+			}
+		})
 	}
-	if st, ok := s3.Registration("btc-spot"); !ok || st.APISecret != hmac || st.VaultKeyID != s3.VaultKey().ID() {
-		t.Errorf("v1 state read as %+v", st)
+}
+
+// serve starts s for the test t and returns its URL.
+func serve(t *testing.T, s *Server) string {
+	t.Helper()
+	base, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if saved, _ := s3.MarshalState(); bytes.Contains(saved, []byte(hmac)) || !bytes.Contains(saved, []byte(`"version": 2`)) {
-		t.Errorf("a v1 state is saved again as %s", saved)
+	t.Cleanup(s.Close)
+	return base
+}
+
+func TestBadStateChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	if a := e.do(t, "PUT", keyPath, tokA, e.putBody(keyA, hmac, "HMAC", "l")); a.status != 200 {
+		t.Fatal(a.status)
 	}
-	for _, bad := range []string{"", "{", `{"version":3}`, `{"version":2}`, `{"version":2,"vault_key":"AAAA"}`} {
-		if err := New().LoadState([]byte(bad)); err == nil {
-			t.Errorf("LoadState(%q) accepted", bad)
+	good, _ := e.s.MarshalState()
+	key, _ := seal.GenerateKey()
+	keyText, _ := key.MarshalText()
+	vk := strings.TrimSpace(string(keyText))
+	for _, bad := range []string{
+		"", "{", `{"version":4}`, `{"version":0}`,
+		`{"version":3}`, `{"version":3,"vault_key":"AAAA"}`,
+		`{"version":3,"vault_key":"` + vk + `"}`,
+		`{"version":3,"vault_key":"` + vk + `","store":{"version":9}}`,
+		`{"version":2}`, `{"version":2,"vault_key":"AAAA"}`,
+		// a registration for a bot the catalogue does not have
+		`{"version":2,"vault_key":"` + vk + `","registrations":[{"email":"a@example.com","bot":"doge-spot","api_key":"` + keyA + `","sealed_secret":"AAAA","vault_key_id":"` + key.Public().ID() + `","key_type":"HMAC"}]}`,
+		// one key for two bots
+		`{"version":2,"vault_key":"` + vk + `","registrations":[` +
+			`{"email":"a@example.com","bot":"btc-spot","api_key":"` + keyA + `","sealed_secret":"AAAA","vault_key_id":"` + key.Public().ID() + `","key_type":"HMAC"},` +
+			`{"email":"a@example.com","bot":"eth-spot","api_key":"` + keyA + `","sealed_secret":"AAAA","vault_key_id":"` + key.Public().ID() + `","key_type":"HMAC"}]}`,
+		// a version 2 state with a secret in clear
+		`{"version":2,"vault_key":"` + vk + `","registrations":[{"email":"a@example.com","bot":"btc-spot","api_key":"` + keyA + `","api_secret":"` + hmac + `","key_type":"HMAC"}]}`,
+	} {
+		if err := e.s.LoadState([]byte(bad)); err == nil {
+			t.Errorf("LoadState(%.80q) accepted", bad)
 		}
+		if now, _ := e.s.MarshalState(); !bytes.Equal(now, good) {
+			t.Fatalf("LoadState(%.80q) changed the service", bad)
+		}
+	}
+	if now, _ := e.s.MarshalState(); !bytes.Equal(now, good) {
+		t.Error("a refused state changed the service")
+	}
+}
+
+// AddAccount replaces the account's subscriptions and accepts any token;
+// a token of another e-mail or an unknown bot is the test's mistake.
+func TestAddAccount(t *testing.T) {
+	e := newEnv(t)
+	e.s.AddAccount(tokA, "ada@example.com", []string{"eth-spot"})
+	if a := e.do(t, "GET", "/v1/me", tokA, ""); a.status != 200 || fmt.Sprint(a.body["bots"]) != "[eth-spot]" {
+		t.Errorf("me after AddAccount = %d %v", a.status, a.body)
+	}
+	// A second token for the same account.
+	e.s.AddAccount("second-token,any/visible~text!", "ada@example.com", []string{"eth-spot", "btc-spot"})
+	for _, tok := range []string{tokA, "second-token,any/visible~text!"} {
+		if a := e.do(t, "GET", "/v1/me", tok, ""); a.status != 200 || fmt.Sprint(a.body["bots"]) != "[btc-spot eth-spot]" {
+			t.Errorf("me with %q = %d %v", tok, a.status, a.body)
+		}
+	}
+	for name, f := range map[string]func(){
+		"another e-mail's token":     func() { e.s.AddAccount(tokA, "bob@example.com", nil) },
+		"a bot not in the catalogue": func() { e.s.AddAccount("token-new-000", "new@example.com", []string{"sol-spot"}) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: AddAccount did not panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+	if a := e.do(t, "GET", "/v1/me", tokA, ""); a.status != 200 || a.body["email"] != "ada@example.com" {
+		t.Errorf("ada's token after the refused AddAccount = %d %v", a.status, a.body)
+	}
+	if subs, _ := e.s.store.Subscribers(context.Background()); len(subs) != 2 {
+		t.Errorf("a refused AddAccount left %d subscribers, want ada and bob: %+v", len(subs), subs)
+	}
+	// A third token, with fewer bots: the account's subscriptions shrink,
+	// whichever token opens it.
+	e.s.AddAccount("token-ada-third", "ADA@example.com", []string{"btc-spot"})
+	if a := e.do(t, "GET", "/v1/me", tokA, ""); a.status != 200 || fmt.Sprint(a.body["bots"]) != "[btc-spot]" {
+		t.Errorf("me after AddAccount with fewer bots = %d %v", a.status, a.body)
 	}
 }
 

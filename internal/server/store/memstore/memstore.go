@@ -67,8 +67,10 @@ func New() *Store {
 	return s
 }
 
+// seed adds the built-in bots. Not bots.All: in smartradex (the sandbox)
+// that asks the SmartradeX service, which may be this very store.
 func (s *Store) seed() {
-	for _, b := range bots.All() {
+	for _, b := range bots.Builtin() {
 		if !slices.ContainsFunc(s.bots, func(x store.Bot) bool { return x.ID == b.ID }) {
 			s.bots = append(s.bots, store.Bot{ID: b.ID, Name: b.Name, Label: b.Label})
 		}
