@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/binance"
+	"github.com/smartradex/smartradex/internal/binance/binancetest"
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -195,69 +197,75 @@ func renderHints(ae *apperr.Error) string {
 	return b.String()
 }
 
-// lockedService is the reference service with a PUT that checks as the
-// contract says: mode "ok" adds last_check to the reference answer,
-// "rejected" and "refused" answer 422, "down" 503.
-func lockedService(t *testing.T, mode *string) (*servicetest.Server, func(context.Context) (*service.Client, error)) {
+// lockedEnv is an env whose service (the real handler) requires locked
+// keys and checks them from 203.0.113.10, an address the Binance stand-in
+// gives the service alone (ListenAs); this process calls from 127.0.0.1.
+func lockedEnv(t *testing.T) *env {
 	t.Helper()
-	svc, _ := servicetest.StartTest(t, token, "sub@example.com", bots.IDs())
-	h := svc.Handler()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPut {
-			h.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		switch *mode {
-		case "rejected":
-			w.WriteHeader(422)
-			io.WriteString(w, `{"error":{"code":"binance_rejected","message":"x","binance_code":-2015,"seen_from":"203.0.113.10"}}`)
-		case "refused":
-			w.WriteHeader(422)
-			io.WriteString(w, `{"error":{"code":"key_refused","message":"x","findings":[{"code":"forbidden_permission","field":"enableWithdrawals"}]}}`)
-		case "down":
-			w.WriteHeader(503)
-			io.WriteString(w, `{"error":{"code":"binance_unreachable","message":"x"}}`)
-		default:
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
-			body := strings.TrimSuffix(strings.TrimSpace(rec.Body.String()), "}") +
-				`,"last_check":{"seen_from":"203.0.113.10","checked_at":"2026-12-01T10:00:00Z","outcome":"ok","api_restrictions":` + restricted + `,"uid":333,"binance_code":0}}`
-			w.WriteHeader(rec.Code)
-			io.WriteString(w, body)
-		}
-	}))
-	t.Cleanup(ts.Close)
-	noSleep := func(context.Context, time.Duration) error { return nil }
-	return svc, func(context.Context) (*service.Client, error) {
-		return service.New(service.Options{BaseURL: ts.URL, Token: token, Sleep: noSleep, Backoff: httpx.Backoff{Attempts: 2}})
+	e := newEnv(t)
+	e.bin.AddLockedDemoKeys()
+	alias, err := e.bin.ListenAs(binancetest.SandboxServiceIP)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := e.svc.SetNetwork(servicetest.Network{IPLock: "required", EgressIPs: []string{binancetest.SandboxServiceIP, "203.0.113.11"}, BinanceURL: alias}); err != nil {
+		t.Fatal(err)
+	}
+	e.d.Network = func(ctx context.Context) (*service.Network, error) {
+		c, err := e.d.Service(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return c.Network(ctx)
+	}
+	return e
+}
+
+func lockedDemo(t *testing.T, name string) binance.Credentials {
+	t.Helper()
+	for _, k := range binancetest.LockedDemoKeys() {
+		if k.Name == name {
+			c, err := binance.ParseCredentials(k.Key.APIKey, k.Key.Secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+	}
+	t.Fatalf("no locked demo key %s", name)
+	return binance.Credentials{}
 }
 
 func TestAddLockedKey(t *testing.T) {
 	cases := []struct {
-		mode     string
+		name     string
+		key      string
+		prepare  func(e *env)
 		kind     apperr.Kind
 		kept     bool
 		status   string
 		inMsg    string
 		hintCode string
 	}{
-		{mode: "ok", kind: apperr.OK, kept: true, status: "registered"},
-		{mode: "rejected", kind: apperr.Rejected, inMsg: "lacks 203.0.113.10", hintCode: "enroll.locked_add_ips_hint"},
-		{mode: "refused", kind: apperr.Refused, hintCode: "enroll.refused_not_kept_hint"},
-		{mode: "down", kind: apperr.Unavailable, kept: true, status: "unchecked", hintCode: "enroll.unchecked_hint"},
+		{name: "accepted", key: "locked", kind: apperr.OK, kept: true, status: "registered"},
+		{name: "list lacks the service's address", key: "locked-elsewhere", kind: apperr.Rejected, inMsg: "lacks 203.0.113.10", hintCode: "enroll.locked_add_ips_hint"},
+		{name: "rights refused from there", key: "locked", kind: apperr.Refused, hintCode: "enroll.refused_not_kept_hint",
+			prepare: func(e *env) {
+				e.bin.SetRestrictions(lockedDemo(t, "locked").APIKey, json.RawMessage(withdrawing))
+			}},
+		{name: "service out of reach", key: "locked", kind: apperr.Unavailable, kept: true, status: "unchecked", hintCode: "enroll.unchecked_hint",
+			prepare: func(e *env) {
+				e.svc.Inject(servicetest.Fault{Method: http.MethodPut, Path: "/v1/bots/btc-spot/binance-key", Status: 503})
+			}},
 	}
 	for _, c := range cases {
-		t.Run(c.mode, func(t *testing.T) {
-			e := newEnv(t)
-			mode := c.mode
-			svc, client := lockedService(t, &mode)
-			e.d.Service = client
-			e.d.Binance = fakeInspector{err: rejected2015}
-			e.d.Network = network("required", "203.0.113.10", "203.0.113.11")
+		t.Run(c.name, func(t *testing.T) {
+			e := lockedEnv(t)
+			if c.prepare != nil {
+				c.prepare(e)
+			}
 			ctx := context.Background()
-			creds := demo(t, "ok")
+			creds := lockedDemo(t, c.key)
 			checked, err := Check(ctx, e.d, creds)
 			if err != nil || !checked.Unchecked {
 				t.Fatalf("Check: %+v, %v", checked, err)
@@ -283,29 +291,30 @@ func TestAddLockedKey(t *testing.T) {
 			if (entry != nil) != c.kept || (e.secret(secrets.BotSecretName("btc-spot")) != "") != c.kept {
 				t.Fatalf("entry %+v, kept %v", entry, c.kept)
 			}
+			if _, held := e.svc.Registration("btc-spot"); held != (c.status == "registered") {
+				t.Errorf("the service holds the key: %v", held)
+			}
 			if !c.kept {
-				if _, ok := svc.Registration("btc-spot"); ok {
-					t.Error("the service holds a key it refused")
-				}
 				return
 			}
 			if string(entry.Status) != c.status {
 				t.Errorf("status %s, want %s", entry.Status, c.status)
 			}
-			if c.mode == "ok" {
-				if res.Seen == nil || !res.Seen.Accepted() || res.Seen.SeenFrom != "203.0.113.10" || entry.UID != 333 || entry.VerifiedAt == nil {
+			if c.status == "registered" {
+				if res.Seen == nil || !res.Seen.Accepted() || res.Seen.SeenFrom != binancetest.SandboxServiceIP ||
+					entry.UID != binancetest.DemoUIDLocked || entry.VerifiedAt == nil {
 					t.Errorf("seen %+v, entry %+v", res.Seen, entry)
 				}
 				return
 			}
 			// The service answers again: keys sync sends the key through
 			// the checking PUT, and only then is it registered.
-			mode = "ok"
+			e.svc.ClearFaults()
 			results, err := Sync(ctx, e.d)
 			if err != nil || len(results) != 1 || !results[0].Registered {
 				t.Fatalf("Sync: %+v, %v", results, err)
 			}
-			if got := e.entry(t, "btc-spot"); got.Status != "registered" || got.UID != 333 {
+			if got := e.entry(t, "btc-spot"); got.Status != "registered" || got.UID != binancetest.DemoUIDLocked {
 				t.Errorf("after sync: %+v", got)
 			}
 		})
