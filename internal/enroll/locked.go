@@ -177,7 +177,9 @@ func RejectedFrom(err error, n *service.Network) error {
 	if re.SeenFrom == "" {
 		msg = i18n.M("enroll.locked_rejected_unknown", re.BinanceCode)
 	}
-	return apperr.Wrap(apperr.Rejected, "service.binance_rejected", err, msg, hints...)
+	// The cause is the service's finding alone: the service's own
+	// message says the same as msg.
+	return apperr.Wrap(apperr.Rejected, "service.binance_rejected", re, msg, hints...)
 }
 
 // checkedBy records in e what the service's check of it found: the
