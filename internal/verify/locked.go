@@ -49,7 +49,7 @@ func judgeSeen(e *state.Entry, n *service.Network, now time.Time, r *Result) {
 	case service.OutcomeDeleted, service.OutcomeRejected:
 		r.Problems = append(r.Problems, Finding{Code: "binance_rejected", Field: "binance", Kind: apperr.Rejected,
 			Message: i18n.M("verify.locked_rejected", e.Bot, lc.SeenFrom, date, lc.BinanceCode),
-			Hints:   []i18n.Message{addHint, i18n.M("enroll.locked_deleted_hint"), i18n.M("verify.replace_hint", e.Bot)}})
+			Hints:   []i18n.Message{addHint, i18n.M("enroll.locked_deleted_hint"), i18n.M("verify.locked_rotate_hint", e.Bot)}})
 		return
 	}
 	r.Problems = append(r.Problems, Finding{Code: "service_check_unavailable", Field: "binance", Kind: apperr.Unavailable,

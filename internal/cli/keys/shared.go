@@ -103,8 +103,8 @@ type checkJSON struct {
 	// computer) or the address SmartradeX checked the key from; "" when
 	// the key has not been checked yet.
 	SeenFrom string `json:"seen_from"`
-	// IPLock is the service's rule the key was judged under ("off" when
-	// the service publishes none or could not be asked).
+	// IPLock is the service's rule the key was judged under: "off" when
+	// the service publishes none, "unknown" when it could not be asked.
 	IPLock string `json:"ip_lock"`
 	// Checked is false for a locked key SmartradeX has not checked yet.
 	Checked bool `json:"checked"`
@@ -144,6 +144,10 @@ func newCheckJSON(l i18n.Lang, key keyView, c *enroll.Checked) checkJSON {
 
 // ipLockOf is the ip_lock a verdict was judged under.
 func ipLockOf(c *enroll.Checked) string {
+	if c.Network == nil && c.NetworkErr != nil {
+		// SmartradeX could not be asked: its rule is not known.
+		return "unknown"
+	}
 	if c.Network == nil {
 		return service.IPLockOff
 	}
