@@ -99,3 +99,18 @@ func init() {
 		"verify.outcome_unreachable":    "injoignable (Binance n'a pas répondu)",
 	})
 }
+
+// The guided "Edit restrictions" step for a key locked to SmartradeX's
+// addresses. Binance's labels: "Restrict access to trusted IPs only
+// (Recommended)" and its French form as the seed tutorial shows it; the
+// other French labels are those of the unrestricted step.
+func init() {
+	register(EN, map[string]string{
+		"onboard.step3_locked.title": "Edit restrictions: the two rights SmartradeX accepts, and SmartradeX's addresses only",
+		"onboard.step3_locked.body":  "Next to the new key, click \"Edit restrictions\", then:\n\n1. Tick \"Enable Reading\" (often already ticked).\n2. Tick \"Enable Spot & Margin Trading\": without it the bot can neither buy nor sell.\n3. Leave EVERY other box unticked: \"Enable Withdrawals\", \"Enable Margin Loan, Repay & Transfer\", \"Enable Futures\", \"Enable European Options\", \"Permits Universal Transfer\", internal transfer. SmartradeX refuses a key with any of them.\n4. IP access restrictions: choose \"Restrict access to trusted IPs only (Recommended)\", and type SmartradeX's addresses in the field that appears, exactly as on this line:\n\n    %s\n\n5. Click \"Save\" and do the security check if Binance asks.\n\nWhy: a key limited to SmartradeX's addresses keeps its trading right (Binance switches it off after 30 days on a key without an IP restriction, and may delete such a key). It works only from those addresses, so Binance refuses it to this computer: SmartradeX checks it from its own addresses, and smartradex shows you what SmartradeX saw.",
+	})
+	register(FR, map[string]string{
+		"onboard.step3_locked.title": "Modifier les restrictions : les deux droits acceptés par SmartradeX, et les seules adresses de SmartradeX",
+		"onboard.step3_locked.body":  "À côté de la nouvelle clé, cliquez sur « Modifier les restrictions », puis :\n\n1. Cochez « Permettre la lecture » (souvent déjà cochée).\n2. Cochez « Activer le trading Spot et sur marge » : sans elle, le bot ne peut ni acheter ni vendre.\n3. Laissez TOUTES les autres cases décochées : « Activer les retraits », « Activer le prêt, le remboursement et le transfert sur marge », « Activer les contrats à terme », « Activer les options européennes », « Autoriser le transfert universel », le transfert interne. SmartradeX refuse toute clé qui en a une.\n4. Restriction d'accès IP : choisissez « Restreindre l'accès aux adresses IP de confiance uniquement (recommandé) », et tapez les adresses de SmartradeX dans le champ qui apparaît, exactement comme sur cette ligne :\n\n    %s\n\n5. Cliquez sur « Enregistrer » et faites la vérification de sécurité si Binance la demande.\n\nPourquoi : une clé limitée aux adresses de SmartradeX garde son droit de trading (Binance le désactive au bout de 30 jours sur une clé sans restriction IP, et peut supprimer une telle clé). Elle ne fonctionne que depuis ces adresses, donc Binance la refuse à cet ordinateur : SmartradeX la vérifie depuis ses propres adresses, et smartradex vous montre ce que SmartradeX a vu.",
+	})
+}

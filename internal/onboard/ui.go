@@ -36,6 +36,9 @@ type Options struct {
 	Prompter prompt.Prompter
 	// Now is the clock for the summary's days left; nil means time.Now.
 	Now func() time.Time
+	// EgressIPs are SmartradeX's addresses when it wants keys locked to
+	// them; nil keeps the tutorial of unrestricted keys (ip_lock off).
+	EgressIPs []string
 }
 
 // UI shows the onboarding screens on one terminal.
@@ -88,7 +91,7 @@ func (u *UI) banner() string {
 // Tutorial shows the steps for bot, one screen each, with Next and Back.
 // Back on the first step stays there. Ctrl-C returns a Cancelled error.
 func (u *UI) Tutorial(ctx context.Context, bot bots.Bot) error {
-	steps := Steps(bot)
+	steps := Steps(bot, u.opts.EgressIPs)
 	for i := 0; i < len(steps); {
 		next, err := u.step(ctx, i, len(steps), steps[i])
 		if err != nil {

@@ -366,6 +366,13 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			uiOpts.DemoKeys = append(uiOpts.DemoKeys, onboard.DemoKeyInfo{Name: d.Name, APIKey: d.Key.APIKey, Description: f.T("sandbox.demo_line", f.T("sandbox.demo."+d.Name), d.Key.Secret)})
 		}
 	}
+	// The "Edit restrictions" step depends on whether SmartradeX wants
+	// keys locked to its addresses; the answer is kept for the check.
+	if n, err := f.Network(ctx); err != nil {
+		f.Debugf("keys add: SmartradeX's addresses are unknown (%v): the tutorial of unrestricted keys is shown", err)
+	} else if n.Locking() {
+		uiOpts.EgressIPs = n.EgressIPs
+	}
 	fl.ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, uiOpts)
 	if !fl.o.SkipTutorial && !fl.o.UseGenerated {
 		if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
