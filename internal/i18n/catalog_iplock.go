@@ -114,3 +114,15 @@ func init() {
 		"onboard.step3_locked.body":  "À côté de la nouvelle clé, cliquez sur « Modifier les restrictions », puis :\n\n1. Cochez « Permettre la lecture » (souvent déjà cochée).\n2. Cochez « Activer le trading Spot et sur marge » : sans elle, le bot ne peut ni acheter ni vendre.\n3. Laissez TOUTES les autres cases décochées : « Activer les retraits », « Activer le prêt, le remboursement et le transfert sur marge », « Activer les contrats à terme », « Activer les options européennes », « Autoriser le transfert universel », le transfert interne. SmartradeX refuse toute clé qui en a une.\n4. Restriction d'accès IP : choisissez « Restreindre l'accès aux adresses IP de confiance uniquement (recommandé) », et tapez les adresses de SmartradeX dans le champ qui apparaît, exactement comme sur cette ligne :\n\n    %s\n\n5. Cliquez sur « Enregistrer » et faites la vérification de sécurité si Binance la demande.\n\nPourquoi : une clé limitée aux adresses de SmartradeX garde son droit de trading (Binance le désactive au bout de 30 jours sur une clé sans restriction IP, et peut supprimer une telle clé). Elle ne fonctionne que depuis ces adresses, donc Binance la refuse à cet ordinateur : SmartradeX la vérifie depuis ses propres adresses, et smartradex vous montre ce que SmartradeX a vu.",
 	})
 }
+
+// The sandbox's demo keys locked to trusted IPs.
+func init() {
+	register(EN, map[string]string{
+		"sandbox.demo.locked":           "locked to the sandbox service's address: Binance refuses it here, SmartradeX checks it and accepts it",
+		"sandbox.demo.locked-elsewhere": "locked to another address: SmartradeX's check is refused by Binance (its address is missing)",
+	})
+	register(FR, map[string]string{
+		"sandbox.demo.locked":           "limitée à l'adresse du service du bac à sable : Binance la refuse ici, SmartradeX la vérifie et l'accepte",
+		"sandbox.demo.locked-elsewhere": "limitée à une autre adresse : Binance refuse la vérification de SmartradeX (son adresse manque)",
+	})
+}
