@@ -33,7 +33,7 @@ func newCheckEnv(t *testing.T, ipLock string, more ...func(*Config)) *checkEnv {
 		t.Fatal(err)
 	}
 	e := newEnv(t, withConfig(func(c *Config) {
-		c.BinanceURL, c.IPLock = alias, ipLock
+		c.BinanceURL, c.IPLock, c.CheckPace = alias, ipLock, time.Millisecond
 		c.EgressIPs = []netip.Addr{netip.MustParseAddr(serviceIP), netip.MustParseAddr("203.0.113.11")}
 		for _, f := range more {
 			f(c)
@@ -686,5 +686,65 @@ func TestChecksLeakNothing(t *testing.T) {
 	}
 	if !strings.Contains(metrics, `smartradexd_key_checks_total{trigger="put",outcome="refused"} 1`) {
 		t.Error("the refused PUT is not counted")
+	}
+}
+
+// The checks made while a client waits share one budget per process, so
+// that subscribers cannot spend the service's Binance request weight.
+func TestCheckBudget(t *testing.T) {
+	e := newCheckEnv(t, "required", func(c *Config) { c.CheckBudget = RateLimit{Rate: 1, Burst: 2} })
+	apiKey, secret := e.binanceKey(111, []string{serviceIP}, nil)
+	body := e.sealed("btc-spot", apiKey, "HMAC", secret)
+	for i := range 2 {
+		if a := e.do("POST", "/v1/bots/btc-spot/binance-key/checks", e.token, body); a.status != 200 {
+			t.Fatalf("check %d = %d %s", i, a.status, a.body)
+		}
+	}
+	calls := len(e.bn.Requests())
+	a := e.do("POST", "/v1/bots/btc-spot/binance-key/checks", e.token, body)
+	if a.status != 429 || a.code() != CodeRateLimited || a.header.Get("Retry-After") != "1" {
+		t.Errorf("third check = %d %s, Retry-After %q", a.status, a.body, a.header.Get("Retry-After"))
+	}
+	if a := e.do("PUT", "/v1/bots/btc-spot/binance-key", e.token, body); a.status != 429 || a.code() != CodeRateLimited {
+		t.Errorf("checking PUT over budget = %d %s", a.status, a.body)
+	}
+	if _, err := e.mem.GetKey(context.Background(), 1, "btc-spot"); err == nil {
+		t.Error("a PUT refused for the budget stored the key")
+	}
+	if len(e.bn.Requests()) != calls {
+		t.Error("Binance was called over budget")
+	}
+	// A token back after a second.
+	e.clock.Add(time.Second)
+	var reg registration
+	a = e.do("PUT", "/v1/bots/btc-spot/binance-key", e.token, body)
+	a.decode(t, &reg)
+	if a.status != 200 || reg.LastCheck == nil {
+		t.Fatalf("PUT after a second = %d %s", a.status, a.body)
+	}
+	// Over budget, a live read answers the stored check; a plain read takes
+	// nothing from the budget.
+	e.clock.Add(time.Hour)
+	e.bn.RemoveKey(apiKey)
+	a = e.do("GET", "/v1/bots/btc-spot/binance-key?live=1", e.token, nil)
+	var first registration
+	a.decode(t, &first)
+	if first.LastCheck == nil || first.LastCheck.Outcome != "deleted" {
+		t.Fatalf("live read within budget: %s", a.body)
+	}
+	e.do("GET", "/v1/bots/btc-spot/binance-key?live=1", e.token, nil) // the budget's last token
+	e.clock.Add(time.Millisecond)
+	for range 3 {
+		e.do("GET", "/v1/bots/btc-spot/binance-key", e.token, nil)
+	}
+	calls = len(e.bn.Requests())
+	a = e.do("GET", "/v1/binance-keys?live=1", e.token, nil)
+	var list struct{ Keys []registration }
+	a.decode(t, &list)
+	if a.status != 200 || len(list.Keys) != 1 || list.Keys[0].LastCheck == nil || list.Keys[0].LastCheck.Outcome != "deleted" {
+		t.Errorf("live list over budget = %d %s", a.status, a.body)
+	}
+	if len(e.bn.Requests()) != calls {
+		t.Error("a live read over budget called Binance")
 	}
 }

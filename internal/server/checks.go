@@ -25,6 +25,16 @@ const liveConcurrency = 4
 
 func live(r *http.Request) bool { return r.URL.Query().Get("live") == "1" }
 
+// checkAllowed takes one check from the process's budget of checks made
+// while a client waits (Config.CheckBudget).
+func (s *Server) checkAllowed() (bool, time.Duration) { return s.checkBudget.allow("binance") }
+
+// tooManyChecks answers a POST or PUT whose check the budget refuses.
+func tooManyChecks(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
+	writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many key checks with Binance at the moment, try again shortly")
+}
+
 type checkErrorBody struct {
 	Error struct {
 		Code        string        `json:"code"`
@@ -113,13 +123,24 @@ func (s *Server) handleCheckKey() http.Handler {
 			return
 		}
 		var seen inspection
+		var wait time.Duration
+		throttled := false
 		in, status, code, msg := s.readPutThen(w, r, bot, func(in putRequest, secret []byte) {
+			var ok bool
+			if ok, wait = s.checkAllowed(); !ok {
+				throttled = true
+				return
+			}
 			ctx, cancel := s.requestCheckContext(r.Context())
 			defer cancel()
 			seen = s.inspect(ctx, in.apiKey, secret)
 		})
 		if status != 0 {
 			writeError(w, status, code, msg)
+			return
+		}
+		if throttled {
+			tooManyChecks(w, wait)
 			return
 		}
 		outcome, _ := s.judge(seen)
@@ -179,6 +200,9 @@ func (s *Server) recheckAll(ctx context.Context, keys []store.Key, n int, trigge
 				return
 			}
 			defer func() { <-sem }()
+			if ok, _ := s.checkAllowed(); !ok {
+				return // the stored last_check stands
+			}
 			keys[i] = s.recheck(ctx, keys[i], trigger)
 		}()
 	}

@@ -121,9 +121,11 @@ func (s *Server) handleGetKey() http.Handler {
 			s.storeFailed(w, r, err)
 		default:
 			if live(r) {
-				ctx, cancel := s.requestCheckContext(r.Context())
-				k = s.recheck(ctx, k, "live")
-				cancel()
+				if ok, _ := s.checkAllowed(); ok {
+					ctx, cancel := s.requestCheckContext(r.Context())
+					k = s.recheck(ctx, k, "live")
+					cancel()
+				}
 			}
 			encode(w, http.StatusOK, toRegistration(k))
 		}
@@ -161,8 +163,15 @@ func (s *Server) handlePutKey() http.Handler {
 		checking := s.cfg.IPLock == policy.IPLockRequired || s.cfg.IPLock == policy.IPLockRecommended
 		var seen inspection
 		var use func(putRequest, []byte)
+		var wait time.Duration
+		throttled := false
 		if checking {
 			use = func(in putRequest, secret []byte) {
+				var ok bool
+				if ok, wait = s.checkAllowed(); !ok {
+					throttled = true
+					return
+				}
 				ctx, cancel := s.requestCheckContext(r.Context())
 				defer cancel()
 				seen = s.inspect(ctx, in.apiKey, secret)
@@ -171,6 +180,10 @@ func (s *Server) handlePutKey() http.Handler {
 		in, status, code, msg := s.readPutThen(w, r, bot, use)
 		if status != 0 {
 			writeError(w, status, code, msg)
+			return
+		}
+		if throttled {
+			tooManyChecks(w, wait)
 			return
 		}
 		var check *store.Check

@@ -19,19 +19,16 @@ type putRequest struct {
 	vaultKeyID             string
 }
 
-// readPut reads and checks a PUT body in the documented order: malformed
+// readPutThen reads and checks a PUT body in the documented order: malformed
 // body (422) → unknown vault_key_id (409 vault_key_changed) → a seal that
 // does not open (422) → the secret's shape (422). It returns a non-zero
 // status with the error to answer, or the request. The secret is opened
 // only here, in memory, and cleared before returning; no message echoes a
 // value.
-func (s *Server) readPut(w http.ResponseWriter, r *http.Request, bot string) (putRequest, int, string, string) {
-	return s.readPutThen(w, r, bot, nil)
-}
-
-// readPutThen is readPut that, when the body passes every check, hands the
-// opened secret to use before clearing it: the only moment the secret is
-// in clear, for the service's check of the key with Binance.
+//
+// When the body passes every check and use is not nil, the opened secret is
+// handed to use before it is cleared: the only moment it is in clear, for
+// the service's check of the key with Binance.
 func (s *Server) readPutThen(w http.ResponseWriter, r *http.Request, bot string, use func(in putRequest, secret []byte)) (putRequest, int, string, string) {
 	const bad = http.StatusUnprocessableEntity
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))

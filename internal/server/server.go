@@ -43,6 +43,16 @@ type Config struct {
 	// Inspector asks Binance about keys; nil builds one from BinanceURL and
 	// BinanceSourceAddr (see NewInspector).
 	Inspector Inspector
+	// CheckBudget bounds the checks with Binance made while a client waits
+	// (POST …/checks, a checking PUT, live reads), for the whole process:
+	// each costs 21 of Binance's 6000 request weight per minute per
+	// address, which the trading engine needs too. Default 1 per second,
+	// 20 in a burst. Beyond, POST and PUT answer 429; a live read answers
+	// the stored last_check.
+	CheckBudget RateLimit
+	// CheckPace is the least time between two starts of periodic checks;
+	// default 1 s (at most 60 checks, 1260 weight, a minute).
+	CheckPace time.Duration
 }
 
 // RateLimit is a token bucket per access token (subscriber or engine),
@@ -58,6 +68,10 @@ const (
 	defaultTimeout = 10 * time.Second
 	defaultRate    = 5
 	defaultBurst   = 30
+
+	defaultCheckRate  = 1
+	defaultCheckBurst = 20
+	defaultCheckPace  = time.Second
 )
 
 // Server is the service's http.Handler. Build it with New.
@@ -77,6 +91,8 @@ type Server struct {
 	// network caches the announced changes last read, for when the
 	// database cannot answer GET /v1/network.
 	network networkCache
+	// checkBudget is CheckBudget's bucket (one, for the process).
+	checkBudget *limiter
 }
 
 // New returns the handler serving st, opening sealed secrets with vault.
@@ -97,6 +113,15 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 	if cfg.RateLimit.Burst <= 0 {
 		cfg.RateLimit.Burst = defaultBurst
 	}
+	if cfg.CheckBudget.Rate <= 0 {
+		cfg.CheckBudget.Rate = defaultCheckRate
+	}
+	if cfg.CheckBudget.Burst <= 0 {
+		cfg.CheckBudget.Burst = defaultCheckBurst
+	}
+	if cfg.CheckPace <= 0 {
+		cfg.CheckPace = defaultCheckPace
+	}
 	if cfg.IPLock == "" {
 		cfg.IPLock = "off"
 	}
@@ -104,12 +129,13 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:     cfg,
-		store:   st,
-		log:     logger,
-		metrics: newMetrics(),
-		limiter: newLimiter(cfg.RateLimit, cfg.Now),
-		mux:     http.NewServeMux(),
+		cfg:         cfg,
+		store:       st,
+		log:         logger,
+		metrics:     newMetrics(),
+		limiter:     newLimiter(cfg.RateLimit, cfg.Now),
+		checkBudget: newLimiter(cfg.CheckBudget, cfg.Now),
+		mux:         http.NewServeMux(),
 	}
 	s.inspector = cfg.Inspector
 	if s.inspector == nil {
