@@ -454,6 +454,7 @@ func newEntry(req Request, checked *Checked, backend, secretName string, now tim
 		// Checked by the registration's PUT, or not at all yet.
 		e.Status, e.VerifiedAt = state.StatusUnchecked, nil
 	}
+	e.Locked = checked.Locked
 	if t := checked.Verdict.TradingExpiresAt; t != nil {
 		u := t.UTC()
 		e.TradingExpiresAt = &u

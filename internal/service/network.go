@@ -169,9 +169,13 @@ type LastCheck struct {
 // OK tells whether the check found the key usable.
 func (l *LastCheck) OK() bool { return l != nil && l.Outcome == OutcomeOK }
 
-// checkSeen holds what the service says it saw to the contract.
-func checkSeen(seenFrom string, at time.Time, raw json.RawMessage, needRaw bool) error {
-	if a, err := netip.ParseAddr(seenFrom); err != nil || a.String() != seenFrom {
+// checkSeen holds what the service says it saw to the contract. seen_from
+// may be empty only where unknownFrom allows it: a service that publishes
+// no address (ip_lock off) cannot say which one it called from.
+func checkSeen(seenFrom string, at time.Time, raw json.RawMessage, needRaw, unknownFrom bool) error {
+	if seenFrom == "" && unknownFrom {
+		// Nothing to check.
+	} else if a, err := netip.ParseAddr(seenFrom); err != nil || a.String() != seenFrom {
 		return fmt.Errorf("seen_from %q is not an IP address", sanitizeText(seenFrom, 64))
 	}
 	if at.IsZero() {
@@ -194,7 +198,7 @@ func checkLastCheck(l *LastCheck) error {
 	default:
 		return fmt.Errorf("last_check.outcome %q is not ok, refused, deleted, rejected or unreachable", sanitizeText(l.Outcome, 32))
 	}
-	if err := checkSeen(l.SeenFrom, l.CheckedAt, l.APIRestrictions, l.Outcome == OutcomeOK); err != nil {
+	if err := checkSeen(l.SeenFrom, l.CheckedAt, l.APIRestrictions, l.Outcome == OutcomeOK, true); err != nil {
 		return fmt.Errorf("last_check: %w", err)
 	}
 	if string(l.APIRestrictions) == "null" {
@@ -217,7 +221,7 @@ func (c *Client) CheckKey(ctx context.Context, bot string, reg KeyRegistration) 
 	if err := c.sealedDo(ctx, cl, reg, &out); err != nil {
 		return nil, err
 	}
-	if err := checkSeen(out.SeenFrom, out.CheckedAt, out.APIRestrictions, true); err != nil {
+	if err := checkSeen(out.SeenFrom, out.CheckedAt, out.APIRestrictions, true, false); err != nil {
 		return nil, c.badResponse(fmt.Errorf("POST %s: %w", cl.path, err))
 	}
 	return &out, nil
@@ -245,14 +249,17 @@ func (c *Client) sealedDo(ctx context.Context, cl call, reg KeyRegistration, out
 	}
 }
 
-// LiveKeys returns every registration of the subscriber, each re-checked by
-// the service from its addresses now (GET /v1/binance-keys?live=1): keys
-// verify's one round trip.
-func (c *Client) LiveKeys(ctx context.Context) ([]Registration, error) {
+// Keys returns every registration of the subscriber with its last_check
+// (GET /v1/binance-keys): keys verify's one round trip. With live, the
+// service first checks each key again from its addresses (?live=1).
+func (c *Client) Keys(ctx context.Context, live bool) ([]Registration, error) {
 	var body struct {
 		Keys []Registration `json:"keys"`
 	}
-	const path = "/v1/binance-keys?live=1"
+	path := "/v1/binance-keys"
+	if live {
+		path += "?live=1"
+	}
 	if err := c.do(ctx, call{method: http.MethodGet, path: path}, &body); err != nil {
 		return nil, err
 	}

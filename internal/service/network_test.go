@@ -195,6 +195,7 @@ func TestPutKeyLastCheck(t *testing.T) {
 		{"deleted without restrictions", base + `,"last_check":{"seen_from":"203.0.113.10","checked_at":"2026-12-01T10:00:00Z","outcome":"deleted","binance_code":-2015}}`, "deleted", false},
 		{"unknown outcome", base + `,"last_check":{"seen_from":"203.0.113.10","checked_at":"2026-12-01T10:00:00Z","api_restrictions":{},"outcome":"fine"}}`, "", true},
 		{"ok without restrictions", base + `,"last_check":{"seen_from":"203.0.113.10","checked_at":"2026-12-01T10:00:00Z","outcome":"ok"}}`, "", true},
+		{"seen_from unknown (a service without an address)", base + `,"last_check":{"seen_from":"","checked_at":"2026-12-01T10:00:00Z","outcome":"unreachable"}}`, "unreachable", false},
 		{"seen_from not an address", base + `,"last_check":{"seen_from":"somewhere","checked_at":"2026-12-01T10:00:00Z","api_restrictions":{},"outcome":"ok"}}`, "", true},
 	}
 	for _, c := range cases {
@@ -217,10 +218,10 @@ func TestPutKeyLastCheck(t *testing.T) {
 	}
 }
 
-func TestLiveKeys(t *testing.T) {
+func TestKeys(t *testing.T) {
 	const one = `{"bot":"btc-spot","api_key":"` + apiKey + `","status":"active","registered_at":"2026-12-01T10:00:00Z","last_check":{"seen_from":"203.0.113.10","checked_at":"2026-12-01T10:00:00Z","outcome":"deleted","binance_code":-2015}}`
 	cl, reqs, _ := answering(t, 200, `{"keys":[`+one+`]}`)
-	got, err := cl.LiveKeys(context.Background())
+	got, err := cl.Keys(context.Background(), true)
 	if err != nil {
 		t.Fatalf("LiveKeys: %v", err)
 	}
@@ -232,7 +233,7 @@ func TestLiveKeys(t *testing.T) {
 	}
 	for _, bad := range []string{`{}`, `{"keys":[` + one + `,` + one + `]}`, `{"keys":[{"bot":"BAD"}]}`} {
 		cl, _, _ := answering(t, 200, bad)
-		if _, err := cl.LiveKeys(context.Background()); apperr.KindOf(err) != apperr.Unavailable {
+		if _, err := cl.Keys(context.Background(), false); apperr.KindOf(err) != apperr.Unavailable {
 			t.Errorf("LiveKeys accepted %s: %v", bad, err)
 		}
 	}

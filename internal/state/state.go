@@ -53,6 +53,10 @@ type Entry struct {
 	VerifiedAt       *time.Time `json:"verified_at,omitempty"`
 	RegisteredAt     *time.Time `json:"registered_at,omitempty"`
 	TradingExpiresAt *time.Time `json:"trading_expires_at,omitempty"`
+	// Locked: the key was last seen restricted to trusted IPs and checked
+	// by SmartradeX from its addresses, so keys verify asks SmartradeX to
+	// check it again (live) rather than read its stored check.
+	Locked bool `json:"locked,omitempty"`
 	// GeneratedAt is set while an Ed25519 key pair made by `keys generate`
 	// waits, in this entry's Backend, for the API key Binance gives it.
 	// With no APIKey the entry is only that pending key: it cannot trade.

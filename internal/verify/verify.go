@@ -34,12 +34,13 @@ type Registry interface {
 	GetKey(ctx context.Context, bot string) (*service.Registration, error)
 }
 
-// LiveRegistry is a Registry that can re-check every key at once from
-// SmartradeX's addresses (GET /v1/binance-keys?live=1): keys locked to
-// those addresses are verified through it, in the same single round trip.
+// LiveRegistry is a Registry that lists every key at once with the
+// service's last check of each (GET /v1/binance-keys), or, live, after
+// checking each again from SmartradeX's addresses: keys locked to those
+// addresses are verified through it, in the same single round trip.
 type LiveRegistry interface {
 	Registry
-	LiveKeys(ctx context.Context) ([]service.Registration, error)
+	Keys(ctx context.Context, live bool) ([]service.Registration, error)
 }
 
 // Registration states, as in `keys verify --json`.
@@ -148,7 +149,7 @@ func Run(ctx context.Context, entries []*state.Entry, opts Options) []Result {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	sv := startService(ctx, opts)
+	sv := startService(ctx, entries, opts)
 	results := make([]Result, len(entries))
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
@@ -180,8 +181,15 @@ type serviceView struct {
 	liveErr error
 }
 
-func startService(ctx context.Context, opts Options) *serviceView {
+func startService(ctx context.Context, entries []*state.Entry, opts Options) *serviceView {
 	sv := &serviceView{done: make(chan struct{})}
+	// A live check costs the service a call to Binance per key: asked
+	// when a key is known to be locked; otherwise the stored checks
+	// (the periodic one's) are read.
+	live := false
+	for _, e := range entries {
+		live = live || e.Locked
+	}
 	var wg sync.WaitGroup
 	if opts.Network != nil {
 		wg.Add(1)
@@ -194,7 +202,7 @@ func startService(ctx context.Context, opts Options) *serviceView {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			list, err := lr.LiveKeys(ctx)
+			list, err := lr.Keys(ctx, live)
 			switch {
 			case err == nil:
 				sv.live = map[string]*service.Registration{}
@@ -442,6 +450,7 @@ func Apply(snap *state.Snapshot, results []Result, now time.Time) {
 			continue
 		}
 		if r.Inspected {
+			e.Locked = r.SeenFrom != "" && r.SeenFrom != "local"
 			e.UID = r.UID
 			e.TradingExpiresAt = r.TradingExpiresAt
 			if r.PolicyOK {
