@@ -225,6 +225,12 @@ func settle(ctx context.Context, d Deps, bot string, in *state.Intent, fresh boo
 		return complete(ctx, d, bot, in, res)
 	}
 	if definite(err) {
+		if errCode(err) == "service.binance_rejected" {
+			// Binance refused it from SmartradeX's address: the message
+			// names the addresses the key must trust.
+			n, _ := d.network(ctx)
+			err = RejectedFrom(err, n)
+		}
 		res.Err = err
 		if in.Op == state.OpRotate {
 			res.Outcome = OutcomeUndone

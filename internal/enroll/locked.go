@@ -165,7 +165,7 @@ func JudgeLastCheck(d Deps, n *service.Network, lc *service.LastCheck) (*Checked
 func RejectedFrom(err error, n *service.Network) error {
 	var re *service.RejectedError
 	var ae *apperr.Error
-	if !errors.As(err, &re) || !errors.As(err, &ae) {
+	if !errors.As(err, &re) || !errors.As(err, &ae) || strings.HasPrefix(ae.Message.Key, "enroll.locked_rejected") {
 		return err
 	}
 	var hints []i18n.Message
