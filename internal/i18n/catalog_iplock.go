@@ -126,3 +126,15 @@ func init() {
 		"sandbox.demo.locked-elsewhere": "limitée à une autre adresse : Binance refuse la vérification de SmartradeX (son adresse manque)",
 	})
 }
+
+// The summary of keys add for a locked key SmartradeX has not checked.
+func init() {
+	register(EN, map[string]string{
+		"onboard.summary.unchecked":   "Your API key for %s is stored on this computer, not yet checked: SmartradeX could not be reached to check it",
+		"onboard.summary.not_checked": "not known until SmartradeX has checked the key",
+	})
+	register(FR, map[string]string{
+		"onboard.summary.unchecked":   "Votre clé API pour %s est rangée sur cet ordinateur, pas encore vérifiée : SmartradeX n'a pas pu être joint pour la vérifier",
+		"onboard.summary.not_checked": "inconnue tant que SmartradeX n'a pas vérifié la clé",
+	})
+}

@@ -53,3 +53,19 @@ func TestStepsUnderIPLock(t *testing.T) {
 		})
 	}
 }
+
+func TestSummaryOfAnUncheckedKey(t *testing.T) {
+	btc, _ := bots.Lookup("btc-spot")
+	for _, unchecked := range []bool{false, true} {
+		var b strings.Builder
+		u := New(strings.NewReader(""), &b, i18n.EN, Options{})
+		u.Summary(&b, SummaryInfo{Bot: btc, MaskedKey: "DEMO…OK01 (HMAC)", Unchecked: unchecked, Next: "smartradex keys sync"})
+		out := b.String()
+		if strings.Contains(out, "checked and stored") == unchecked || strings.Contains(out, "not yet checked") != unchecked {
+			t.Errorf("unchecked %v:\n%s", unchecked, out)
+		}
+		if unchecked && strings.Contains(out, "no expiry announced by Binance") {
+			t.Errorf("an unchecked key's summary speaks of what Binance announced:\n%s", out)
+		}
+	}
+}

@@ -243,8 +243,11 @@ type SummaryInfo struct {
 	// MayHaveReached: not registered here, but the request was sent and
 	// SmartradeX may hold the key (an interrupted or unanswered PUT).
 	MayHaveReached bool
-	Sandbox        bool
-	Next           string // the next command to run, e.g. "smartradex keys verify"
+	// Unchecked: a key locked to SmartradeX's addresses that SmartradeX
+	// has not checked yet; it is not shown as checked or accepted.
+	Unchecked bool
+	Sandbox   bool
+	Next      string // the next command to run, e.g. "smartradex keys verify"
 }
 
 // Summary writes the outcome as plain text on w (no colours: it may be
@@ -256,6 +259,9 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	head := "onboard.summary.title"
 	if !s.Registered {
 		head = "onboard.summary.pending"
+		if s.Unchecked {
+			head = "onboard.summary.unchecked"
+		}
 	}
 	fmt.Fprintln(w, u.t(head, s.Bot.Name))
 	fmt.Fprintln(w)
@@ -267,7 +273,11 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	if s.UID != 0 {
 		rows = append(rows, row{u.t("onboard.summary.uid"), fmt.Sprint(s.UID)})
 	}
-	rows = append(rows, row{u.t("onboard.summary.expires"), u.expiry(s.TradingExpiresAt)})
+	if s.Unchecked {
+		rows = append(rows, row{u.t("onboard.summary.expires"), u.t("onboard.summary.not_checked")})
+	} else {
+		rows = append(rows, row{u.t("onboard.summary.expires"), u.expiry(s.TradingExpiresAt)})
+	}
 	reg := u.t("onboard.summary.registered")
 	if !s.Registered {
 		reg = u.t("onboard.summary.not_sent")

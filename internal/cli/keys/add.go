@@ -568,6 +568,7 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, key keyVi
 	ui.Summary(fl.o.IO.Out, onboard.SummaryInfo{
 		Bot: fl.bot, MaskedKey: key.Masked() + " (" + string(key.Type) + ")", UID: checkedUID(checked),
 		TradingExpiresAt: checked.Verdict.TradingExpiresAt, Registered: res.Registered, MayHaveReached: res.Unsettled, Sandbox: fl.sandbox, Next: next,
+		Unchecked: checked.Unchecked && !res.Registered,
 	})
 	if err == nil && fl.o.NoRegister {
 		fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.not_registered_note"))
