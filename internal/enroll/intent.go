@@ -228,7 +228,7 @@ func settle(ctx context.Context, d Deps, bot string, in *state.Intent, fresh boo
 		if errCode(err) == "service.binance_rejected" {
 			// Binance refused it from SmartradeX's address: the message
 			// names the addresses the key must trust.
-			n, _ := d.network(ctx)
+			n, _ := d.network(ctx) // unknown, the hint names no address
 			err = RejectedFrom(err, n)
 		}
 		res.Err = err
