@@ -138,3 +138,12 @@ func init() {
 		"onboard.summary.not_checked": "inconnue tant que SmartradeX n'a pas vérifié la clé",
 	})
 }
+
+func init() {
+	register(EN, map[string]string{
+		"verify.locked_no_check": "the key of bot %s is locked to SmartradeX's addresses, and SmartradeX could not say what Binance shows it",
+	})
+	register(FR, map[string]string{
+		"verify.locked_no_check": "la clé du bot %s est limitée aux adresses de SmartradeX, et SmartradeX n'a pas pu dire ce que Binance lui montre",
+	})
+}

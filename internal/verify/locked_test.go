@@ -62,6 +62,9 @@ func TestLockedKeys(t *testing.T) {
 		problem   string
 		warning   string
 		inWarning string
+		unchecked bool // the index says not yet checked
+		// noRegistration: the service holds no key for the bot
+		noRegistration bool
 	}{
 		{name: "locked, seen ok by SmartradeX", lock: "required", local: rejected, locked: true, last: lc("ok", lockedRights, 0),
 			wantLive: true, kind: apperr.OK, seenFrom: "203.0.113.10"},
@@ -78,6 +81,10 @@ func TestLockedKeys(t *testing.T) {
 			kind: apperr.Rejected, problem: "binance.key_rejected"},
 		{name: "unrestricted, last periodic check failed", lock: "recommended", last: lc("deleted", "", -2015),
 			kind: apperr.OK, seenFrom: "local", warning: "last_check_failed", inWarning: "(Binance code -2015)"},
+		{name: "locked, SmartradeX has no check of it", lock: "required", local: rejected, locked: true,
+			wantLive: true, kind: apperr.Unavailable, problem: "service_check_missing"},
+		{name: "locked and unchecked: the registration says it, not -2015", lock: "required", local: rejected, locked: true, unchecked: true,
+			wantLive: true, kind: apperr.Unavailable, problem: "registration_unchecked", noRegistration: true},
 		{name: "unrestricted under required", lock: "required",
 			kind: apperr.Refused, seenFrom: "local", problem: "ip_unrestricted"},
 	}
@@ -86,6 +93,12 @@ func TestLockedKeys(t *testing.T) {
 			e := entry("btc-spot", key('A'))
 			e.Locked = c.locked
 			svc := &listingService{regs: []service.Registration{{Bot: "btc-spot", APIKey: key('A'), Status: "active", RegisteredAt: checked, LastCheck: c.last}}}
+			if c.unchecked {
+				e.Status = state.StatusUnchecked
+			}
+			if c.noRegistration {
+				svc.regs = []service.Registration{}
+			}
 			bin := &fakeBinance{err: map[string]error{}, rights: map[string]string{key('A'): c.localRaw}}
 			if c.local != nil {
 				bin.err[key('A')] = c.local
@@ -104,8 +117,11 @@ func TestLockedKeys(t *testing.T) {
 			if r.SeenFrom != c.seenFrom {
 				t.Errorf("seen from %q, want %q", r.SeenFrom, c.seenFrom)
 			}
-			if r.Registration != Registered {
-				t.Errorf("registration %s", r.Registration)
+			if want := map[bool]string{false: Registered, true: Unchecked}[c.noRegistration]; r.Registration != want {
+				t.Errorf("registration %s, want %s", r.Registration, want)
+			}
+			if c.local != nil && c.locked && c.last == nil && hasFinding(r.Problems, "binance.key_rejected", "") {
+				t.Error("the -2015 a locked key answers here is reported as a problem")
 			}
 			if c.problem != "" && !hasFinding(r.Problems, c.problem, "") {
 				t.Errorf("problems %+v lack %s", r.Problems, c.problem)

@@ -281,6 +281,13 @@ func checkOne(ctx context.Context, e *state.Entry, opts Options, sv *serviceView
 	switch {
 	case err != nil && keyRejected(err) && n.Locking() && r.LastCheck != nil:
 		judgeSeen(e, n, opts.Now, &r)
+	case err != nil && keyRejected(err) && e.Locked && r.LastCheck == nil:
+		// A locked key is expected to answer -2015 here; what counts is
+		// SmartradeX's check, which it does not have (yet).
+		if e.Status != state.StatusUnchecked {
+			r.Problems = append(r.Problems, Finding{Code: "service_check_missing", Field: "binance", Kind: apperr.Unavailable,
+				Message: i18n.M("verify.locked_no_check", e.Bot), Hints: []i18n.Message{i18n.M("service.retry_hint")}})
+		}
 	case err != nil:
 		r.Problems = append(r.Problems, fromError("binance", err, apperr.Unavailable))
 	case insp == nil:
