@@ -1,14 +1,19 @@
 // Command service measures smartradexd's handler under concurrent clients
 // over loopback HTTP: registrations per second and the p50/p99 latency of
-// PUT /v1/bots/{bot}/binance-key and GET of the same, per store. The first
-// -db is the reference (by default the in-memory store) and each other is
-// shown against it, measured in the same run on the same machine.
+// PUT /v1/bots/{bot}/binance-key and GET of the same, per store and per
+// number of concurrent clients. The first -db is the reference (by default
+// the in-memory store) and each other is shown against it, measured in the
+// same run on the same machine, the stores taking turns at each number of
+// clients.
 //
-//	go run ./bench/service -db memory -db sqlite:/tmp/bench.db -clients 50 -rounds 40
+//	go run ./bench/service -db memory -db sqlite:/tmp/bench.db -clients 1,50,200
+//	bash scripts/with-postgres sh -c 'go run ./bench/service -db memory -db sqlite:/tmp/b.db -db "$SMARTRADEXD_TEST_POSTGRES"'
 //
 // The rate limit is lifted for the run; secrets are sealed before the clock
 // starts, so the figures are the service's (opening the seal included), not
-// the clients'.
+// the clients'. Every client is a subscriber of its own, registering a new
+// key each round (each PUT is a created or replaced registration: a write
+// and an audit row) and reading it back.
 package main
 
 import (
@@ -20,10 +25,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +42,9 @@ import (
 	"github.com/smartradex/smartradex/internal/server/store/dbopen"
 	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
+
+// logErrors: -log.
+var logErrors bool
 
 type dbList []string
 
@@ -47,37 +58,63 @@ type result struct {
 	getP50, getP99     time.Duration
 	errors, puts, gets int
 	elapsed            time.Duration
+	failures           map[string]int // "PUT 503" → count
 }
 
 func main() {
 	var dbs dbList
 	flag.Var(&dbs, "db", "store to measure: memory, a SQLite path or sqlite:PATH, or a postgres:// URL (repeatable; the first is the reference)")
-	clients := flag.Int("clients", 50, "concurrent clients, one subscriber each")
-	rounds := flag.Int("rounds", 40, "PUT then GET rounds per client")
+	clientList := flag.String("clients", "1,50,200", "numbers of concurrent clients, one subscriber each, comma-separated")
+	requests := flag.Int("requests", 2000, "PUTs (and as many GETs) per store and number of clients, shared by the clients")
+	minRounds := flag.Int("min-rounds", 10, "at least this many PUT then GET rounds per client")
+	flag.BoolVar(&logErrors, "log", false, "print the service's warnings and errors (JSON) on standard error")
 	flag.Parse()
 	if len(dbs) == 0 {
 		dbs = dbList{"memory"}
 	}
-	var results []result
-	for _, db := range dbs {
-		r, err := measure(db, *clients, *rounds)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "service bench: %s: %v\n", dbopen.Redact(db), err)
-			os.Exit(1)
+	var counts []int
+	for _, f := range strings.Split(*clientList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "service bench: -clients: %q is not a number of clients\n", f)
+			os.Exit(2)
 		}
-		results = append(results, r)
+		counts = append(counts, n)
 	}
-	ref := results[0]
-	fmt.Printf("%d clients × %d rounds (PUT of a new key, then GET)\n\n", *clients, *rounds)
-	fmt.Printf("%-28s %10s %10s %10s %10s %10s %7s %12s\n", "store", "regs/s", "PUT p50", "PUT p99", "GET p50", "GET p99", "errors", "PUT p50 Δ")
-	for _, r := range results {
-		fmt.Printf("%-28s %10.0f %10s %10s %10s %10s %7d %12s\n", short(dbopen.Redact(r.db)), r.regsPerSec,
-			ms(r.putP50), ms(r.putP99), ms(r.getP50), ms(r.getP99), r.errors, ms(r.putP50-ref.putP50))
+	fmt.Printf("cpus %d (GOMAXPROCS %d), %s %s/%s, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load before the run: %s\n", strings.Join(strings.Fields(string(load))[:3], " "))
 	}
-	for _, r := range results {
-		if r.errors > 0 {
-			os.Exit(1)
+	failed := false
+	for _, clients := range counts {
+		rounds := max(*minRounds, (*requests+clients-1)/clients)
+		var results []result
+		for _, db := range dbs {
+			r, err := measure(db, clients, rounds)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "service bench: %s: %v\n", dbopen.Redact(db), err)
+				os.Exit(1)
+			}
+			results = append(results, r)
 		}
+		ref := results[0]
+		fmt.Printf("\n%d clients × %d rounds (PUT of a new key, then GET)\n", clients, rounds)
+		fmt.Printf("%-28s %10s %10s %10s %10s %10s %7s %12s %12s\n", "store", "regs/s", "PUT p50", "PUT p99", "GET p50", "GET p99", "errors", "PUT p50 Δ", "GET p50 Δ")
+		for _, r := range results {
+			fmt.Printf("%-28s %10.0f %10s %10s %10s %10s %7d %12s %12s\n", short(dbopen.Redact(r.db)), r.regsPerSec,
+				ms(r.putP50), ms(r.putP99), ms(r.getP50), ms(r.getP99), r.errors, ms(r.putP50-ref.putP50), ms(r.getP50-ref.getP50))
+			if r.errors > 0 {
+				failed = true
+			}
+		}
+		for _, r := range results {
+			for what, n := range r.failures {
+				fmt.Printf("  %s: %d × %s\n", short(dbopen.Redact(r.db)), n, what)
+			}
+		}
+	}
+	if failed {
+		os.Exit(1)
 	}
 }
 
@@ -150,7 +187,11 @@ func measure(db string, clients, rounds int) (result, error) {
 			bodies[c] = append(bodies[c], b)
 		}
 	}
-	h := server.New(server.Config{RateLimit: server.RateLimit{Rate: 1e9, Burst: 1 << 30}}, st, vault, nil)
+	var log *slog.Logger
+	if logErrors {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	h := server.New(server.Config{RateLimit: server.RateLimit{Rate: 1e9, Burst: 1 << 30}}, st, vault, log)
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
@@ -164,16 +205,29 @@ func measure(db string, clients, rounds int) (result, error) {
 	var mu sync.Mutex
 	var puts, gets []time.Duration
 	errs := 0
+	failures := map[string]int{}
 	do := func(method, token string, body []byte) (time.Duration, bool) {
 		req, _ := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		start := time.Now()
 		res, err := client.Do(req)
 		if err != nil {
+			mu.Lock()
+			failures[method+" "+err.Error()]++
+			mu.Unlock()
 			return 0, false
 		}
-		_, _ = io.Copy(io.Discard, res.Body)
+		answer, _ := io.ReadAll(res.Body)
 		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			var e struct {
+				Error struct{ Code string } `json:"error"`
+			}
+			_ = json.Unmarshal(answer, &e)
+			mu.Lock()
+			failures[fmt.Sprintf("%s %d %s", method, res.StatusCode, e.Error.Code)]++
+			mu.Unlock()
+		}
 		return time.Since(start), res.StatusCode == http.StatusOK
 	}
 	var wg sync.WaitGroup
@@ -207,7 +261,7 @@ func measure(db string, clients, rounds int) (result, error) {
 	slices.Sort(gets)
 	return result{db: db, regsPerSec: float64(len(puts)) / elapsed.Seconds(),
 		putP50: pct(puts, 50), putP99: pct(puts, 99), getP50: pct(gets, 50), getP99: pct(gets, 99),
-		errors: errs, puts: len(puts), gets: len(gets), elapsed: elapsed}, nil
+		errors: errs, puts: len(puts), gets: len(gets), elapsed: elapsed, failures: failures}, nil
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {

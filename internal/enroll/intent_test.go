@@ -3,6 +3,7 @@ package enroll
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -440,7 +441,7 @@ func TestSyncChecksAgainBeforeSending(t *testing.T) {
 		t.Fatalf("sync result %+v", out[0])
 	}
 	for _, r := range e.svc.Requests() {
-		if r.Method == "PUT" && r.Status != 0 {
+		if r.Method == http.MethodPut && r.Status != 0 {
 			t.Fatalf("a refused key was sent: %+v", r)
 		}
 	}

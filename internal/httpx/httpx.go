@@ -86,14 +86,10 @@ func Secure(o SecureOptions) *http.Client {
 // is not an *http.Transport cannot be made so, and every request through
 // the result fails with ErrNotHardened.
 func HTTP1Only(rt http.RoundTripper) http.RoundTripper {
-	if rt == nil {
-		rt = http.DefaultTransport
+	t, refused := cloned(rt, ErrNotHardened)
+	if refused != nil {
+		return refused
 	}
-	t, ok := rt.(*http.Transport)
-	if !ok {
-		return refuseTransport{ErrNotHardened}
-	}
-	t = t.Clone()
 	t.ForceAttemptHTTP2 = false
 	// A non-nil empty map is Go's documented switch that turns HTTP/2 off.
 	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
@@ -341,14 +337,10 @@ func CheckBaseURL(raw string) (*url.URL, error) {
 // *http.Transport cannot be made so, and every request through the result
 // fails.
 func LoopbackOnly(rt http.RoundTripper) http.RoundTripper {
-	if rt == nil {
-		rt = http.DefaultTransport
+	t, refused := cloned(rt, ErrNotLoopback)
+	if refused != nil {
+		return refused
 	}
-	t, ok := rt.(*http.Transport)
-	if !ok {
-		return refuseTransport{ErrNotLoopback}
-	}
-	t = t.Clone()
 	t.Proxy = nil
 	t.DialTLSContext = nil
 	dial := t.DialContext
@@ -463,4 +455,18 @@ func StripURLs(err error) error {
 func IsTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// cloned is a copy of rt (nil: http.DefaultTransport) to restrict, or,
+// when rt is not an *http.Transport and so cannot be restricted, a
+// RoundTripper that fails every request with refusal.
+func cloned(rt http.RoundTripper, refusal error) (*http.Transport, http.RoundTripper) {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	t, ok := rt.(*http.Transport)
+	if !ok {
+		return nil, refuseTransport{refusal}
+	}
+	return t.Clone(), nil
 }

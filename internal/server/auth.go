@@ -29,33 +29,27 @@ func unauthorized(w http.ResponseWriter) {
 // subscriber lets through requests whose token is a live subscriber token
 // (401 otherwise), within the token's rate limit (429).
 func (s *Server) subscriber(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.heldBack(w) {
-			return
-		}
-		tok := bearer(r)
-		if tok == "" {
-			unauthorized(w)
-			return
-		}
-		p, err := s.store.Authenticate(r.Context(), HashToken(tok))
-		if errors.Is(err, store.ErrNotFound) {
-			unauthorized(w)
-			return
-		}
-		if err != nil {
-			s.storeFailed(w, r, err)
-			return
-		}
-		if !s.rateLimit(w, "s:"+strconv.FormatInt(p.TokenID, 10)) {
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
-	})
+	return authenticated(s, func(ctx context.Context, hash []byte) (store.Principal, error) {
+		return s.store.Authenticate(ctx, hash)
+	}, func(p store.Principal) string { return "s:" + strconv.FormatInt(p.TokenID, 10) },
+		func(w http.ResponseWriter, r *http.Request, p store.Principal) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		})
 }
 
 // engine lets through requests whose token is an engine token.
 func (s *Server) engine(next http.Handler) http.Handler {
+	return authenticated(s, func(ctx context.Context, hash []byte) (string, error) {
+		return s.store.AuthenticateEngine(ctx, hash)
+	}, func(name string) string { return "e:" + name },
+		func(w http.ResponseWriter, r *http.Request, _ string) { next.ServeHTTP(w, r) })
+}
+
+// authenticated is the one gate of both credential kinds: a bearer token
+// that lookup finds by its hash (401 otherwise, 503 when the store cannot
+// say), within the rate limit of the credential limitKey names (429).
+func authenticated[T any](s *Server, lookup func(context.Context, []byte) (T, error), limitKey func(T) string,
+	next func(http.ResponseWriter, *http.Request, T)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.heldBack(w) {
 			return
@@ -65,7 +59,7 @@ func (s *Server) engine(next http.Handler) http.Handler {
 			unauthorized(w)
 			return
 		}
-		name, err := s.store.AuthenticateEngine(r.Context(), HashToken(tok))
+		who, err := lookup(r.Context(), HashToken(tok))
 		if errors.Is(err, store.ErrNotFound) {
 			unauthorized(w)
 			return
@@ -74,10 +68,10 @@ func (s *Server) engine(next http.Handler) http.Handler {
 			s.storeFailed(w, r, err)
 			return
 		}
-		if !s.rateLimit(w, "e:"+name) {
+		if !s.rateLimit(w, limitKey(who)) {
 			return
 		}
-		next.ServeHTTP(w, r)
+		next(w, r, who)
 	})
 }
 

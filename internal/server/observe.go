@@ -23,7 +23,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestIDKey, id), s.cfg.RequestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &StatusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
@@ -31,11 +31,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				// The value may quote anything the handler held: it is not logged.
 				s.log.LogAttrs(r.Context(), slog.LevelError, "handler panic", requestIDAttr(r.Context()), routeAttr(r))
-				if sw.status == 0 {
+				if sw.Status == 0 {
 					writeError(sw, http.StatusInternalServerError, CodeInternal, "the service failed")
 				}
 			}
-			status := sw.status
+			status := sw.Status
 			if status == 0 {
 				status = http.StatusOK
 			}
@@ -113,23 +113,26 @@ var secretLike = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`[^\s<>()"',;]*@[^\s<>()"',;]+|[A-Za-z0-9+/=_-]{16,}`)
 })
 
-type statusWriter struct {
+// StatusWriter records the status of the answer it passes on (200 when the
+// handler wrote a body without one): for the request log, the metrics and
+// the test stand-in's request record.
+type StatusWriter struct {
 	http.ResponseWriter
-	status int
+	Status int // the status sent, 0 until the answer starts
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+func (w *StatusWriter) WriteHeader(code int) {
+	if w.Status == 0 {
+		w.Status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+func (w *StatusWriter) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
 }
 
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

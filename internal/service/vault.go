@@ -278,7 +278,9 @@ func sealRegistration(k *seal.PublicKey, bot string, reg KeyRegistration) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(sealedBody{APIKey: reg.APIKey, SealedSecret: sealed, VaultKeyID: k.ID(), KeyType: reg.KeyType, Label: reg.Label})
+	// The API key is public by contract (Binance shows it, the service
+	// echoes it); the secret travels only sealed.
+	return json.Marshal(sealedBody{APIKey: reg.APIKey, SealedSecret: sealed, VaultKeyID: k.ID(), KeyType: reg.KeyType, Label: reg.Label}) //nolint:gosec // G117: api_key is not a secret
 }
 
 // isVaultKeyChanged tells whether err is the service's 409

@@ -476,12 +476,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &server.StatusWriter{ResponseWriter: w}
 	s.mu.Lock()
 	h := s.handler // SetNetwork may replace it
 	s.mu.Unlock()
 	h.ServeHTTP(sw, r)
-	rec.Status = sw.status
+	rec.Status = sw.Status
 	if rec.Status == 0 {
 		rec.Status = http.StatusOK
 	}
@@ -567,27 +567,6 @@ func drop(w http.ResponseWriter) {
 	}
 	panic(http.ErrAbortHandler)
 }
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // bearer is the token as presented, for Request.Token; the handler applies
 // its own rules to it.

@@ -76,47 +76,72 @@ func parse(dsn string) (kind, target string, err error) {
 }
 
 // Redact returns dsn with its password, if any, replaced by xxxxx: what a
-// log line or a message may show of a --db value.
+// log line or a message may show of a --db value. Only the password field
+// of the URL and a password= query parameter are masked, where they stand:
+// a password that also spells part of the host or the database name (say
+// "p" in "postgres") leaves those as they are.
 func Redact(dsn string) string {
-	for _, pw := range passwords(dsn) {
-		dsn = strings.ReplaceAll(dsn, pw, "xxxxx")
+	spans := passwordSpans(dsn)
+	for i := len(spans) - 1; i >= 0; i-- {
+		dsn = dsn[:spans[i][0]] + "xxxxx" + dsn[spans[i][1]:]
 	}
 	return dsn
 }
 
-var userinfo = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://[^/@?#]*?:([^@/?#]*)@`)
-
-// passwords finds the password of a URL, as written and as decoded, also
-// when the URL does not parse (a typo must not print it either).
-func passwords(dsn string) []string {
-	var out []string
-	add := func(pw string) {
-		if pw != "" {
-			out = append(out, pw)
-			if dec, err := url.QueryUnescape(pw); err == nil && dec != pw {
-				out = append(out, dec)
+// passwordSpans returns where the password of a URL is written, in order:
+// the userinfo's password, then each password= query parameter's value. It
+// reads the text the way net/url does (the userinfo ends at the last @ of
+// the authority) but also when the URL does not parse, so that a typo does
+// not print the password either.
+func passwordSpans(dsn string) [][2]int {
+	m := scheme.FindStringIndex(dsn)
+	if m == nil {
+		return nil
+	}
+	var spans [][2]int
+	start := m[1]
+	end := len(dsn)
+	if i := strings.IndexAny(dsn[start:], "?#"); i >= 0 {
+		end = start + i
+	}
+	if at := strings.LastIndexByte(dsn[start:end], '@'); at >= 0 {
+		if colon := strings.IndexByte(dsn[start:start+at], ':'); colon >= 0 && colon+1 < at {
+			spans = append(spans, [2]int{start + colon + 1, start + at})
+		}
+	}
+	if end < len(dsn) && dsn[end] == '?' {
+		q := end + 1
+		qEnd := len(dsn)
+		if i := strings.IndexByte(dsn[q:], '#'); i >= 0 {
+			qEnd = q + i
+		}
+		for pos := q; pos <= qEnd; {
+			next := qEnd
+			if i := strings.IndexByte(dsn[pos:qEnd], '&'); i >= 0 {
+				next = pos + i
 			}
-		}
-	}
-	if m := userinfo.FindStringSubmatch(dsn); m != nil {
-		add(m[1])
-	}
-	if u, err := url.Parse(dsn); err == nil {
-		if pw, ok := u.User.Password(); ok {
-			add(pw)
-		}
-		for k, vs := range u.Query() {
-			if strings.EqualFold(k, "password") {
-				for _, v := range vs {
-					add(v)
+			if k, v, ok := strings.Cut(dsn[pos:next], "="); ok && v != "" {
+				if name, err := url.QueryUnescape(k); err == nil && strings.EqualFold(name, "password") {
+					spans = append(spans, [2]int{next - len(v), next})
 				}
 			}
+			pos = next + 1
 		}
-	} else if _, q, ok := strings.Cut(dsn, "?"); ok {
-		for _, kv := range strings.Split(q, "&") {
-			if k, v, ok := strings.Cut(kv, "="); ok && strings.EqualFold(k, "password") {
-				add(v)
-			}
+	}
+	return spans
+}
+
+// passwords returns the password of a URL as written and as decoded: the
+// strings an error from a driver may quote, masked wherever they appear in
+// its text (an error may quote them anywhere, so there a short password
+// masks more than it needs to).
+func passwords(dsn string) []string {
+	var out []string
+	for _, sp := range passwordSpans(dsn) {
+		pw := dsn[sp[0]:sp[1]]
+		out = append(out, pw)
+		if dec, err := url.QueryUnescape(pw); err == nil && dec != pw && dec != "" {
+			out = append(out, dec)
 		}
 	}
 	return out

@@ -60,6 +60,17 @@ func TestRedact(t *testing.T) {
 		"postgres://app:s3cret@db:port/x":               "postgres://app:xxxxx@db:port/x",
 		"postgres://db/x":                               "postgres://db/x",
 		"/var/lib/smartradexd.db":                       "/var/lib/smartradexd.db",
+		// Only the password field: the same letters elsewhere stay.
+		"postgres://postgres:p@postgres-1/postgres":             "postgres://postgres:xxxxx@postgres-1/postgres",
+		"postgres://app:db@db/db?password=db":                   "postgres://app:xxxxx@db/db?password=xxxxx",
+		"postgres://app@db/x?sslmode=disable&PassWord=s3cret#f": "postgres://app@db/x?sslmode=disable&PassWord=xxxxx#f",
+		"postgres://app@db/x?sslmode=disable&user=password":     "postgres://app@db/x?sslmode=disable&user=password",
+		"postgres://app:@db/x":                                  "postgres://app:@db/x",
+		// Characters that should have been escaped: the whole password
+		// is still masked, as net/url would read it.
+		"postgres://app:pa@ss/w0rd@db:5432/x":                    "postgres://app:xxxxx@db:5432/x",
+		"postgres://app:s3cret@db:notaport/x?connect_timeout=2":  "postgres://app:xxxxx@db:notaport/x?connect_timeout=2",
+		"postgresql://app:s3cret@db/x?password=s3cret&password=": "postgresql://app:xxxxx@db/x?password=xxxxx&password=",
 	} {
 		if got := Redact(dsn); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", dsn, got, want)
