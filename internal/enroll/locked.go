@@ -121,7 +121,8 @@ func CheckWith(ctx context.Context, d Deps, creds binance.Credentials, o CheckOp
 	}
 	svc, err := d.service(ctx)
 	if err != nil {
-		return nil, err
+		// Most often not logged in: say why SmartradeX is needed at all.
+		return nil, withHint(err, i18n.M("enroll.locked_needs_service"))
 	}
 	bot, err := o.Bot(ctx)
 	if err != nil {

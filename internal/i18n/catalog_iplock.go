@@ -147,3 +147,12 @@ func init() {
 		"verify.locked_no_check": "la clé du bot %s est limitée aux adresses de SmartradeX, et SmartradeX n'a pas pu dire ce que Binance lui montre",
 	})
 }
+
+func init() {
+	register(EN, map[string]string{
+		"enroll.locked_needs_service": "this key is locked to trusted IPs: Binance answers it only there, so only SmartradeX can check it from its addresses",
+	})
+	register(FR, map[string]string{
+		"enroll.locked_needs_service": "cette clé est limitée à des IP de confiance : Binance ne lui répond que là, donc seul SmartradeX peut la vérifier depuis ses adresses",
+	})
+}
