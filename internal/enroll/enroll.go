@@ -308,8 +308,8 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 		res.LastCheck = r.LastCheck
 		checkedBy(&res.Entry, r.LastCheck)
 		if checked.Locked {
-			if res.Seen, regErr = JudgeLastCheck(d, checked.Network, r.LastCheck); regErr == nil && res.Seen == nil {
-				regErr = notCheckedByPut(bot)
+			if res.Seen, regErr = JudgeLastCheck(d, checked.Network, r.LastCheck); regErr == nil {
+				regErr = seenRefused(res.Seen, bot)
 			}
 		}
 	case outcomeNotSent:
@@ -607,8 +607,8 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 		var seen *Checked
 		if checked.Locked {
 			var err error
-			if seen, err = JudgeLastCheck(d, checked.Network, r.LastCheck); err == nil && seen == nil {
-				err = notCheckedByPut(bot)
+			if seen, err = JudgeLastCheck(d, checked.Network, r.LastCheck); err == nil {
+				err = seenRefused(seen, bot)
 			}
 			if err != nil {
 				prev := *old

@@ -202,3 +202,19 @@ func checkedBy(e *state.Entry, lc *service.LastCheck) {
 func notCheckedByPut(bot string) error {
 	return apperr.New(apperr.Unavailable, "enroll.locked_no_check", i18n.M("enroll.locked_no_check", bot), i18n.M("enroll.locked_verify_hint", bot))
 }
+
+// seenRefused is the error for what the service's checking PUT saw, once
+// it registered the key: nothing said (notCheckedByPut), or rights this
+// smartradex refuses although the service accepted them — two versions of
+// the policy that disagree. The key is in force at SmartradeX: the user is
+// told, with the command that takes it back, rather than shown "accepted".
+func seenRefused(seen *Checked, bot string) error {
+	switch {
+	case seen == nil:
+		return notCheckedByPut(bot)
+	case !seen.Verdict.OK():
+		return apperr.New(apperr.Refused, "enroll.seen_refused", i18n.M("enroll.seen_refused", bot, len(seen.Verdict.Problems)),
+			i18n.M("enroll.seen_refused_hint", bot))
+	}
+	return nil
+}

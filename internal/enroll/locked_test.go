@@ -320,3 +320,21 @@ func TestAddLockedKey(t *testing.T) {
 		})
 	}
 }
+
+func TestSeenRefused(t *testing.T) {
+	refused := &Checked{Inspection: &binance.Inspection{}, Verdict: policy.Verdict{Problems: []policy.Finding{{Code: policy.CodeForbiddenPermission}}}}
+	ok := &Checked{Inspection: &binance.Inspection{}}
+	for _, c := range []struct {
+		name string
+		seen *Checked
+		kind apperr.Kind
+	}{
+		{"nothing said", nil, apperr.Unavailable},
+		{"refused here, accepted there", refused, apperr.Refused},
+		{"accepted", ok, apperr.OK},
+	} {
+		if k := apperr.KindOf(seenRefused(c.seen, "btc-spot")); k != c.kind {
+			t.Errorf("%s: kind %d, want %d", c.name, k, c.kind)
+		}
+	}
+}

@@ -156,3 +156,14 @@ func init() {
 		"enroll.locked_needs_service": "cette clé est limitée à des IP de confiance : Binance ne lui répond que là, donc seul SmartradeX peut la vérifier depuis ses adresses",
 	})
 }
+
+func init() {
+	register(EN, map[string]string{
+		"enroll.seen_refused":      "SmartradeX registered the key for bot %s, but what Binance showed it breaks %d of this smartradex's rules",
+		"enroll.seen_refused_hint": "update smartradex; if the problems remain, take the key back with smartradex keys remove --bot %s",
+	})
+	register(FR, map[string]string{
+		"enroll.seen_refused":      "SmartradeX a enregistré la clé du bot %s, mais ce que Binance lui a montré enfreint %d règles de ce smartradex",
+		"enroll.seen_refused_hint": "mettez smartradex à jour ; si les problèmes restent, retirez la clé avec smartradex keys remove --bot %s",
+	})
+}
