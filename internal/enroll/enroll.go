@@ -311,6 +311,9 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 			if res.Seen, regErr = JudgeLastCheck(d, checked.Network, r.LastCheck); regErr == nil {
 				regErr = seenRefused(res.Seen, bot)
 			}
+			if regErr == nil {
+				regErr = seenConflict(d, req, res.Entry.UID)
+			}
 		}
 	case outcomeNotSent:
 		if ctx.Err() != nil {
@@ -609,6 +612,9 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 			var err error
 			if seen, err = JudgeLastCheck(d, checked.Network, r.LastCheck); err == nil {
 				err = seenRefused(seen, bot)
+			}
+			if err == nil {
+				err = seenConflict(d, req, entry.UID)
 			}
 			if err != nil {
 				prev := *old

@@ -218,3 +218,18 @@ func seenRefused(seen *Checked, bot string) error {
 	}
 	return nil
 }
+
+// seenConflict applies the one-sub-account-per-bot rule once the service's
+// check has named the sub-account of a locked key (this computer could not
+// learn it before): the key is registered by then, so the error says how
+// to take it back.
+func seenConflict(d Deps, req Request, uid int64) error {
+	snap, err := d.Index.Load()
+	if err != nil || uid == 0 {
+		return nil // the rule is checked again by keys verify
+	}
+	if err := conflict(snap, req.Bot.ID, req.Creds, uid); err != nil {
+		return withHint(err, i18n.M("enroll.seen_conflict_hint", req.Bot.ID))
+	}
+	return nil
+}

@@ -338,3 +338,32 @@ func TestSeenRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestLockedKeyOnAnotherBotsSubaccount: the sub-account of a locked key is
+// known only once SmartradeX has checked it; a second bot's key on the same
+// sub-account is then refused, with the command that takes it back.
+func TestLockedKeyOnAnotherBotsSubaccount(t *testing.T) {
+	e := lockedEnv(t)
+	ctx := context.Background()
+	add := func(botID, name string) error {
+		creds := demo(t, name)
+		e.bin.SetIPs(creds.APIKey, []string{binancetest.SandboxServiceIP})
+		checked, err := Check(ctx, e.d, creds)
+		if err != nil || !checked.Unchecked {
+			t.Fatalf("Check %s: %+v %v", name, checked, err)
+		}
+		_, err = Add(ctx, e.d, Request{Bot: bot(botID), Creds: creds}, checked)
+		return err
+	}
+	if err := add("btc-spot", "ok"); err != nil {
+		t.Fatalf("first add: %v", err)
+	}
+	err := add("eth-spot", "same-subaccount") // the uid of "ok"
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != "enroll.same_subaccount" || ae.Kind != apperr.Refused {
+		t.Fatalf("second add: %v", err)
+	}
+	if !strings.Contains(renderHints(ae), "smartradex keys remove --bot eth-spot") {
+		t.Errorf("hints do not say how to take it back: %s", renderHints(ae))
+	}
+}

@@ -167,3 +167,12 @@ func init() {
 		"enroll.seen_refused_hint": "mettez smartradex à jour ; si les problèmes restent, retirez la clé avec smartradex keys remove --bot %s",
 	})
 }
+
+func init() {
+	register(EN, map[string]string{
+		"enroll.seen_conflict_hint": "SmartradeX registered it before the sub-account was known: take it back with smartradex keys remove --bot %s",
+	})
+	register(FR, map[string]string{
+		"enroll.seen_conflict_hint": "SmartradeX l'a enregistrée avant que le sous-compte ne soit connu : retirez-la avec smartradex keys remove --bot %s",
+	})
+}
