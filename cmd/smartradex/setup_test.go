@@ -38,7 +38,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			}
 			return setupService(env)
 		},
-		Cmds: mergeCmds(storageCmds(), binanceCmds(), serviceCmds(), generateCmds(), addCmds(), proxyCmds(), faultCmds(), startupCmds(), intentCmds(), vaultCmds(), untrustedCmds(), authURLCmds()),
+		Cmds: mergeCmds(storageCmds(), binanceCmds(), serviceCmds(), generateCmds(), addCmds(), proxyCmds(), faultCmds(), startupCmds(), intentCmds(), vaultCmds(), untrustedCmds(), authURLCmds(), iplockCmds()),
 		Condition: func(cond string) (bool, error) {
 			if ok, known := secretServiceCondition(cond); known {
 				return ok, nil

@@ -28,9 +28,14 @@ import (
 	"github.com/smartradex/smartradex/internal/state"
 )
 
+// Inspector is the part of the Binance client the engine needs.
+type Inspector interface {
+	Inspect(ctx context.Context, creds binance.Credentials) (*binance.Inspection, error)
+}
+
 // Deps are what the engine talks to.
 type Deps struct {
-	Binance *binance.Client
+	Binance Inspector
 	// Service is called only when a key is about to be registered, so that
 	// --no-register and a refused key never need a login.
 	Service func(ctx context.Context) (*service.Client, error)
@@ -41,6 +46,9 @@ type Deps struct {
 	StoreFor func(backend string) (secrets.Store, error)
 	Index    *state.Index
 	Now      func() time.Time
+	// Network is the service's addresses and ip_lock (GET /v1/network);
+	// nil means ip_lock off: every key is checked here.
+	Network func(ctx context.Context) (*service.Network, error)
 }
 
 func (d Deps) now() time.Time {
@@ -82,6 +90,30 @@ type Request struct {
 type Checked struct {
 	Inspection *binance.Inspection
 	Verdict    policy.Verdict
+	// Network is the service's rule the verdict was judged under; nil
+	// when it could not be fetched (NetworkErr says why).
+	Network    *service.Network
+	NetworkErr error
+	// SeenFrom is where Binance's answer was seen from: SeenLocal, or
+	// the address of the service that checked the key.
+	SeenFrom string
+	// Locked: the key is checked from SmartradeX's addresses, not here.
+	// Unchecked: not yet: Inspection is nil and Verdict empty, and the
+	// registration's PUT checks it (the key is never counted as
+	// accepted before that).
+	Locked, Unchecked bool
+}
+
+// Accepted tells whether the key was checked and passed the policy.
+func (c *Checked) uid() int64 {
+	if c == nil || c.Inspection == nil {
+		return 0
+	}
+	return c.Inspection.UID
+}
+
+func (c *Checked) Accepted() bool {
+	return c != nil && !c.Unchecked && c.Inspection != nil && c.Verdict.OK()
 }
 
 // Result is the outcome of Add or Rotate.
@@ -93,6 +125,12 @@ type Result struct {
 	Unsettled bool
 	// Replaced is the key that was in force before, for a rotation.
 	Replaced *state.Entry
+	// Seen is the verdict on what the service saw when its PUT checked a
+	// locked key from its addresses; nil when the key was checked here
+	// (the caller's Checked) or not at all.
+	Seen *Checked
+	// LastCheck is the service's check as its PUT answered it.
+	LastCheck *service.LastCheck
 }
 
 // SyncResult is the outcome of Sync, or Settle, for one bot.
@@ -104,24 +142,25 @@ type SyncResult struct {
 	Registered bool
 	// Replaced is the key a settled rotation took the place of.
 	Replaced *state.Entry
-	Err      error
+	// LastCheck is what the service saw when its PUT checked the key
+	// from its addresses (nil when it did not check it).
+	LastCheck *service.LastCheck
+	Err       error
 }
 
 // Check asks Binance for the key's permissions and account (in parallel:
-// one round trip) and judges the permissions.
+// one round trip), fetching the service's /v1/network at the same time,
+// and judges the permissions under its ip_lock. A key locked to
+// SmartradeX's addresses is left for the registration's PUT to check (see
+// CheckWith).
 func Check(ctx context.Context, d Deps, creds binance.Credentials) (*Checked, error) {
-	insp, err := d.Binance.Inspect(ctx, creds)
-	if err != nil {
-		return nil, err
-	}
-	v, err := policy.Judge(insp.Restrictions, policy.Context{Now: d.now()})
-	if err != nil {
-		return nil, err
-	}
-	return &Checked{Inspection: insp, Verdict: v}, nil
+	return CheckWith(ctx, d, creds, CheckOptions{})
 }
 
 func refusedError(checked *Checked) error {
+	if checked != nil && checked.Unchecked {
+		return nil
+	}
 	if checked == nil || checked.Inspection == nil {
 		return apperr.New(apperr.Unexpected, "enroll.unchecked", i18n.M("error.unexpected", "the key was not checked"))
 	}
@@ -208,13 +247,13 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 		if req.Replace {
 			return rotateLocked(ctx, d, req, checked)
 		}
-		if old.APIKey == req.Creds.APIKey && old.Status == state.StatusPending {
+		if old.APIKey == req.Creds.APIKey && old.Status.Unregistered() {
 			return nil, apperr.New(apperr.Usage, "enroll.already_pending", i18n.M("enroll.already_pending", req.Bot.ID), i18n.M("enroll.sync_hint"))
 		}
 		return nil, apperr.New(apperr.Usage, "enroll.bot_has_key", i18n.M("enroll.bot_has_key", req.Bot.ID),
 			i18n.M("enroll.replace_hint", req.Bot.ID))
 	}
-	if err := conflict(snap, req.Bot.ID, req.Creds, checked.Inspection.UID); err != nil {
+	if err := conflict(snap, req.Bot.ID, req.Creds, checked.uid()); err != nil {
 		return nil, err
 	}
 
@@ -237,7 +276,7 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 		if usableEntry(s.Entries[bot]) {
 			return apperr.New(apperr.Usage, "enroll.bot_has_key", i18n.M("enroll.bot_has_key", bot), i18n.M("enroll.replace_hint", bot))
 		}
-		if err := conflict(s, bot, req.Creds, checked.Inspection.UID); err != nil {
+		if err := conflict(s, bot, req.Creds, checked.uid()); err != nil {
 			return err
 		}
 		if old := s.Entries[bot]; old != nil {
@@ -266,6 +305,16 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 	case OutcomeRegistered:
 		res.Registered = true
 		res.Entry.Status = state.StatusRegistered
+		res.LastCheck = r.LastCheck
+		checkedBy(&res.Entry, r.LastCheck)
+		if checked.Locked {
+			if res.Seen, regErr = JudgeLastCheck(d, checked.Network, r.LastCheck); regErr == nil {
+				regErr = seenRefused(res.Seen, bot)
+			}
+			if regErr == nil {
+				regErr = seenConflict(d, req, res.Entry.UID)
+			}
+		}
 	case outcomeNotSent:
 		if ctx.Err() != nil {
 			// Ctrl-C before the request left: nothing was changed.
@@ -276,6 +325,14 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 		regErr = pendingError(r.Err, bot)
 	case OutcomePending:
 		regErr = pendingError(r.Err, bot)
+		if errCode(r.Err) == "service.binance_rejected" {
+			// Binance refused the key from SmartradeX's address: it
+			// cannot work until its trusted IPs are corrected on Binance,
+			// and is not kept.
+			if err := undoAdd(ctx, d, entry, prev); err == nil {
+				return nil, withHint(RejectedFrom(r.Err, checked.Network), i18n.M("enroll.locked_not_kept_hint", bot))
+			}
+		}
 		if apperr.KindOf(r.Err) == apperr.Refused {
 			// SmartradeX refused this very key (409, 422): it will never
 			// take it, so keeping it pending would only leave a key that
@@ -293,6 +350,9 @@ func Add(ctx context.Context, d Deps, req Request, checked *Checked) (*Result, e
 		// next command does.
 		res.Unsettled = true
 		regErr = r.Err
+	}
+	if checked.Unchecked && !res.Registered && regErr != nil {
+		regErr = withHint(regErr, i18n.M("enroll.unchecked_hint", bot))
 	}
 	// Only now that the key stays (registered or pending) is a key pair
 	// from keys generate that it replaces dropped: an add that is taken
@@ -342,7 +402,7 @@ func undoAdd(ctx context.Context, d Deps, entry state.Entry, prev *state.Entry) 
 			delete(s.Intents, entry.Bot)
 		}
 		cur := s.Entries[entry.Bot]
-		if cur == nil || cur.APIKey != entry.APIKey || cur.Status != state.StatusPending {
+		if cur == nil || cur.APIKey != entry.APIKey || !cur.Status.Unregistered() {
 			return nil
 		}
 		if prev == nil {
@@ -386,13 +446,18 @@ func newEntry(req Request, checked *Checked, backend, secretName string, now tim
 		APIKey:     req.Creds.APIKey,
 		KeyType:    string(req.Creds.Type),
 		Label:      label(req),
-		UID:        checked.Inspection.UID,
+		UID:        checked.uid(),
 		Backend:    backend,
 		SecretName: secretName,
 		Status:     state.StatusPending,
 		CreatedAt:  now,
 		VerifiedAt: &now,
 	}
+	if checked.Unchecked {
+		// Checked by the registration's PUT, or not at all yet.
+		e.Status, e.VerifiedAt = state.StatusUnchecked, nil
+	}
+	e.Locked = checked.Locked
 	if t := checked.Verdict.TradingExpiresAt; t != nil {
 		u := t.UTC()
 		e.TradingExpiresAt = &u
@@ -491,7 +556,7 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 	if old.APIKey == req.Creds.APIKey {
 		return nil, apperr.New(apperr.Usage, "enroll.same_as_current", i18n.M("enroll.same_as_current", bot), i18n.M("enroll.rotate_new_key_hint"))
 	}
-	if err := conflict(snap, bot, req.Creds, checked.Inspection.UID); err != nil {
+	if err := conflict(snap, bot, req.Creds, checked.uid()); err != nil {
 		return nil, keptOld(err, bot)
 	}
 	if err := secrets.Prepare(ctx, d.Store); err != nil {
@@ -541,19 +606,34 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 	case OutcomeRotated:
 		entry.Status = state.StatusRegistered
 		entry.RegisteredAt = &now
+		checkedBy(&entry, r.LastCheck)
+		var seen *Checked
+		if checked.Locked {
+			var err error
+			if seen, err = JudgeLastCheck(d, checked.Network, r.LastCheck); err == nil {
+				err = seenRefused(seen, bot)
+			}
+			if err == nil {
+				err = seenConflict(d, req, entry.UID)
+			}
+			if err != nil {
+				prev := *old
+				return &Result{Entry: entry, Registered: true, Replaced: &prev}, err
+			}
+		}
 		_ = dropGenerated(context.WithoutCancel(ctx), d, req, old)
 		prev := *old
 		if r.Replaced != nil {
 			prev = *r.Replaced
 		}
-		return &Result{Entry: entry, Registered: true, Replaced: &prev}, nil
+		return &Result{Entry: entry, Registered: true, Replaced: &prev, Seen: seen, LastCheck: r.LastCheck}, nil
 	case outcomeNotSent:
 		if err := undo(ctx, d, bot, in); err != nil {
 			return nil, err
 		}
 		return nil, keptOld(r.Err, bot)
 	case OutcomeUndone:
-		return nil, keptOld(r.Err, bot)
+		return nil, keptOld(RejectedFrom(r.Err, checked.Network), bot)
 	}
 	return nil, r.Err
 }
@@ -590,7 +670,7 @@ func Sync(ctx context.Context, d Deps) ([]SyncResult, error) {
 	var list []string
 	for _, id := range sortedBots(snap) {
 		e := snap.Entries[id]
-		if snap.Intents[id] != nil || (usableEntry(e) && e.Status == state.StatusPending) {
+		if snap.Intents[id] != nil || (usableEntry(e) && e.Status.Unregistered()) {
 			list = append(list, id)
 		}
 	}
@@ -666,7 +746,7 @@ func syncOne(ctx context.Context, d Deps, bot string) SyncResult {
 		return r
 	}
 	e := snap.Entries[bot]
-	if !usableEntry(e) || e.Status != state.StatusPending {
+	if !usableEntry(e) || !e.Status.Unregistered() {
 		return SyncResult{Bot: bot} // settled by another command meanwhile
 	}
 	res := SyncResult{Bot: bot, APIKey: e.APIKey}

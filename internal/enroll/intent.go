@@ -124,7 +124,8 @@ func recheck(ctx context.Context, d Deps, key *state.Entry, secret string) error
 	if err != nil {
 		return err
 	}
-	if checked.Verdict.OK() {
+	if checked.Unchecked || checked.Verdict.OK() {
+		// A locked key is checked by the PUT that sends it.
 		return nil
 	}
 	var hints []i18n.Message
@@ -168,6 +169,7 @@ func settle(ctx context.Context, d Deps, bot string, in *state.Intent, fresh boo
 		reg, err := svc.GetKey(ctx, bot)
 		switch {
 		case err == nil && reg.APIKey == in.Key.APIKey:
+			res.LastCheck = reg.LastCheck
 			return complete(ctx, d, bot, in, res)
 		case err != nil && !errors.Is(err, service.ErrNotFound):
 			return unsettled(res, in, err)
@@ -217,11 +219,18 @@ func settle(ctx context.Context, d Deps, bot string, in *state.Intent, fresh boo
 		}
 		return unsettled(res, in, ctx.Err())
 	}
-	_, err = svc.PutKey(ctx, bot, registration(in.Key, secret))
+	reg, err := svc.PutKey(ctx, bot, registration(in.Key, secret))
 	if err == nil {
+		res.LastCheck = reg.LastCheck
 		return complete(ctx, d, bot, in, res)
 	}
 	if definite(err) {
+		if errCode(err) == "service.binance_rejected" {
+			// Binance refused it from SmartradeX's address: the message
+			// names the addresses the key must trust.
+			n, _ := d.network(ctx) // unknown, the hint names no address
+			err = RejectedFrom(err, n)
+		}
 		res.Err = err
 		if in.Op == state.OpRotate {
 			res.Outcome = OutcomeUndone
@@ -309,11 +318,13 @@ func complete(ctx context.Context, d Deps, bot string, in *state.Intent, res Syn
 			}
 			e := *in.Key
 			e.Status, e.RegisteredAt = state.StatusRegistered, &now
+			checkedBy(&e, res.LastCheck)
 			s.Entries[bot] = &e
 			return nil
 		}
 		if cur != nil && cur.APIKey == in.Key.APIKey {
 			cur.Status, cur.RegisteredAt = state.StatusRegistered, &now
+			checkedBy(cur, res.LastCheck)
 		}
 		return nil
 	})
@@ -354,7 +365,7 @@ func undo(ctx context.Context, d Deps, bot string, in *state.Intent) error {
 	return d.Index.Update(ctx, func(s *state.Snapshot) error {
 		clearIntent(s, bot, in)
 		if in.Op != state.OpRotate {
-			if cur := s.Entries[bot]; cur != nil && cur.APIKey == in.Key.APIKey && cur.Status == state.StatusPending {
+			if cur := s.Entries[bot]; cur != nil && cur.APIKey == in.Key.APIKey && cur.Status.Unregistered() {
 				delete(s.Entries, bot)
 			}
 		}

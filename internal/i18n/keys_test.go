@@ -83,11 +83,11 @@ func computedKeys(t *testing.T) map[string][]string {
 		`internal/cli/keys/add.go: f.T("keys." + name + ".example")`:              {"keys.add.example", "keys.rotate.example"},
 		`internal/cli/keys/add.go: f.T("sandbox.demo." + d.Name)`:                 demos,
 		`internal/cli/keys/intake.go: i18n.M(what)`:                               {"keys.check.missing_both", "keys.check.missing_key", "keys.check.missing_secret"},
-		`internal/cli/keys/list.go: f.T("keys.list.status_" + string(it.Status))`: {"keys.list.status_" + string(state.StatusPending), "keys.list.status_" + string(state.StatusRegistered)},
+		`internal/cli/keys/list.go: f.T("keys.list.status_" + string(it.Status))`: {"keys.list.status_" + string(state.StatusPending), "keys.list.status_" + string(state.StatusRegistered), "keys.list.status_" + string(state.StatusUnchecked)},
 		`internal/cli/keys/shared.go: f.T("secrets.backend_" + backend)`:          backends,
 		`internal/cli/keys/verify.go: f.T("keys.verify.reg_" + r.Registration)`: {
 			"keys.verify.reg_" + verify.Registered, "keys.verify.reg_" + verify.Missing, "keys.verify.reg_" + verify.DifferentKey,
-			"keys.verify.reg_" + verify.Unknown, "keys.verify.reg_" + verify.Pending},
+			"keys.verify.reg_" + verify.Unknown, "keys.verify.reg_" + verify.Pending, "keys.verify.reg_" + verify.Unchecked},
 		`internal/doctor/doctor.go: i18n.M("secrets.backend_" + backend)`: backends,
 		`internal/doctor/doctor.go: i18n.M(key, secs)`:                    {"doctor.clock_ahead", "doctor.clock_behind"},
 		`internal/i18n/i18n.go: l.T(m.Key, args...)`:                      forwarded,

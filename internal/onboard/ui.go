@@ -36,6 +36,9 @@ type Options struct {
 	Prompter prompt.Prompter
 	// Now is the clock for the summary's days left; nil means time.Now.
 	Now func() time.Time
+	// EgressIPs are SmartradeX's addresses when it wants keys locked to
+	// them; nil keeps the tutorial of unrestricted keys (ip_lock off).
+	EgressIPs []string
 }
 
 // UI shows the onboarding screens on one terminal.
@@ -88,7 +91,7 @@ func (u *UI) banner() string {
 // Tutorial shows the steps for bot, one screen each, with Next and Back.
 // Back on the first step stays there. Ctrl-C returns a Cancelled error.
 func (u *UI) Tutorial(ctx context.Context, bot bots.Bot) error {
-	steps := Steps(bot)
+	steps := Steps(bot, u.opts.EgressIPs)
 	for i := 0; i < len(steps); {
 		next, err := u.step(ctx, i, len(steps), steps[i])
 		if err != nil {
@@ -240,8 +243,11 @@ type SummaryInfo struct {
 	// MayHaveReached: not registered here, but the request was sent and
 	// SmartradeX may hold the key (an interrupted or unanswered PUT).
 	MayHaveReached bool
-	Sandbox        bool
-	Next           string // the next command to run, e.g. "smartradex keys verify"
+	// Unchecked: a key locked to SmartradeX's addresses that SmartradeX
+	// has not checked yet; it is not shown as checked or accepted.
+	Unchecked bool
+	Sandbox   bool
+	Next      string // the next command to run, e.g. "smartradex keys verify"
 }
 
 // Summary writes the outcome as plain text on w (no colours: it may be
@@ -253,6 +259,9 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	head := "onboard.summary.title"
 	if !s.Registered {
 		head = "onboard.summary.pending"
+		if s.Unchecked {
+			head = "onboard.summary.unchecked"
+		}
 	}
 	fmt.Fprintln(w, u.t(head, s.Bot.Name))
 	fmt.Fprintln(w)
@@ -264,7 +273,11 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	if s.UID != 0 {
 		rows = append(rows, row{u.t("onboard.summary.uid"), fmt.Sprint(s.UID)})
 	}
-	rows = append(rows, row{u.t("onboard.summary.expires"), u.expiry(s.TradingExpiresAt)})
+	if s.Unchecked {
+		rows = append(rows, row{u.t("onboard.summary.expires"), u.t("onboard.summary.not_checked")})
+	} else {
+		rows = append(rows, row{u.t("onboard.summary.expires"), u.expiry(s.TradingExpiresAt)})
+	}
 	reg := u.t("onboard.summary.registered")
 	if !s.Registered {
 		reg = u.t("onboard.summary.not_sent")

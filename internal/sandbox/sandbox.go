@@ -74,8 +74,24 @@ type Sandbox struct {
 	ServiceURL string
 }
 
-// DemoKeys are the keys the sandbox's Binance knows.
-func DemoKeys() []binancetest.DemoKey { return binancetest.DemoKeys() }
+// IPLock is the sandbox service's rule: keys locked to its address are
+// the accepted state, unrestricted ones are accepted with a warning, so a
+// person can practise both.
+const IPLock = "recommended"
+
+// ServiceIP is the address the sandbox's service publishes and calls the
+// sandbox's Binance from. Nothing listens on it: the Binance stand-in
+// gives the service a URL of its own (ListenAs) where every request counts
+// as coming from this address, so that the sandbox works where only
+// 127.0.0.1 exists (macOS, Windows).
+const ServiceIP = binancetest.SandboxServiceIP
+
+// DemoKeys are the keys the sandbox's Binance knows: the unrestricted
+// ones, then those locked to trusted IPs (one to the service's address,
+// one whose list lacks it).
+func DemoKeys() []binancetest.DemoKey {
+	return append(binancetest.DemoKeys(), binancetest.LockedDemoKeys()...)
+}
 
 // Start starts both stand-ins on loopback with the state saved in dir by
 // earlier sandbox commands (or fresh demo data the first time).
@@ -107,6 +123,7 @@ func Start(ctx context.Context, dir string) (*Sandbox, error) {
 	}
 	// The demo keys and the demo subscriber always exist, as documented.
 	sb.Binance.AddDemoKeys()
+	sb.Binance.AddLockedDemoKeys()
 	// The sandbox's service publishes the built-in bots; its subscriber
 	// pays for all of them. (bots.IDs would ask this very service.)
 	var ids []string
@@ -115,6 +132,15 @@ func Start(ctx context.Context, dir string) (*Sandbox, error) {
 	}
 	sb.Service.AddAccount(Token, Email, ids)
 	if sb.BinanceURL, err = sb.Binance.Start(); err != nil {
+		return nil, err
+	}
+	alias, err := sb.Binance.ListenAs(ServiceIP)
+	if err != nil {
+		sb.Binance.Close()
+		return nil, err
+	}
+	if err := sb.Service.SetNetwork(servicetest.Network{IPLock: IPLock, EgressIPs: []string{ServiceIP}, BinanceURL: alias}); err != nil {
+		sb.Binance.Close()
 		return nil, err
 	}
 	if sb.ServiceURL, err = sb.Service.Start(); err != nil {

@@ -120,6 +120,9 @@ func checkRegistration(op, path, bot string, r *Registration) error {
 	case r.RegisteredAt.IsZero():
 		return fmt.Errorf("%s %s: the answer has no registration time", op, path)
 	}
+	if err := checkLastCheck(r.LastCheck); err != nil {
+		return fmt.Errorf("%s %s: %w", op, path, err)
+	}
 	return nil
 }
 

@@ -29,6 +29,12 @@ const maxMessage = safetext.MaxMessage
 type apiError struct {
 	Code    string
 	Message string
+	// What a check answered (binance_rejected, key_refused): Binance's
+	// code, the service's address (cleaned: "" unless an IP address) and
+	// the policy's findings (identifiers only).
+	BinanceCode int
+	SeenFrom    string
+	Findings    []RefusedFinding
 }
 
 // errorCode is compiled on first use: its bounded repetition makes a large
@@ -41,8 +47,11 @@ var errorCode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 func decodeError(body []byte, scrub *redact.Redactor) apiError {
 	var env struct {
 		Error struct {
-			Code    json.RawMessage `json:"code"`
-			Message json.RawMessage `json:"message"`
+			Code        json.RawMessage `json:"code"`
+			Message     json.RawMessage `json:"message"`
+			BinanceCode json.RawMessage `json:"binance_code"`
+			SeenFrom    json.RawMessage `json:"seen_from"`
+			Findings    json.RawMessage `json:"findings"`
 		} `json:"error"`
 	}
 	if len(body) > maxBody || json.Unmarshal(body, &env) != nil {
@@ -56,6 +65,15 @@ func decodeError(body []byte, scrub *redact.Redactor) apiError {
 	if json.Unmarshal(env.Error.Message, &msg) == nil {
 		out.Message = cleanMessage(msg, scrub)
 	}
+	var bc int
+	if json.Unmarshal(env.Error.BinanceCode, &bc) == nil && bc < 0 && bc > -100000 {
+		out.BinanceCode = bc
+	}
+	var from string
+	if json.Unmarshal(env.Error.SeenFrom, &from) == nil {
+		out.SeenFrom = cleanAddr(from)
+	}
+	out.Findings = decodeFindings(env.Error.Findings)
 	return out
 }
 
@@ -206,6 +224,16 @@ func (c *Client) mapStatus(cl call, res *result) error {
 
 	case res.status == http.StatusConflict:
 		return apperr.Wrap(apperr.Refused, "service.conflict", cause, i18n.M("service.conflict", detail(e)), i18n.M("service.contact_hint"))
+
+	case res.status == http.StatusUnprocessableEntity && e.Code == "binance_rejected" && cl.bot != "":
+		// Binance refused the key from SmartradeX's address: the caller
+		// knows the addresses and words the hint (see RejectedError).
+		return apperr.Wrap(apperr.Rejected, "service.binance_rejected", &RejectedError{BinanceCode: e.BinanceCode, SeenFrom: e.SeenFrom},
+			i18n.M("service.binance_rejected", cl.bot, seenFrom(e.SeenFrom), e.BinanceCode), i18n.M("service.binance_rejected_hint"))
+
+	case res.status == http.StatusUnprocessableEntity && e.Code == "key_refused" && cl.bot != "":
+		return apperr.Wrap(apperr.Refused, "service.key_refused", &RefusedError{Findings: e.Findings},
+			i18n.M("service.key_refused", cl.bot), refusedHints(e.Findings)...)
 
 	case res.status == http.StatusUnprocessableEntity || res.status == http.StatusBadRequest:
 		if cl.method == http.MethodPut {

@@ -227,6 +227,10 @@ type Registration struct {
 	APIKey       string    `json:"api_key"`
 	Status       string    `json:"status"`
 	RegisteredAt time.Time `json:"registered_at"`
+	// LastCheck is the service's last check of the key from its addresses:
+	// the PUT's own check, the periodic one, or a live read's. nil when the
+	// service has not checked it (ip_lock off, or an older service).
+	LastCheck *LastCheck `json:"last_check,omitempty"`
 }
 
 // errNoToken is what a client made by NewPublic answers for a call that
@@ -290,22 +294,8 @@ func (c *Client) PutKey(ctx context.Context, bot string, reg KeyRegistration) (*
 	}
 	var out Registration
 	cl := call{method: http.MethodPut, path: keyPath(bot), bot: bot, secrets: []string{reg.APISecret}, registering: true}
-	for fresh := false; ; fresh = true {
-		key, err := c.vaultKey(ctx, fresh, true, cl.secrets)
-		if err != nil {
-			return nil, err
-		}
-		if cl.body, err = sealRegistration(key, bot, reg); err != nil {
-			return nil, apperr.Wrap(apperr.Unexpected, "service.encode", err, i18n.M("error.unexpected", "sealing the secret"))
-		}
-		err = c.do(ctx, cl, &out)
-		if err == nil {
-			break
-		}
-		if fresh || !isVaultKeyChanged(err) {
-			return nil, err
-		}
-		c.logf("service: the vault key %s is no longer the service's; fetching it again", key.ID())
+	if err := c.sealedDo(ctx, cl, reg, &out); err != nil {
+		return nil, err
 	}
 	// Money is at stake: the caller marks the key registered only if the
 	// service confirms this very key for this very bot, in force.

@@ -28,7 +28,16 @@ type Status string
 const (
 	StatusPending    Status = "pending"
 	StatusRegistered Status = "registered"
+	// StatusUnchecked is a key locked to SmartradeX's addresses that
+	// SmartradeX could not check yet (it was out of reach): not
+	// registered, never shown or counted as accepted; keys sync sends it
+	// through the PUT, which checks it first.
+	StatusUnchecked Status = "unchecked"
 )
+
+// Unregistered tells whether the key waits to be sent (keys sync):
+// pending, or not yet checked.
+func (s Status) Unregistered() bool { return s == StatusPending || s == StatusUnchecked }
 
 // Entry is what the index knows about one bot's key.
 type Entry struct {
@@ -44,6 +53,10 @@ type Entry struct {
 	VerifiedAt       *time.Time `json:"verified_at,omitempty"`
 	RegisteredAt     *time.Time `json:"registered_at,omitempty"`
 	TradingExpiresAt *time.Time `json:"trading_expires_at,omitempty"`
+	// Locked: the key was last seen restricted to trusted IPs and checked
+	// by SmartradeX from its addresses, so keys verify asks SmartradeX to
+	// check it again (live) rather than read its stored check.
+	Locked bool `json:"locked,omitempty"`
 	// GeneratedAt is set while an Ed25519 key pair made by `keys generate`
 	// waits, in this entry's Backend, for the API key Binance gives it.
 	// With no APIKey the entry is only that pending key: it cannot trade.
@@ -308,7 +321,7 @@ func parse(data []byte) (*Snapshot, error) {
 			}
 		}
 		switch e.Status {
-		case StatusPending, StatusRegistered:
+		case StatusPending, StatusRegistered, StatusUnchecked:
 		default:
 			return nil, fmt.Errorf("entry %q has unknown status %q", bot, e.Status)
 		}

@@ -150,6 +150,9 @@ func printListHuman(f cmdutil.Messages, io *iostreams.IOStreams, found []invento
 		if it.Unsettled != "" {
 			f.Errf("keys.list.unsettled_hint", it.Bot, it.Unsettled)
 		}
+		if it.Status == state.StatusUnchecked {
+			f.Errf("keys.list.unchecked_hint", it.Bot)
+		}
 	}
 }
 

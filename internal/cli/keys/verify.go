@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ import (
 	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/state"
 	"github.com/smartradex/smartradex/internal/verify"
 )
@@ -33,6 +35,8 @@ type VerifyOptions struct {
 	Binance func() (verify.Inspector, error)
 	Service func(ctx context.Context) (verify.Registry, error)
 	Now     func() time.Time
+	// Network is the service's addresses and ip_lock; nil is ip_lock off.
+	Network func(ctx context.Context) (*service.Network, error)
 	// Settle finishes or undoes what interrupted commands left for the
 	// bots (all bots with one when none is named), before they are checked.
 	Settle func(ctx context.Context, bots ...string) ([]enroll.SyncResult, error)
@@ -44,7 +48,7 @@ type VerifyOptions struct {
 // NewCmdVerify builds `keys verify`; runF replaces the run function in tests.
 func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{
-		IO: f.IO, Debugf: f.Debugf, Index: f.Index, Store: f.SecretStoreFor, Now: f.Now,
+		IO: f.IO, Debugf: f.Debugf, Index: f.Index, Store: f.SecretStoreFor, Now: f.Now, Network: f.Network,
 		Binance: func() (verify.Inspector, error) {
 			c, err := f.Binance()
 			if err != nil {
@@ -147,7 +151,7 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 	if len(entries) == 0 {
 		if opts.JSON {
-			if err := cmdutil.PrintJSON(opts.IO.Out, verifyJSON{OK: settleKind == apperr.OK, Keys: []verifyKeyJSON{}}); err != nil {
+			if err := cmdutil.PrintJSON(opts.IO.Out, verifyJSON{OK: settleKind == apperr.OK, IPLock: service.IPLockOff, Keys: []verifyKeyJSON{}}); err != nil {
 				return err
 			}
 		} else {
@@ -177,6 +181,19 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 			return s, err
 		},
 		Now: opts.Now(),
+	}
+	ipLock := service.IPLockOff
+	if opts.Network != nil {
+		var mu sync.Mutex
+		vopts.Network = func(ctx context.Context) (*service.Network, error) {
+			n, err := opts.Network(ctx)
+			if err == nil {
+				mu.Lock()
+				ipLock = n.IPLock
+				mu.Unlock()
+			}
+			return n, err
+		}
 	}
 	vopts.Service, vopts.ServiceErr = opts.Service(ctx)
 	if vopts.ServiceErr != nil {
@@ -210,7 +227,9 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 
 	if opts.JSON {
-		err = cmdutil.PrintJSON(opts.IO.Out, toVerifyJSON(f, results, now))
+		out := toVerifyJSON(f, results, now)
+		out.IPLock = ipLock
+		err = cmdutil.PrintJSON(opts.IO.Out, out)
 	} else {
 		printVerifyHuman(f, opts.IO, results, now)
 	}
@@ -252,11 +271,17 @@ type verifyKeyJSON struct {
 	Registration     string              `json:"registration"`
 	TradingExpiresAt *string             `json:"trading_expires_at,omitempty"`
 	DaysLeft         *int                `json:"days_left,omitempty"`
+	// SeenFrom is where the key's rights were seen from: "local", the
+	// address SmartradeX checked it from, or "" when not seen.
+	SeenFrom  string             `json:"seen_from"`
+	LastCheck *service.LastCheck `json:"last_check"`
 }
 
 type verifyJSON struct {
-	OK   bool            `json:"ok"`
-	Keys []verifyKeyJSON `json:"keys"`
+	OK bool `json:"ok"`
+	// IPLock is the service's rule the keys were judged under.
+	IPLock string          `json:"ip_lock"`
+	Keys   []verifyKeyJSON `json:"keys"`
 }
 
 func findingsToJSON(f cmdutil.Messages, fs []verify.Finding) []verifyFindingJSON {
@@ -282,6 +307,7 @@ func toVerifyJSON(f cmdutil.Messages, results []verify.Result, now time.Time) ve
 		k := verifyKeyJSON{
 			Bot: r.Bot, OK: r.OK(), APIKey: redact.MaskKey(r.APIKey), Registration: r.Registration,
 			Problems: findingsToJSON(f, r.Problems), Warnings: findingsToJSON(f, r.Warnings),
+			SeenFrom: r.SeenFrom, LastCheck: r.LastCheck,
 		}
 		if r.UID != 0 {
 			uid := r.UID
@@ -315,6 +341,9 @@ func printVerifyHuman(f cmdutil.Messages, io *iostreams.IOStreams, results []ver
 		} else {
 			failed++
 			fmt.Fprintf(out, "%s %s\n", io.Red("✗"), f.T("keys.verify.line_problems", r.Bot, redact.MaskKey(r.APIKey), uid, reg, len(r.Problems)))
+		}
+		if r.SeenFrom != "" && r.SeenFrom != enroll.SeenLocal {
+			fmt.Fprintf(out, "    %s\n", f.T("keys.check.seen_from_service", r.SeenFrom))
 		}
 		for _, p := range r.Problems {
 			fmt.Fprintf(out, "    - %s\n", f.Redactor.Redact(f.Render(p.Message)))

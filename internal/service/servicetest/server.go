@@ -477,7 +477,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sw := &server.StatusWriter{ResponseWriter: w}
-	s.handler.ServeHTTP(sw, r)
+	s.mu.Lock()
+	h := s.handler // SetNetwork may replace it
+	s.mu.Unlock()
+	h.ServeHTTP(sw, r)
 	rec.Status = sw.Status
 	if rec.Status == 0 {
 		rec.Status = http.StatusOK
