@@ -184,6 +184,9 @@ var escapes = regexp.MustCompile("\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(\
 //	send TEXT      type TEXT; Go escapes are read: \r is Enter, \x03 Ctrl-C
 //	wait-file FILE REGEXP
 //	               wait (at most 10 s) until FILE's content matches REGEXP
+//	service-arrived METHOD PATH-PREFIX
+//	               wait (at most 10 s) until the stand-in service has
+//	               received such a request (answered or in flight)
 //
 // It then waits for COMMAND to end and asserts its exit code (default 0).
 // The screen, control sequences removed, becomes the standard output that
@@ -199,6 +202,7 @@ func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 		send     string
 		file     string // wait-file
 		fileWant *regexp.Regexp
+		arrived  []string // service-arrived METHOD PATH-PREFIX
 	}
 	var steps []step
 	for i, line := range strings.Split(ts.ReadFile(fs.Arg(0)), "\n") {
@@ -214,6 +218,9 @@ func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 			re, err := regexp.Compile(pattern)
 			ts.Check(err)
 			steps = append(steps, step{file: ts.MkAbs(name), fileWant: re})
+		case "service-arrived":
+			method, prefix, _ := strings.Cut(arg, " ")
+			steps = append(steps, step{arrived: []string{method, prefix}})
 		case "send":
 			text, err := strconv.Unquote(`"` + arg + `"`)
 			if err != nil {
@@ -287,6 +294,16 @@ func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 
 	pos := 0
 	for _, st := range steps {
+		if st.arrived != nil {
+			deadline := time.Now().Add(10 * time.Second)
+			for !serviceArrived(ts, st.arrived[0], st.arrived[1], 1) {
+				if time.Now().After(deadline) {
+					fail("service-arrived %s %s: not received after 10s", st.arrived[0], st.arrived[1])
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			continue
+		}
 		if st.file != "" {
 			deadline := time.Now().Add(10 * time.Second)
 			for {

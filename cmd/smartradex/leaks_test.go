@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,6 +62,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Log("system keyring not covered: run bash scripts/test for its throwaway Secret Service")
 	}
 	for _, backend := range backends {
+		pinFilesScanned.Store(0)
+		registrations.Store(0)
 		t.Run(backend, func(t *testing.T) {
 			for _, c := range leakCases() {
 				if c.sandbox && backend != secrets.BackendFile {
@@ -76,8 +79,17 @@ func TestNoSecretLeaks(t *testing.T) {
 				})
 			}
 		})
+		// A registration pins the vault key beside the index: that file
+		// must have been there to scan.
+		if registrations.Load() > 0 && pinFilesScanned.Load() == 0 {
+			t.Errorf("%s: %d registrations, and no %s was scanned", backend, registrations.Load(), state.VaultPinsFile)
+		}
 	}
 }
+
+// pinFilesScanned counts the vault key pin files the scans read, and
+// registrations the runs that registered a key outside the sandbox.
+var pinFilesScanned, registrations atomic.Int32
 
 // leakCase is one scenario: a prepared world, then one or more runs.
 type leakCase struct {
@@ -132,6 +144,14 @@ func edKey(w *leakWorld) leakKey      { return w.ed }
 func holdsBot(k func(w *leakWorld) leakKey) func(w *leakWorld) map[string]string {
 	return func(w *leakWorld) map[string]string {
 		return map[string]string{secrets.BotSecretName("btc-spot"): k(w).secret}
+	}
+}
+
+// holdsRotated: a rotation stores the new secret in the bot's other slot,
+// which the index then names.
+func holdsRotated(k func(w *leakWorld) leakKey) func(w *leakWorld) map[string]string {
+	return func(w *leakWorld) map[string]string {
+		return map[string]string{secrets.BotNextSecretName("btc-spot"): k(w).secret}
 	}
 }
 
@@ -190,7 +210,7 @@ func leakCases() []leakCase {
 		{name: "rotate ok", prepare: registered, steps: []leakStep{{
 			args: []string{"keys", "rotate", "--bot", "btc-spot", "--secret-stdin"},
 			env:  keyOnlyEnv(okSameKey), stdin: secretOf(okSameKey),
-		}}, holds: holdsBot(okSameKey)},
+		}}, holds: holdsRotated(okSameKey)},
 		{name: "rotate refused", prepare: registered, steps: []leakStep{{
 			args: []string{"keys", "rotate", "--bot", "btc-spot"}, env: apiEnv(refusedKey), exit: 3,
 		}}, holds: holdsBot(okKey)},
@@ -244,6 +264,10 @@ func leakCases() []leakCase {
 			{args: []string{"auth", "status"}, env: noToken},
 			{args: []string{"auth", "status", "--json"}, env: noToken},
 		}},
+		{name: "auth status, token for another service", prepare: savedTokenElsewhere, steps: []leakStep{
+			{args: []string{"auth", "status"}, env: noToken, exit: 4},
+			{args: []string{"auth", "status", "--json"}, env: noToken, exit: 4},
+		}},
 		{name: "auth status, token in the environment", steps: []leakStep{{args: []string{"auth", "status"}}}},
 		{name: "auth logout", prepare: savedToken, steps: []leakStep{{args: []string{"auth", "logout"}, env: noToken}}},
 
@@ -290,8 +314,25 @@ func leakCases() []leakCase {
 	return cases
 }
 
+// savedToken saves the token as auth login does: in the store, and its
+// service (the stand-in) beside the index.
 func savedToken(t *testing.T, w *leakWorld) {
 	t.Helper()
+	savedTokenFor(t, w, w.serviceURL)
+}
+
+// savedTokenElsewhere saves the token for another service than the
+// stand-in: commands refuse to send it.
+func savedTokenElsewhere(t *testing.T, w *leakWorld) {
+	t.Helper()
+	savedTokenFor(t, w, "https://other.smartradex.example")
+}
+
+func savedTokenFor(t *testing.T, w *leakWorld, serviceURL string) {
+	t.Helper()
+	if err := state.OpenTokenService(w.config).Set(context.Background(), serviceURL, w.token); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.store(t).Set(context.Background(), secrets.ServiceTokenName, w.token); err != nil {
 		t.Fatal(err)
 	}
@@ -358,6 +399,9 @@ func runLeakCase(t *testing.T, exe, backend string, c leakCase) {
 			stdin = st.stdin(w)
 		}
 		res := w.run(t, exe, args, w.environ(c.sandbox, extra), stdin)
+		if words := commandWords(st.args); res.exit == 0 && !c.sandbox && (words == "keys add" || words == "keys rotate" || words == "keys sync") {
+			registrations.Add(1)
+		}
 		if res.exit != st.exit {
 			t.Errorf("%s: exit code %d, want %d; its stderr, secrets masked:\n%s", label, res.exit, st.exit, w.scanner(t).mask(res.stderr))
 		}
@@ -689,6 +733,21 @@ func (w *leakWorld) files(t *testing.T, label string) []artifact {
 		rel, _ := filepath.Rel(w.root, path)
 		where := label + ": file " + filepath.ToSlash(rel)
 		arts = append(arts, artifact{label + ": the name of a file", []byte(filepath.ToSlash(rel))}, artifact{where, data})
+		if d.Name() == state.VaultPinsFile {
+			// Key IDs only: 32 hex digits each, nothing else.
+			pinFilesScanned.Add(1)
+			var pins struct {
+				Pins map[string]state.Pin `json:"pins"`
+			}
+			if err := json.Unmarshal(data, &pins); err != nil || len(pins.Pins) == 0 {
+				t.Errorf("%s is not a pin file (%v)", where, err)
+			}
+			for _, p := range pins.Pins {
+				if !state.ValidKeyID(p.KeyID) {
+					t.Errorf("%s holds something else than a key ID", where)
+				}
+			}
+		}
 		if d.Name() == secrets.FileName {
 			payloads, err := ageStorePayloads(data)
 			if err != nil {

@@ -12,7 +12,6 @@ import (
 	"encoding/pem"
 	"net/url"
 	"strings"
-	"testing"
 )
 
 // leakWindow is the length of the pieces of a secret looked for: a secret
@@ -48,7 +47,7 @@ type artifact struct {
 type secretForm struct{ label, text string }
 
 // secretForms are the ways a secret could be written out: as is, base64 at
-// any alignment, URL- and JSON-escaped; for a private key also its PEM body
+// any alignment, hex, URL- and JSON-escaped; for a private key also its PEM body
 // and each body line, its DER and, for Ed25519, its seed.
 func secretForms(value string, kind secretKind) []secretForm {
 	jsonText, _ := json.Marshal(value)
@@ -56,6 +55,8 @@ func secretForms(value string, kind secretKind) []secretForm {
 		{"verbatim", value},
 		{"URL-encoded", url.QueryEscape(value)},
 		{"JSON-escaped", strings.Trim(string(jsonText), `"`)},
+		{"hex", hex.EncodeToString([]byte(value))},
+		{"hex, upper case", strings.ToUpper(hex.EncodeToString([]byte(value)))},
 	}
 	forms = append(forms, base64Forms("", []byte(value))...)
 	if kind != kindPEM {
@@ -113,7 +114,14 @@ type leakScanner struct {
 	needles map[string]needle
 }
 
-func newLeakScanner(t *testing.T, list []leakSecret) *leakScanner {
+// fatalf is what newLeakScanner needs of a test: a *testing.T, or a
+// script's adapter.
+type fatalf interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+func newLeakScanner(t fatalf, list []leakSecret) *leakScanner {
 	t.Helper()
 	sc := &leakScanner{secrets: append([]leakSecret(nil), list...), needles: map[string]needle{}}
 	for i, s := range sc.secrets {

@@ -56,13 +56,15 @@ func serviceCmds() map[string]func(*testscript.TestScript, bool, []string) {
 	}
 }
 
-// service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [delay=DURATION]
+// service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [body=FILE] [delay=DURATION] [detach]
 // makes the service answer the next TIMES (default 1; 0 = every) matching
-// requests with STATUS (and the error code CODE), or drop their
-// connection, after DURATION; STATUS 0 serves them normally after DURATION.
+// requests with STATUS (and the error code CODE, or the body in FILE), or
+// drop their connection, after DURATION; STATUS 0 serves them normally
+// after DURATION, and with detach even if the client has gone by then (a
+// PUT that commits after smartradex was killed).
 func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 3 || len(args) > 6 {
-		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [delay=D]")
+	if neg || len(args) < 3 || len(args) > 8 {
+		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [body=FILE] [delay=D] [detach]")
 	}
 	f := servicetest.Fault{Method: args[0], Path: args[1], Times: 1}
 	if f.Method == "*" {
@@ -76,6 +78,14 @@ func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
 		f.Status = st
 	}
 	for _, a := range args[3:] {
+		if a == "detach" {
+			f.Detach = true
+			continue
+		}
+		if file, ok := strings.CutPrefix(a, "body="); ok {
+			f.Body = ts.ReadFile(file)
+			continue
+		}
 		if c, ok := strings.CutPrefix(a, "code="); ok {
 			f.Body = `{"error":{"code":"` + c + `","message":"refused by the script"}}`
 			continue

@@ -9,9 +9,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // DefaultBaseURL is Binance's REST API.
@@ -28,10 +32,13 @@ const DefaultBaseURL = "https://api.binance.com"
 // MaxBody caps every response body read from Binance.
 const MaxBody = 1 << 20
 
+// maxMsg caps, in characters, Binance's msg quoted in one of our messages.
+const maxMsg = 200
+
 // Options configure a Client. Zero values take the documented defaults.
 type Options struct {
 	BaseURL    string                                     // default DefaultBaseURL; checked with httpx.CheckBaseURL
-	HTTP       *http.Client                               // default httpx.NewClient(10*time.Second)
+	HTTP       *http.Client                               // default httpx.NewClient(10*time.Second); hardened by httpx.Secure
 	Log        httpx.Logf                                 // --debug sink (nil = off)
 	Backoff    httpx.Backoff                              // default httpx.DefaultBackoff
 	Sleep      func(context.Context, time.Duration) error // default httpx.Sleep
@@ -63,10 +70,6 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Usage, "binance.bad_url", err, i18n.M("binance.bad_url", urlProblem(err)), i18n.M("binance.bad_url_hint"))
 	}
-	hc := opts.HTTP
-	if hc == nil {
-		hc = httpx.NewClient(10 * time.Second)
-	}
 	if opts.Log != nil {
 		// The two calls of Inspect run in parallel; a debug sink need not
 		// be safe for concurrent use.
@@ -78,26 +81,11 @@ func New(opts Options) (*Client, error) {
 			inner(format, args...)
 		}
 	}
-	own := *hc
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	if u.Scheme == "http" {
-		// Plain http carries the API key in clear: never through a proxy,
-		// never to an address that is not this computer.
-		base = httpx.LoopbackOnly(base)
-	}
-	if opts.Log != nil {
-		base = &httpx.LoggingTransport{Base: base, Log: opts.Log}
-	}
-	own.Transport = &captureTransport{base: base}
-	// A redirect would carry the API key header to wherever Binance (or a
-	// proxy pretending to be it) points: never follow one.
-	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	own := httpx.Secure(httpx.SecureOptions{Base: u, HTTP: opts.HTTP, Timeout: 10 * time.Second, MaxBody: MaxBody, Log: opts.Log})
+	own.Transport = &captureTransport{base: own.Transport}
 	c := &Client{
 		base:       u.String(),
-		http:       &own,
+		http:       own,
 		log:        opts.Log,
 		backoff:    opts.Backoff,
 		sleep:      opts.Sleep,
@@ -123,7 +111,7 @@ func New(opts Options) (*Client, error) {
 func urlProblem(err error) i18n.Message {
 	var ue *httpx.URLError
 	if !errors.As(err, &ue) {
-		return i18n.M("binance.url_not_absolute", "")
+		return i18n.M("binance.url_not_absolute")
 	}
 	switch ue.Problem {
 	case httpx.URLCredentials:
@@ -131,7 +119,9 @@ func urlProblem(err error) i18n.Message {
 	case httpx.URLPlainHTTP:
 		return i18n.M("binance.url_plain_http", ue.URL)
 	default:
-		return i18n.M("binance.url_not_absolute", ue.URL)
+		// Not an address at all: maybe something pasted in the wrong
+		// place, so it is not quoted back.
+		return i18n.M("binance.url_not_absolute")
 	}
 }
 
@@ -232,19 +222,102 @@ func (c *Client) Inspect(ctx context.Context, creds Credentials) (*Inspection, e
 		resynced = true
 	}
 
-	var acct struct {
-		UID         *int64 `json:"uid"`
-		AccountType string `json:"accountType"`
-	}
-	if err := json.Unmarshal(calls[1].body, &acct); err != nil || acct.UID == nil {
+	uid, accountType, err := DecodeAccount(calls[1].body)
+	if err != nil {
 		return nil, badResponse(i18n.M("binance.why.no_uid"), err)
 	}
 	return &Inspection{
 		Restrictions: json.RawMessage(calls[0].body),
-		UID:          *acct.UID,
-		AccountType:  acct.AccountType,
+		UID:          uid,
+		AccountType:  accountType,
 		Resynced:     resynced,
 	}, nil
+}
+
+// ErrBadAccount is the cause of every refusal of DecodeAccount.
+var ErrBadAccount = errors.New("malformed account answer")
+
+// DecodeAccount reads the uid (and the account type) of an /api/v3/account
+// answer strictly, because the uid decides the one-sub-account-per-bot
+// rule: exactly one member named exactly "uid" (encoding/json would also
+// take "UID" or "Uid", and the last of two), whose value is a positive
+// integer written as one (not 0, not negative, not 1.0 or 1e3, not a
+// string). Anything else is an error wrapping ErrBadAccount. accountType
+// is optional; when present it is a string, shown cleaned.
+func DecodeAccount(body []byte) (uid int64, accountType string, err error) {
+	bad := func(format string, args ...any) (int64, string, error) {
+		return 0, "", fmt.Errorf("%w: "+format, append([]any{ErrBadAccount}, args...)...)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return bad("not a JSON object")
+	}
+	seen := map[string]bool{}
+	var rawUID, rawType json.RawMessage
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return bad("not JSON")
+		}
+		name, _ := tok.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return bad("not JSON")
+		}
+		key := strings.ToLower(name)
+		if key == "uid" || key == "accounttype" {
+			if seen[key] {
+				return bad("%s given twice", key)
+			}
+			seen[key] = true
+		}
+		switch {
+		case name == "uid":
+			rawUID = val
+		case name == "accountType":
+			rawType = val
+		case key == "uid":
+			return bad("the uid is spelt %q", safetext.Clean(name, safetext.MaxName))
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return bad("not JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return bad("something after the object")
+	}
+	if rawUID == nil {
+		return bad("no uid")
+	}
+	uid, ok := positiveInt(rawUID)
+	if !ok {
+		return bad("the uid is not a positive integer")
+	}
+	if rawType != nil && string(rawType) != "null" {
+		var t string
+		if json.Unmarshal(rawType, &t) != nil {
+			return bad("accountType is not a string")
+		}
+		accountType = safetext.Clean(t, safetext.MaxName)
+	}
+	return uid, accountType, nil
+}
+
+// positiveInt reads a JSON number written as a plain positive integer
+// that fits an int64: digits only, no leading zero.
+func positiveInt(raw json.RawMessage) (int64, bool) {
+	s := string(bytes.TrimSpace(raw))
+	if s == "" || len(s) > 19 || s[0] < '1' || s[0] > '9' {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
 }
 
 func isClockCode(err error) bool {
@@ -298,6 +371,7 @@ func (c *Client) serverTime(ctx context.Context, bc *gobinance.Client) (time.Tim
 
 // exchange is what the capturing transport saw of one request.
 type exchange struct {
+	started bool // the request reached the transport: it was built and signed
 	status  int
 	header  http.Header
 	body    []byte
@@ -313,13 +387,17 @@ type exchangeKey struct{}
 type captureTransport struct{ base http.RoundTripper }
 
 func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ex, _ := req.Context().Value(exchangeKey{}).(*exchange)
+	if ex != nil {
+		ex.started = true
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
 	body, rerr := httpx.ReadLimited(resp.Body, MaxBody)
 	resp.Body.Close()
-	if ex, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
+	if ex != nil {
 		ex.status, ex.header, ex.body, ex.readErr = resp.StatusCode, resp.Header, body, rerr
 	}
 	if rerr != nil {
@@ -415,6 +493,12 @@ type outcome struct {
 }
 
 func (c *Client) classify(ex *exchange, err error) outcome {
+	if !ex.started && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// go-binance failed before sending: the request could not be
+		// signed (a key Go will not sign with) or built. Nothing went on
+		// the network, and trying again cannot help.
+		return outcome{final: apperr.New(apperr.Usage, "binance.cannot_sign", i18n.M("binance.creds.cannot_sign"), i18n.M("binance.creds.rsa_too_small_hint"))}
+	}
 	if ex.status == 0 || ex.readErr != nil {
 		// No complete answer: a network failure, a timeout, or a body cut
 		// short or too large.
@@ -449,7 +533,9 @@ func (c *Client) classify(ex *exchange, err error) outcome {
 	case ex.status >= 500:
 		return outcome{transient: &transientError{status: ex.status, code: code}}
 	case ex.status >= 400 && hasCode:
-		return outcome{final: &apiError{Status: ex.status, Code: code, Msg: be.Msg}}
+		// Binance's words are untrusted text: cleaned here, where they enter
+		// an error, so that no renderer can print them raw.
+		return outcome{final: &apiError{Status: ex.status, Code: code, Msg: safetext.Clean(be.Msg, maxMsg)}}
 	case ex.status == http.StatusForbidden:
 		return outcome{final: apperr.New(apperr.Unavailable, "binance.blocked", i18n.M("binance.blocked"), i18n.M("binance.blocked_hint"))}
 	case ex.status >= 300 || ex.status < 200:

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/smartradex/smartradex/internal/binance/binancetest"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 type sleeps struct {
@@ -137,7 +139,7 @@ func TestInspectAsymmetricKeys(t *testing.T) {
 			apiKey := strings.Repeat("A", 60) + "KEY1"
 			srv.AddKey(binancetest.Key{APIKey: apiKey, UID: 42,
 				PublicKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
-				Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true}`)})
+				Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false}`)})
 			creds, err := binance.ParseCredentials(apiKey, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})))
 			if err != nil {
 				t.Fatal(err)
@@ -263,6 +265,18 @@ func TestInspectErrors(t *testing.T) {
 		{name: "account without uid", setup: func(s *binancetest.Server) {
 			s.Inject(binancetest.Fault{Path: acct, Status: 200, Body: `{"accountType":"SPOT"}`})
 		}, kind: apperr.Unavailable, code: "binance.bad_response", text: "uid"},
+		{name: "account with uid 0", setup: func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: acct, Status: 200, Body: `{"uid":0,"accountType":"SPOT"}`})
+		}, kind: apperr.Unavailable, code: "binance.bad_response", text: "uid"},
+		{name: "account with the uid twice", setup: func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: acct, Status: 200, Body: `{"uid":900000001,"uid":900000002}`})
+		}, kind: apperr.Unavailable, code: "binance.bad_response", text: "uid"},
+		{name: "account with the uid in capitals", setup: func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: acct, Status: 200, Body: `{"UID":900000001}`})
+		}, kind: apperr.Unavailable, code: "binance.bad_response", text: "uid"},
+		{name: "Binance's msg with terminal sequences", setup: func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: restr, Status: 400, Body: `{"code":-4321,"msg":"\u001b[2J\u001b]0;pwned\u0007\u202eKey accepted\u009b31m\u200b ok"}`})
+		}, kind: apperr.Unavailable, code: "binance.error", text: "[2J]0;pwnedKey accepted31m ok"},
 		{name: "WAF 403", setup: func(s *binancetest.Server) {
 			s.Inject(binancetest.Fault{Path: restr, Status: 403, Body: "<html>Request blocked</html>"})
 		}, kind: apperr.Unavailable, code: "binance.blocked"},
@@ -321,6 +335,13 @@ func TestInspectErrors(t *testing.T) {
 				for _, l := range i18n.Langs {
 					if msg := l.Render(e.Message); strings.HasPrefix(msg, "binance.") {
 						t.Errorf("untranslated message %q", msg)
+					}
+				}
+				for _, l := range i18n.Langs {
+					for _, line := range strings.Split(l.Render(e.Message)+"\n"+fmt.Sprintf("%v", err), "\n") {
+						if !safetext.IsClean(strings.Join(strings.Fields(line), " ")) {
+							t.Errorf("%s: the error prints raw text: %q", l, line)
+						}
 					}
 				}
 				for _, leak := range []string{"signature=", "timestamp=", creds.Secret, "recvWindow="} {
@@ -437,5 +458,98 @@ func TestDebugLogHasNoQueryOrKey(t *testing.T) {
 		if strings.Contains(joined, leak) {
 			t.Errorf("debug log leaks %q:\n%s", leak, joined)
 		}
+	}
+}
+
+func TestDecodeAccount(t *testing.T) {
+	good := map[string]int64{
+		`{"uid":900000001,"accountType":"SPOT"}`:         900000001,
+		`{"accountType":"SPOT","balances":[],"uid":1}`:   1,
+		` { "uid" : 9223372036854775807 } `:              9223372036854775807,
+		`{"uid":42,"accountType":null,"UIDX":"ignored"}`: 42,
+	}
+	for body, want := range good {
+		uid, _, err := binance.DecodeAccount([]byte(body))
+		if err != nil || uid != want {
+			t.Errorf("DecodeAccount(%s) = %d, %v; want %d", body, uid, err, want)
+		}
+	}
+	bad := []string{
+		`{"uid":0}`, `{"uid":-1}`, `{"uid":1.5}`, `{"uid":1.0}`, `{"uid":1e3}`, `{"uid":"1"}`, `{"uid":null}`,
+		`{"uid":true}`, `{"uid":01}`, `{"uid":9223372036854775808}`, `{"uid":1e30}`,
+		`{}`, `{"accountType":"SPOT"}`, `{"UID":1}`, `{"Uid":1}`, `{"uid":1,"UID":2}`, `{"UID":2,"uid":1}`,
+		`{"uid":1,"uid":1}`, `{"uid":1,"uid":2}`, `{"u\u0069d":1,"uid":2}`,
+		`{"uid":1,"accountType":1}`, `{"uid":1,"accountType":"A","accountType":"B"}`,
+		`{"uid":1}{}`, `[{"uid":1}]`, `{"uid":1`, ``, `null`,
+	}
+	for _, body := range bad {
+		if uid, _, err := binance.DecodeAccount([]byte(body)); !errors.Is(err, binance.ErrBadAccount) {
+			t.Errorf("DecodeAccount(%s) = %d, %v; want ErrBadAccount", body, uid, err)
+		}
+	}
+	_, typ, err := binance.DecodeAccount([]byte(`{"uid":7,"accountType":"SP\u001b[2JOT"}`))
+	if err != nil || typ != "SP[2JOT" {
+		t.Errorf("accountType = %q, %v; want it cleaned", typ, err)
+	}
+}
+
+// A key that reaches the client although it cannot sign (here a 512-bit
+// RSA key, which ParseCredentials would refuse) fails at once as malformed
+// input: nothing is sent and nothing is retried, and it is not reported
+// as Binance being out of reach.
+func TestKeyThatCannotSignIsNotANetworkFailure(t *testing.T) {
+	weak, err := os.ReadFile("testdata/rsa512.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t)
+	sl := &sleeps{}
+	cl := newClient(t, srv, sl, nil)
+	creds := binance.Credentials{APIKey: demoKey("ok").APIKey, Secret: string(weak), Type: binance.RSA}
+	_, err = cl.Inspect(context.Background(), creds)
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != "binance.cannot_sign" || e.Kind != apperr.Usage {
+		t.Fatalf("err = %v, want binance.cannot_sign (usage)", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests reached Binance, want none", n)
+	}
+	if s := sl.all(); len(s) != 0 {
+		t.Errorf("retried after %v", s)
+	}
+}
+
+func TestAPICode(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(*binancetest.Server)
+		code  int64
+		found bool
+	}{
+		{"deleted key", func(s *binancetest.Server) { s.RemoveKey(demoKey("ok").APIKey) }, -2015, true},
+		{"IP list without the caller", func(s *binancetest.Server) { s.SetIPs(demoKey("ok").APIKey, []string{"192.0.2.1"}) }, -2015, true},
+		{"unknown code", func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: "/api/v3/account", Status: 400, Body: `{"code":-4321,"msg":"new"}`})
+		}, -4321, true},
+		{"server error", func(s *binancetest.Server) {
+			s.Inject(binancetest.Fault{Path: "/api/v3/account", Status: 503, Times: 3})
+		}, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := start(t)
+			c.setup(srv)
+			_, err := newClient(t, srv, nil, nil).Inspect(context.Background(), demo(t, "ok"))
+			if err == nil {
+				t.Fatal("Inspect succeeded")
+			}
+			code, found := binance.APICode(err)
+			if code != c.code || found != c.found {
+				t.Errorf("APICode = %d, %v; want %d, %v", code, found, c.code, c.found)
+			}
+		})
+	}
+	if _, found := binance.APICode(nil); found {
+		t.Error("APICode(nil) found a code")
 	}
 }

@@ -1,8 +1,11 @@
 package binance
 
 import (
+	"crypto"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -144,15 +147,49 @@ func parsePEM(apiKey, secret string) (Credentials, error) {
 		return Credentials{}, usage("bad_pem", "bad_pem")(hint("bad_pem_hint"))
 	}
 	out := Credentials{APIKey: apiKey, Secret: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: block.Bytes}))}
-	switch key.(type) {
+	switch k := key.(type) {
 	case ed25519.PrivateKey:
 		out.Type = ED25519
 	case *rsa.PrivateKey:
 		out.Type = RSA
+		if bits := k.N.BitLen(); bits < MinRSABits {
+			return Credentials{}, usage("weak_key", "rsa_too_small", bits, MinRSABits)(hint("rsa_too_small_hint"))
+		}
 	default:
 		return Credentials{}, usage("unsupported_key", "unsupported_key")(hint("unsupported_key_hint"))
 	}
+	if !canSign(key) {
+		return Credentials{}, usage("cannot_sign", "cannot_sign")(hint("rsa_too_small_hint"))
+	}
 	return out, nil
+}
+
+// MinRSABits is the smallest RSA key accepted. Go refuses to sign with
+// keys under 1024 bits, and 2048 is the least anyone should trust with
+// money; a smaller key would only fail later, at Binance.
+const MinRSABits = 2048
+
+// canSign signs a fixed message with key as go-binance will sign requests
+// (RSA PKCS #1 v1.5 over SHA-256, or Ed25519) and checks the signature, so
+// that a key that parses but cannot sign is refused here, before any
+// request, instead of failing inside the client as if Binance were down.
+func canSign(key any) bool {
+	msg := []byte("smartradex: can this key sign?")
+	switch k := key.(type) {
+	case ed25519.PrivateKey:
+		if len(k) != ed25519.PrivateKeySize {
+			return false
+		}
+		return ed25519.Verify(k.Public().(ed25519.PublicKey), msg, ed25519.Sign(k, msg))
+	case *rsa.PrivateKey:
+		if k.Validate() != nil {
+			return false
+		}
+		digest := sha256.Sum256(msg)
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, digest[:])
+		return err == nil && rsa.VerifyPKCS1v15(&k.PublicKey, crypto.SHA256, digest[:], sig) == nil
+	}
+	return false
 }
 
 // pemLabels are the PEM labels (RFC 7468 and common others) that are not

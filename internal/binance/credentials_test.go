@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 
@@ -246,4 +247,60 @@ func TestCredentialsNeverPrintTheSecret(t *testing.T) {
 			t.Errorf("masked key missing: %s", creds)
 		}
 	}
+}
+
+// A key too weak to sign with is refused as malformed input, with its own
+// message, before anything is sent; 2048 bits and more are accepted.
+func TestWeakKeysAreRefused(t *testing.T) {
+	pkcs8 := func(t *testing.T, bits int) string {
+		k, err := rsa.GenerateKey(rand.Reader, bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	}
+	key := strings.Repeat("K", 64)
+	cases := []struct {
+		name, secret string
+		code         string
+	}{
+		{"RSA 512", weakRSA512(t), "binance.weak_key"},
+		{"RSA 1024", pkcs8(t, 1024), "binance.weak_key"},
+		{"RSA 2048", pkcs8(t, 2048), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			creds, err := ParseCredentials(key, c.secret)
+			if c.code == "" {
+				if err != nil || creds.Type != RSA {
+					t.Fatalf("refused a usable key: %v", err)
+				}
+				return
+			}
+			var e *apperr.Error
+			if !errors.As(err, &e) || e.Code != c.code || e.Kind != apperr.Usage || len(e.Hints) == 0 {
+				t.Fatalf("err = %v, want a usage error %s with a hint", err, c.code)
+			}
+			for _, l := range i18n.Langs {
+				if msg := l.Render(e.Message); !strings.Contains(msg, "2048") || strings.Contains(msg, "binance.") {
+					t.Errorf("%s: message %q does not say what is needed", l, msg)
+				}
+			}
+		})
+	}
+}
+
+// weakRSA512 is a throwaway 512-bit RSA key (openssl genpkey): it parses,
+// and Go refuses to sign with it.
+func weakRSA512(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/rsa512.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -3,9 +3,7 @@ package binance
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/httpx"
@@ -15,7 +13,7 @@ import (
 // explain turns what fetch returned into an *apperr.Error with a message
 // and hints in the user's language. No message carries a query string, a
 // signature or a secret: network errors have their URLs stripped, and
-// Binance's own message is quoted only after cleaning.
+// Binance's own message was cleaned where it was read (classify).
 func (c *Client) explain(err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
@@ -50,7 +48,7 @@ func explainCode(e *apiError) *apperr.Error {
 	case -1021:
 		return apperr.Wrap(apperr.Unavailable, "binance.clock_skew", e, i18n.M("binance.clock_skew"), i18n.M("binance.clock_skew_hint"))
 	}
-	return apperr.Wrap(apperr.Unavailable, "binance.error", e, i18n.M("binance.error", e.Code, cleanMessage(e.Msg)), i18n.M("binance.retry_later_hint"))
+	return apperr.Wrap(apperr.Unavailable, "binance.error", e, i18n.M("binance.error", e.Code, e.Msg), i18n.M("binance.retry_later_hint"))
 }
 
 func (c *Client) explainTransient(te *transientError) *apperr.Error {
@@ -79,16 +77,13 @@ func (c *Client) explainTransient(te *transientError) *apperr.Error {
 	return apperr.Wrap(apperr.Unavailable, "binance.unreachable", te.err, i18n.M("binance.unreachable", c.base), i18n.M("binance.unreachable_hint"))
 }
 
-// cleanMessage keeps Binance's message printable and short.
-func cleanMessage(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
+// APICode returns the error code Binance answered with, when err carries
+// one (a refusal such as -2015), for callers that report it as data (the
+// service's key checks).
+func APICode(err error) (int64, bool) {
+	var api *apiError
+	if errors.As(err, &api) && api.Code != 0 {
+		return api.Code, true
 	}
-	return strings.TrimSpace(s)
+	return 0, false
 }

@@ -1,4 +1,5 @@
-// Package buildinfo carries the version stamped at release time.
+// Package buildinfo carries what is stamped at release time: the version,
+// and the vault key ID the release trusts.
 package buildinfo
 
 import "runtime/debug"
@@ -8,6 +9,12 @@ var (
 	Version = ""
 	Commit  = ""
 	Date    = ""
+
+	// VaultKeyID is the key ID of the SmartradeX service's vault key that
+	// release builds trust for the default service URL, set with
+	// -X github.com/smartradex/smartradex/internal/buildinfo.VaultKeyID=ID.
+	// Empty in development builds, which trust on first use instead.
+	VaultKeyID = ""
 )
 
 // Get returns the version, falling back to the module version recorded by

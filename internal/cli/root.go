@@ -31,7 +31,8 @@ import (
 func Main() int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := cmdutil.New(iostreams.System(os.Getenv), os.Getenv)
+	getenv := takeSecretEnv()
+	f := cmdutil.New(iostreams.System(getenv), getenv)
 	f.WatchInterrupts = sync.OnceFunc(func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -71,6 +72,10 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	// texts are rendered at construction.
 	lang, langErr := i18n.Detect(preScanFlag(args, "lang"), f.Getenv)
 	f.SetLang(lang)
+	// The bot list comes from the service, asked only by a command that
+	// uses it, with the built-in list as the fallback.
+	bots.SetSource(f.ServiceBots)
+	defer bots.SetSource(nil)
 	root := newRootCmd(f)
 	addHelpFlagsFor(root, f, args)
 	// A usage error may stop parsing before --json is reached; it must
@@ -85,7 +90,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 
 	var err error
 	if langErr != nil {
-		err = apperr.New(apperr.Usage, "usage.lang", i18n.M("error.bad_lang", preScanFlag(args, "lang")), i18n.M("error.bad_lang_hint"))
+		err = apperr.New(apperr.Usage, "usage.lang", i18n.M("error.bad_lang"), i18n.M("error.bad_lang_hint"))
 	} else {
 		_, err = root.ExecuteContextC(ctx)
 	}
@@ -188,6 +193,7 @@ func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 		newExitCodesTopic(f),
 		newEnvironmentTopic(f),
 	)
+	addVaultKeyFlag(root, f)
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -214,6 +220,20 @@ func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 	return root
 }
 
+// vaultKeyCommands are the commands that may register a key, or (auth
+// login) settle which vault key is trusted.
+var vaultKeyCommands = []string{"auth login", "keys add", "keys rotate", "keys sync", "keys generate"}
+
+// addVaultKeyFlag gives --accept-vault-key to the commands that register
+// a key. Its value is a key ID, public, never a secret.
+func addVaultKeyFlag(root *cobra.Command, f *cmdutil.Factory) {
+	for _, path := range vaultKeyCommands {
+		if c, _, err := root.Find(strings.Fields(path)); err == nil && c != root {
+			c.Flags().Var(cmdutil.VaultKeyIDValue{Target: &f.Globals.AcceptVaultKey}, "accept-vault-key", f.T("service.flag_accept_vault_key"))
+		}
+	}
+}
+
 // wrapArgs gives every command an argument validator (none means no
 // positional arguments) whose failures are usage errors. The arguments
 // are counted, never quoted: a secret pasted as an argument must not be
@@ -232,7 +252,7 @@ func wrapArgs(cmd *cobra.Command) {
 			hints := []i18n.Message{i18n.M("error.usage_hint", c.CommandPath())}
 			// "keys remove eth-spot": the bot was given as an argument.
 			if fl := c.Flags().Lookup("bot"); fl != nil && !fl.Changed && len(args) == 1 {
-				if b, ok := bots.Lookup(args[0]); ok {
+				if b, ok := bots.LookupBuiltin(args[0]); ok {
 					hints = append([]i18n.Message{i18n.M("error.use_bot_flag", b.ID)}, hints...)
 				}
 			}

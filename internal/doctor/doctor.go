@@ -381,6 +381,9 @@ func accountUnknown() Result {
 		Fix: []i18n.Message{i18n.M("doctor.account_unknown_fix")}}
 }
 
+// probeMaxBody caps what the probe reads: it needs the status only.
+const probeMaxBody = 4 << 10
+
 // probeService checks that the service answers at all, without a token:
 // any HTTP answer (a 401 is expected) means it is reachable.
 func probeService(ctx context.Context, d Deps) Result {
@@ -393,14 +396,9 @@ func probeService(ctx context.Context, d Deps) Result {
 	if err != nil {
 		return Result{ID: IDService, Status: Fail, Kind: apperr.Unexpected, Err: err, Message: i18n.M("doctor.service_down")}
 	}
-	hc := d.HTTP
-	if u.Scheme == "http" {
-		// As for the service client: plain http stays on this computer
-		// and never goes through a proxy.
-		own := *hc
-		own.Transport = httpx.LoopbackOnly(own.Transport)
-		hc = &own
-	}
+	// The same rules as the service client's: no redirect, HTTP/1.1 only,
+	// plain http to this computer only and never proxied.
+	hc := httpx.Secure(httpx.SecureOptions{Base: u, HTTP: d.HTTP, MaxBody: probeMaxBody})
 	start := time.Now()
 	resp, err := hc.Do(req)
 	took := time.Since(start)
@@ -408,7 +406,7 @@ func probeService(ctx context.Context, d Deps) Result {
 		return Result{ID: IDService, Status: Fail, Kind: apperr.Unavailable, Duration: took, Err: httpx.StripURLs(err),
 			Message: i18n.M("doctor.service_down"), Fix: []i18n.Message{i18n.M("service.retry_hint"), i18n.M("service.check_url_hint", u.String())}}
 	}
-	_, _ = httpx.ReadLimited(resp.Body, 4<<10)
+	_, _ = httpx.ReadLimited(resp.Body, probeMaxBody)
 	resp.Body.Close()
 	if resp.StatusCode >= 500 {
 		return Result{ID: IDService, Status: Fail, Kind: apperr.Unavailable, Duration: took,

@@ -197,7 +197,7 @@ func TestServiceDownThenSync(t *testing.T) {
 	var ae *apperr.Error
 	errors.As(err, &ae)
 	for _, h := range ae.Hints {
-		hasSync = hasSync || h.Key == "service.sync_hint" || h.Key == "enroll.pending_hint"
+		hasSync = hasSync || h.Key == "enroll.intent_next_hint"
 	}
 	if !hasSync {
 		t.Errorf("no keys sync hint: %+v", ae.Hints)
@@ -254,17 +254,19 @@ func TestRotate(t *testing.T) {
 	oldKey := demo(t, "ok")
 	newKey := demo(t, "same-subaccount") // same sub-account as the old key: allowed for the same bot
 	cases := []struct {
-		name    string
-		setup   func(e *env)
-		key     string
-		kind    apperr.Kind
-		rotated bool
+		name      string
+		setup     func(e *env)
+		key       string
+		kind      apperr.Kind
+		rotated   bool
+		unsettled bool // SmartradeX may hold the new key: the intent stays, settled next
 	}{
-		{"ok", nil, "same-subaccount", apperr.OK, true},
-		{"binance refusal", nil, "withdrawals", apperr.Refused, false},
-		{"store failure", func(e *env) { e.store.failSet["bot/btc-spot/next"] = true }, "same-subaccount", apperr.Unexpected, false},
-		{"service failure", func(e *env) { e.svc.SetDown(true) }, "same-subaccount", apperr.Unavailable, false},
-		{"swap failure", func(e *env) { e.store.failSet["bot/btc-spot"] = true }, "same-subaccount", apperr.Unexpected, false},
+		{"ok", nil, "same-subaccount", apperr.OK, true, false},
+		{"binance refusal", nil, "withdrawals", apperr.Refused, false, false},
+		{"store failure", func(e *env) { e.store.failSet["bot/btc-spot/next"] = true }, "same-subaccount", apperr.Unexpected, false, false},
+		{"service refusal", func(e *env) { e.svc.Inject(servicetest.Fault{Method: "PUT", Status: 409}) }, "same-subaccount", apperr.Refused, false, false},
+		{"service failure", func(e *env) { e.svc.SetDown(true) }, "same-subaccount", apperr.Unavailable, false, true},
+		{"swap failure", func(e *env) { e.d.Index = e.d.Index.WithWriter(failAt(2)) }, "same-subaccount", apperr.Unexpected, false, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -286,31 +288,43 @@ func TestRotate(t *testing.T) {
 				t.Fatalf("err %v, want kind %d", err, c.kind)
 			}
 			en := e.entry(t, "btc-spot")
-			if e.secret("bot/btc-spot/next") != "" {
-				t.Error("a half-rotation secret survived")
-			}
 			if c.rotated {
-				if res.Replaced == nil || res.Replaced.APIKey != oldKey.APIKey || en.APIKey != newKey.APIKey || e.secret("bot/btc-spot") != newKey.Secret {
+				if res.Replaced == nil || res.Replaced.APIKey != oldKey.APIKey || en.APIKey != newKey.APIKey || e.secret(en.SecretName) != newKey.Secret {
 					t.Fatalf("not rotated: %+v", en)
 				}
 				if reg, _ := e.svc.Registration("btc-spot"); reg.APIKey != newKey.APIKey {
 					t.Error("service not updated")
 				}
+				e.agree(t, "btc-spot")
 				return
 			}
-			if en.APIKey != oldKey.APIKey || e.secret("bot/btc-spot") != oldKey.Secret || en.Status != state.StatusRegistered {
+			if en.APIKey != oldKey.APIKey || e.secret(en.SecretName) != oldKey.Secret || en.Status != state.StatusRegistered {
 				t.Fatalf("old key not in force: %+v", en)
 			}
-			var ae *apperr.Error
-			if errors.As(err, &ae) {
-				found := false
-				for _, h := range ae.Hints {
-					found = found || h.Key == "enroll.old_key_kept"
+			if c.unsettled {
+				if !hasHint(err, "enroll.intent_next_hint") || e.intent(t, "btc-spot") == nil {
+					t.Fatalf("unsettled rotation: %v, intent %+v", err, e.intent(t, "btc-spot"))
 				}
-				if !found && c.kind != apperr.Refused {
-					t.Errorf("the error does not say the old key is kept: %+v", ae.Hints)
+				// The next command finishes it.
+				e.svc.SetDown(false)
+				e.d.Index = state.Open(e.d.Index.Dir())
+				out, err := Settle(ctx, e.d)
+				if err != nil || len(out) != 1 || out[0].Outcome != OutcomeRotated {
+					t.Fatalf("settle: %+v, %v", out, err)
 				}
+				if en := e.entry(t, "btc-spot"); en.APIKey != newKey.APIKey || e.secret(en.SecretName) != newKey.Secret {
+					t.Fatalf("not rotated by the next command: %+v", en)
+				}
+				e.agree(t, "btc-spot")
+				return
 			}
+			if e.secret("bot/btc-spot/next") != "" || e.intent(t, "btc-spot") != nil {
+				t.Error("a half-rotation secret or intent survived")
+			}
+			if c.kind != apperr.Refused && !hasHint(err, "enroll.old_key_kept") {
+				t.Errorf("the error does not say the old key is kept: %v", err)
+			}
+			e.agree(t, "btc-spot")
 		})
 	}
 }
@@ -329,7 +343,9 @@ func TestAddReplaceRotates(t *testing.T) {
 func TestUnknownBot(t *testing.T) {
 	e := newEnv(t)
 	_, err := Add(context.Background(), e.d, Request{Bot: bots.Bot{ID: "doge"}}, &Checked{})
-	if kind(err) != apperr.Usage || !strings.Contains(err.Error(), "doge") {
+	// What was typed as the bot may be anything, a pasted secret too: it
+	// is not quoted back.
+	if kind(err) != apperr.Usage || strings.Contains(err.Error(), "doge") {
 		t.Fatal(err)
 	}
 }
@@ -449,7 +465,7 @@ func TestAddAndRotateDropAGeneratedKeyTheyReplace(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone("btc-spot")
-	if e.secret(secrets.BotSecretName("btc-spot")) != demo(t, "same-subaccount").Secret {
+	if e.secret(e.entry(t, "btc-spot").SecretName) != demo(t, "same-subaccount").Secret {
 		t.Fatal("the new key is not in force")
 	}
 }

@@ -1,5 +1,5 @@
 // Package httpx holds what the Binance and SmartradeX clients share about
-// HTTP: a client with timeouts that honours the proxy environment, bounded
+// HTTP: the one hardened client credentials travel through (Secure), bounded
 // reads, Retry-After, backoff, loopback detection and a redacting debug log.
 package httpx
 
@@ -17,13 +17,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // NewClient returns an *http.Client with an overall timeout. Its transport is
 // a clone of Go's default one, so HTTPS_PROXY, HTTP_PROXY and NO_PROXY are
-// honoured exactly as Go's tools honour them, and TLS is verified. A client
-// that sends credentials over plain http must wrap its transport with
-// LoopbackOnly.
+// honoured exactly as Go's tools honour them, TLS is verified, and only
+// HTTP/1.1 is spoken (see HTTP1Only). A client that sends credentials must
+// still go through Secure.
 func NewClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment
@@ -31,8 +33,140 @@ func NewClient(timeout time.Duration) *http.Client {
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ResponseHeaderTimeout = timeout
 	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	return &http.Client{Timeout: timeout, Transport: t}
+	return &http.Client{Timeout: timeout, Transport: HTTP1Only(t)}
 }
+
+// SecureOptions describe the one client through which credentials travel.
+type SecureOptions struct {
+	Base    *url.URL      // a base URL accepted by CheckBaseURL
+	HTTP    *http.Client  // nil = NewClient(Timeout); its transport is copied, never changed
+	Timeout time.Duration // for a nil HTTP
+	MaxBody int64         // > 0: a response body longer than this fails with ErrTooLarge
+	Log     Logf          // --debug sink; nil = off
+}
+
+// Secure returns the client every request carrying a key, a signature, a
+// token or a secret goes through (Binance, the SmartradeX service, doctor's
+// probe), so that its rules are built in this one place:
+//   - redirects are never followed (one would carry the headers, or replay a
+//     PUT body, to wherever the Location points);
+//   - HTTP/1.1 only: Go's HTTP/2 code prints every header and body it
+//     handles when GODEBUG=http2debug is set, past any redactor;
+//   - plain http goes to loopback only, and never through a proxy;
+//   - response bodies are capped;
+//   - transport errors read as clean text (a certificate's names, chosen by
+//     whoever runs the server, are quoted raw in Go's TLS errors);
+//   - the debug log names method, host, path, status and time, nothing else.
+func Secure(o SecureOptions) *http.Client {
+	hc := o.HTTP
+	if hc == nil {
+		hc = NewClient(o.Timeout)
+	}
+	own := *hc
+	rt := HTTP1Only(own.Transport)
+	if o.Base != nil && o.Base.Scheme == "http" {
+		rt = LoopbackOnly(rt)
+	}
+	if o.MaxBody > 0 {
+		rt = &capTransport{base: rt, max: o.MaxBody}
+	}
+	rt = cleanErrors{rt}
+	if o.Log != nil {
+		rt = &LoggingTransport{Base: rt, Log: o.Log}
+	}
+	own.Transport = rt
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &own
+}
+
+// HTTP1Only returns a copy of rt (nil means http.DefaultTransport) that
+// speaks HTTP/1.1 only, over TLS too: HTTP/2 is neither offered in ALPN nor
+// configured, so Go's HTTP/2 debug logger (GODEBUG=http2debug=1 prints
+// headers, =2 bodies) never runs on these connections. A RoundTripper that
+// is not an *http.Transport cannot be made so, and every request through
+// the result fails with ErrNotHardened.
+func HTTP1Only(rt http.RoundTripper) http.RoundTripper {
+	t, refused := cloned(rt, ErrNotHardened)
+	if refused != nil {
+		return refused
+	}
+	t.ForceAttemptHTTP2 = false
+	// A non-nil empty map is Go's documented switch that turns HTTP/2 off.
+	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	var p http.Protocols
+	p.SetHTTP1(true)
+	t.Protocols = &p
+	if t.TLSClientConfig != nil {
+		cfg := t.TLSClientConfig.Clone()
+		protos := cfg.NextProtos[:0:0]
+		for _, np := range cfg.NextProtos {
+			if np != "h2" {
+				protos = append(protos, np)
+			}
+		}
+		cfg.NextProtos = protos
+		t.TLSClientConfig = cfg
+	}
+	return t
+}
+
+// cleanErrors makes the text of every transport error safe to print:
+// Go's own errors quote what the server sent in places (the names in its
+// certificate, for one: "certificate is valid for …"). The error is kept
+// underneath, for errors.Is and errors.As.
+type cleanErrors struct{ base http.RoundTripper }
+
+func (t cleanErrors) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, &CleanError{err: err}
+	}
+	return resp, nil
+}
+
+// CleanError is an error whose text went through safetext.Clean.
+type CleanError struct{ err error }
+
+func (e *CleanError) Error() string { return safetext.Clean(e.err.Error(), 500) }
+func (e *CleanError) Unwrap() error { return e.err }
+
+// capTransport makes reading past max bytes of a body fail with
+// ErrTooLarge, so that no caller can buffer an answer without bound.
+type capTransport struct {
+	base http.RoundTripper
+	max  int64
+}
+
+func (t *capTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: t.max}
+	return resp, nil
+}
+
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, ErrTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n + int(b.left), ErrTooLarge
+	}
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }
 
 // ErrTooLarge is returned by ReadLimited when a body exceeds its cap.
 var ErrTooLarge = errors.New("response body too large")
@@ -162,7 +296,9 @@ func (e *URLError) Error() string {
 	case URLPlainHTTP:
 		return fmt.Sprintf("%q uses plain http to a host that is not loopback; only https is allowed there", e.URL)
 	default:
-		return fmt.Sprintf("%q is not an absolute http(s) URL", e.URL)
+		// Not an address at all: maybe something pasted in the wrong
+		// place, so it is not quoted back.
+		return "the value given is not an absolute http(s) URL"
 	}
 }
 
@@ -201,14 +337,10 @@ func CheckBaseURL(raw string) (*url.URL, error) {
 // *http.Transport cannot be made so, and every request through the result
 // fails.
 func LoopbackOnly(rt http.RoundTripper) http.RoundTripper {
-	if rt == nil {
-		rt = http.DefaultTransport
+	t, refused := cloned(rt, ErrNotLoopback)
+	if refused != nil {
+		return refused
 	}
-	t, ok := rt.(*http.Transport)
-	if !ok {
-		return refuseTransport{}
-	}
-	t = t.Clone()
 	t.Proxy = nil
 	t.DialTLSContext = nil
 	dial := t.DialContext
@@ -223,13 +355,17 @@ func LoopbackOnly(rt http.RoundTripper) http.RoundTripper {
 // elsewhere than this computer.
 var ErrNotLoopback = errors.New("plain http is only allowed to a loopback address")
 
-type refuseTransport struct{}
+// ErrNotHardened is returned by a transport HTTP1Only could not restrict.
+var ErrNotHardened = errors.New("this HTTP transport cannot be restricted to HTTP/1.1, so it is not used")
 
-func (refuseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+// refuseTransport fails every request with its error, sending nothing.
+type refuseTransport struct{ err error }
+
+func (t refuseTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
-	return nil, ErrNotLoopback
+	return nil, t.err
 }
 
 // loopbackDial resolves the host itself and hands dial only literal
@@ -319,4 +455,18 @@ func StripURLs(err error) error {
 func IsTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// cloned is a copy of rt (nil: http.DefaultTransport) to restrict, or,
+// when rt is not an *http.Transport and so cannot be restricted, a
+// RoundTripper that fails every request with refusal.
+func cloned(rt http.RoundTripper, refusal error) (*http.Transport, http.RoundTripper) {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	t, ok := rt.(*http.Transport)
+	if !ok {
+		return nil, refuseTransport{refusal}
+	}
+	return t.Clone(), nil
 }

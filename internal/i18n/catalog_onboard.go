@@ -109,6 +109,7 @@ func init() {
 		"onboard.summary.made_here":         "%s (a key you made here)",
 		"onboard.accepted_note":             "Like any trading key, it can move spot funds between your own Binance accounts, never outside them.",
 		"onboard.date_layout":               "2006-01-02 15:04 MST",
+		"onboard.summary.unconfirmed":       "sent, not confirmed: it may have reached SmartradeX",
 	})
 	register(FR, map[string]string{
 		"prompt.sandbox_label":           "BAC À SABLE",
@@ -215,5 +216,6 @@ func init() {
 		"onboard.summary.made_here":         "%s (une clé faite ici)",
 		"onboard.accepted_note":             "Comme toute clé de trading, elle peut déplacer vos fonds entre vos comptes Binance, jamais au-dehors.",
 		"onboard.date_layout":               "02/01/2006 15:04 MST",
+		"onboard.summary.unconfirmed":       "envoyée, sans confirmation : elle est peut-être parvenue à SmartradeX",
 	})
 }

@@ -4,13 +4,14 @@ package i18n
 func init() {
 	register(EN, map[string]string{
 		"service.bad_url":              "the SmartradeX service address %q is not accepted: it must start with https:// (plain http:// is allowed only for this computer, written exactly localhost, 127.0.0.1 or [::1])",
+		"service.bad_url_not_absolute": "the SmartradeX service address given is not accepted: it must be an absolute address starting with https:// (plain http:// is allowed only for this computer, written exactly localhost, 127.0.0.1 or [::1])",
 		"service.bad_url_credentials":  "the SmartradeX service address %q is not accepted: a user name or password in the address is not allowed",
 		"service.bad_url_hint":         "correct --service-url or SMARTRADEX_SERVICE_URL, or remove it to use %s",
 		"service.not_logged_in":        "you are not logged in to SmartradeX",
 		"service.login_hint":           "copy the access token shown on your account page (https://smartradex.fr, \"Mon compte\"), then run smartradex auth login",
 		"service.bad_token":            "the SmartradeX access token is malformed: it contains spaces or invisible characters",
 		"service.env_token_hint":       "if SMARTRADEX_TOKEN is set, it is used instead of the saved token: correct it or unset it",
-		"service.bad_bot":              "%q is not a bot identifier",
+		"service.bad_bot":              "the bot given is not a bot identifier",
 		"service.bots_hint":            "run smartradex bots to see the identifiers of the bots",
 		"service.cancelled_put":        "cancelled: the key for bot %s may or may not have reached SmartradeX",
 		"service.cancelled_delete":     "cancelled: the registration of bot %s may or may not have been deleted at SmartradeX; run the command again to make sure",
@@ -46,13 +47,14 @@ func init() {
 	})
 	register(FR, map[string]string{
 		"service.bad_url":              "l'adresse du service SmartradeX %q n'est pas acceptée : elle doit commencer par https:// (http:// simple n'est permis que pour cet ordinateur, écrit exactement localhost, 127.0.0.1 ou [::1])",
+		"service.bad_url_not_absolute": "l'adresse du service SmartradeX donnée n'est pas acceptée : elle doit être une adresse complète commençant par https:// (http:// simple n'est permis que pour cet ordinateur, écrit exactement localhost, 127.0.0.1 ou [::1])",
 		"service.bad_url_credentials":  "l'adresse du service SmartradeX %q n'est pas acceptée : un nom d'utilisateur ou un mot de passe dans l'adresse n'est pas permis",
 		"service.bad_url_hint":         "corrigez --service-url ou SMARTRADEX_SERVICE_URL, ou retirez-le pour utiliser %s",
 		"service.not_logged_in":        "vous n'êtes pas connecté à SmartradeX",
 		"service.login_hint":           "copiez le jeton d'accès affiché sur votre page de compte (https://smartradex.fr, « Mon compte »), puis tapez smartradex auth login",
 		"service.bad_token":            "le jeton d'accès SmartradeX est mal formé : il contient des espaces ou des caractères invisibles",
 		"service.env_token_hint":       "si SMARTRADEX_TOKEN est défini, il remplace le jeton enregistré : corrigez-le ou supprimez-le",
-		"service.bad_bot":              "%q n'est pas un identifiant de bot",
+		"service.bad_bot":              "le bot donné n'est pas un identifiant de bot",
 		"service.bots_hint":            "tapez smartradex bots pour voir les identifiants des bots",
 		"service.cancelled_put":        "annulé : la clé du bot %s a pu parvenir ou non à SmartradeX",
 		"service.cancelled_delete":     "annulé : l'enregistrement du bot %s a pu être supprimé ou non chez SmartradeX ; relancez la commande pour en être sûr",

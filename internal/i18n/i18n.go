@@ -66,6 +66,9 @@ const OneSuffix = "#one"
 // T renders key with args in language l. A missing key renders as the key
 // itself so that a bug shows up in output instead of panicking.
 func (l Lang) T(key string, args ...any) string {
+	if l != FR {
+		l = EN // the zero Lang, or one not supported, reads as English
+	}
 	if n, ok := firstCount(args); ok && l.singular(n) {
 		if _, has := lookup(l, key+OneSuffix); has {
 			key += OneSuffix
@@ -156,7 +159,7 @@ func Detect(flag string, getenv func(string) string) (Lang, error) {
 	if flag != "" {
 		l, ok := Parse(flag)
 		if !ok {
-			return EN, fmt.Errorf("unsupported language %q (use en or fr)", flag)
+			return EN, fmt.Errorf("unsupported language given with --lang (use en or fr)")
 		}
 		return l, nil
 	}

@@ -27,6 +27,9 @@ const (
 type Item struct {
 	Entry  *state.Entry
 	Secret Presence
+	// Unsettled is the operation of an interrupted command on this bot
+	// that may have reached SmartradeX, "" when there is none.
+	Unsettled state.Op
 }
 
 // List loads ix and asks each entry's store, from storeFor, whether its
@@ -41,7 +44,11 @@ func List(ctx context.Context, ix *state.Index, storeFor func(backend string) (s
 	}
 	items := make([]Item, 0, len(snap.Entries))
 	for _, e := range snap.Entries {
-		items = append(items, Item{Entry: e, Secret: Unknown})
+		it := Item{Entry: e, Secret: Unknown}
+		if in := snap.Intents[e.Bot]; in != nil {
+			it.Unsettled = in.Op
+		}
+		items = append(items, it)
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Entry.Bot < items[j].Entry.Bot })
 

@@ -48,7 +48,7 @@ func shownScreens(t *testing.T, lang i18n.Lang, sandbox bool, w, h int) (shown [
 
 	u := New(nil, nil, lang, opts)
 	var texts []prompt.Screen
-	for i, s := range Steps(btc) {
+	for i, s := range Steps(btc, nil) {
 		next := true
 		texts = append(texts, u.StepScreen(i, 4, s, &next))
 	}
@@ -123,7 +123,7 @@ func TestEveryScreenFits(t *testing.T) {
 func happyPathWords(lang i18n.Lang) int {
 	u := New(nil, nil, lang, Options{})
 	var texts []string
-	for i, s := range Steps(btc) {
+	for i, s := range Steps(btc, nil) {
 		next := true
 		sc := u.StepScreen(i, 4, s, &next)
 		texts = append(texts, screenText(sc)...)

@@ -40,6 +40,9 @@ type Options struct {
 	// Width is the terminal's width in columns, for the text printed
 	// outside forms (the summary); 0 means 80.
 	Width int
+	// EgressIPs are SmartradeX's addresses when it wants keys locked to
+	// them; nil keeps the tutorial of unrestricted keys (ip_lock off).
+	EgressIPs []string
 }
 
 // UI shows the onboarding screens on one terminal.
@@ -98,7 +101,7 @@ func (u *UI) banner() string {
 // Tutorial shows the steps for bot, one screen each, with Next and Back.
 // Back on the first step stays there. Ctrl-C returns a Cancelled error.
 func (u *UI) Tutorial(ctx context.Context, bot bots.Bot) error {
-	steps := Steps(bot)
+	steps := Steps(bot, u.opts.EgressIPs)
 	for i := 0; i < len(steps); {
 		next, err := u.step(ctx, i, len(steps), steps[i])
 		if err != nil {
@@ -310,8 +313,14 @@ type SummaryInfo struct {
 	UID              int64      // Binance uid of the sub-account; 0 if unknown
 	TradingExpiresAt *time.Time // when Binance switches trading off, if it said
 	Registered       bool       // false: stored but not yet registered
-	Sandbox          bool
-	Next             string // the next command to run, e.g. "smartradex keys verify"
+	// MayHaveReached: not registered here, but the request was sent and
+	// SmartradeX may hold the key (an interrupted or unanswered PUT).
+	MayHaveReached bool
+	// Unchecked: a key locked to SmartradeX's addresses that SmartradeX
+	// has not checked yet; it is not shown as checked or accepted.
+	Unchecked bool
+	Sandbox   bool
+	Next      string // the next command to run, e.g. "smartradex keys verify"
 }
 
 // Summary writes the outcome as plain text on w (no colours: it may be
@@ -326,10 +335,13 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	if s.Sandbox {
 		fmt.Fprintln(w, "["+u.t("prompt.sandbox_label")+"]")
 	}
-	if s.Registered {
+	switch {
+	case s.Registered:
 		para(u.t("onboard.summary.title", s.Bot.Name))
 		para(u.t("onboard.summary.after", s.Bot.Name))
-	} else {
+	case s.Unchecked:
+		para(u.t("onboard.summary.unchecked", s.Bot.Name))
+	default:
 		para(u.t("onboard.summary.pending", s.Bot.Name))
 	}
 	fmt.Fprintln(w)
@@ -343,10 +355,17 @@ func (u *UI) Summary(w io.Writer, s SummaryInfo) {
 	if s.UID != 0 {
 		rows = append(rows, row{u.t("onboard.summary.uid"), fmt.Sprint(s.UID)})
 	}
-	rows = append(rows, row{u.t("onboard.summary.expires"), u.expiry(s.TradingExpiresAt)})
+	if s.Unchecked {
+		rows = append(rows, row{u.t("onboard.summary.expires"), u.t("onboard.summary.not_checked")})
+	} else {
+		rows = append(rows, row{u.t("onboard.summary.expires"), u.expiry(s.TradingExpiresAt)})
+	}
 	reg := u.t("onboard.summary.registered")
 	if !s.Registered {
 		reg = u.t("onboard.summary.not_sent")
+		if s.MayHaveReached {
+			reg = u.t("onboard.summary.unconfirmed")
+		}
 	}
 	rows = append(rows, row{u.t("onboard.summary.smartradex"), reg})
 	kw, vw := 0, 0

@@ -44,7 +44,7 @@ func TestStepsQuoteBinanceLabels(t *testing.T) {
 		i18n.EN: {"API Management", "Create API", "Sub-account", "SmartradeX BTC Spot", "Enable Reading", "Enable Spot & Margin Trading", "Unrestricted (less secure)", "Enable Withdrawals", "security check"},
 		i18n.FR: {"Gestion des API", "Créer une API", "Sous-compte", "SmartradeX BTC Spot", "Permettre la lecture", "Activer le trading Spot et sur marge", "Sans restriction IP", "Activer les retraits", "vérification de sécurité", "un par bot"},
 	}
-	steps := Steps(btc)
+	steps := Steps(btc, nil)
 	if len(steps) != 4 || steps[0].ID != StepBefore || steps[3].ID != StepRestrictions {
 		t.Fatalf("steps: %+v", steps)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // Finding codes. They are stable: scripts read them from --json output.
@@ -25,7 +26,47 @@ const (
 	CodeIPRestricted        = "ip_restricted"
 	CodeTradingExpired      = "trading_expired"
 	CodeTradingExpiresSoon  = "trading_expires_soon"
+	CodeMissingField        = "missing_field"
+	// CodeIPUnrestricted is an unrestricted key where SmartradeX wants keys
+	// locked to its addresses: a warning with ip_lock "recommended", a
+	// problem with "required".
+	CodeIPUnrestricted = "ip_unrestricted"
 )
+
+// The values of ip_lock, as GET /v1/network publishes them.
+const (
+	IPLockOff         = "off"
+	IPLockRecommended = "recommended"
+	IPLockRequired    = "required"
+)
+
+// UnrestrictedTradingLife is how long Binance leaves the trading right on a
+// key without an IP restriction, counted from its creation.
+const UnrestrictedTradingLife = 30 * 24 * time.Hour
+
+// Context is what the judgement depends on besides the body: the moment (for
+// the expiry of a trading right) and whether SmartradeX wants keys locked to
+// its addresses. Where the body was seen from is not part of it: the
+// judgement of one body is the same wherever it was fetched, and callers
+// report the origin next to the verdict.
+type Context struct {
+	Now time.Time
+	// IPLock is "off" (or empty: the default), "recommended" or "required".
+	IPLock string
+}
+
+// ValidIPLock reports whether s is a value Judge knows ("" meaning off).
+func ValidIPLock(s string) bool {
+	switch s {
+	case "", IPLockOff, IPLockRecommended, IPLockRequired:
+		return true
+	}
+	return false
+}
+
+// locked reports whether keys are expected to be locked to SmartradeX's
+// addresses.
+func (c Context) locked() bool { return c.IPLock == IPLockRecommended || c.IPLock == IPLockRequired }
 
 // Field names of the apiRestrictions response that the rules name.
 const (
@@ -40,7 +81,9 @@ const (
 // ExpiryWarning is how far ahead an expiring trading right is reported.
 const ExpiryWarning = 7 * 24 * time.Hour
 
-// Finding is one problem or warning about a key.
+// Finding is one problem or warning about a key. Which of the two it is
+// follows from the Verdict's list that holds it: warnings never make OK()
+// false.
 type Finding struct {
 	Code    string       `json:"code"`
 	Field   string       `json:"field"`
@@ -93,8 +136,12 @@ func Label(field string) i18n.Message {
 	return i18n.M("policy.label.unknown", field)
 }
 
-// ErrBadResponse is the cause of every error Judge returns.
+// ErrBadResponse is the cause of every error Judge returns for a body.
 var ErrBadResponse = errors.New("malformed apiRestrictions response")
+
+// ErrBadContext is returned for a Context Judge does not know: a caller's
+// mistake, never a verdict.
+var ErrBadContext = errors.New("unknown ip_lock value")
 
 func badResponse(detail string) error {
 	return apperr.Wrap(apperr.Unavailable, "binance.bad_response",
@@ -105,13 +152,22 @@ func badResponse(detail string) error {
 // Judge applies SmartradeX's allow-list to the raw apiRestrictions body.
 // Anything it cannot read with certainty is an error or a problem, never a
 // pass: a key is OK only when both required rights are literally true and
-// no other field is true.
-func Judge(raw []byte, now time.Time) (Verdict, error) {
+// no other field is true. ipRestrict must be false when c.IPLock is off,
+// and may be either when it is "recommended" (false is warned about) but
+// must be true when it is "required".
+func Judge(raw []byte, c Context) (Verdict, error) {
+	if !ValidIPLock(c.IPLock) {
+		return Verdict{}, apperr.Wrap(apperr.Unexpected, "policy.bad_context",
+			fmt.Errorf("%w: %q", ErrBadContext, safetext.Clean(c.IPLock, safetext.MaxName)),
+			i18n.M("policy.bad_context"))
+	}
+	now := c.Now
 	fields, err := decodeObject(raw)
 	if err != nil {
 		return Verdict{}, badResponse(err.Error())
 	}
 	var v Verdict
+	unrestricted := false
 	for _, req := range []string{FieldReading, FieldSpotTrading} {
 		val, ok := fields[req]
 		if !ok {
@@ -138,13 +194,17 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 			continue
 		}
 		val := fields[name]
+		// The rules read the name as Binance sent it; what is shown (in a
+		// message, in --json) is the cleaned name, since it came from the
+		// network like the rest of the body.
+		shown := safetext.Clean(name, safetext.MaxName)
 		if name == FieldCreateTime || name == FieldTradingExpiration {
 			// Moments, in their documented form only (milliseconds, or null
 			// for none): anything else is not what smartradex understands.
 			t, ok := optionalMillis(val)
 			switch {
 			case !ok:
-				v.Problems = append(v.Problems, unrecognised(name))
+				v.Problems = append(v.Problems, unrecognised(shown))
 				continue
 			case t == nil:
 				continue
@@ -168,11 +228,25 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 		if !isBool {
 			// A field smartradex does not understand (null included) may
 			// grant a right in a form it cannot read: fail closed.
-			v.Problems = append(v.Problems, unrecognised(name))
+			v.Problems = append(v.Problems, unrecognised(shown))
 			continue
 		}
-		right := Right{Field: name, Label: Label(name), On: on, OK: !on || name == FieldFixReadOnly}
+		label := Label(name)
+		if shown != name {
+			label = i18n.M("policy.label.unknown", shown)
+		}
+		okState := !on || name == FieldFixReadOnly
+		if name == FieldIPRestrict && c.locked() {
+			okState = on || c.IPLock == IPLockRecommended
+		}
+		right := Right{Field: shown, Label: label, On: on, OK: okState}
 		v.Rights = append(v.Rights, right)
+		if name == FieldIPRestrict && c.locked() {
+			if !on {
+				unrestricted = true
+			}
+			continue
+		}
 		if right.OK {
 			continue
 		}
@@ -184,13 +258,52 @@ func Judge(raw []byte, now time.Time) (Verdict, error) {
 			v.Problems = append(v.Problems, Finding{Code: CodeForbiddenPermission, Field: name,
 				Message: i18n.M("policy.forbidden_permission", Label(name))})
 		default:
-			v.Problems = append(v.Problems, Finding{Code: CodeUnknownPermission, Field: name,
-				Message: i18n.M("policy.unknown_permission", name)})
+			v.Problems = append(v.Problems, Finding{Code: CodeUnknownPermission, Field: shown,
+				Message: i18n.M("policy.unknown_permission", shown)})
+		}
+	}
+	if _, ok := fields[FieldIPRestrict]; !ok {
+		// Without it nothing says the key is not locked to addresses
+		// SmartradeX does not trade from: not knowing is not a pass.
+		v.Problems = append(v.Problems, Finding{Code: CodeMissingField, Field: FieldIPRestrict,
+			Message: i18n.M("policy.ip_restrict_missing", Label(FieldIPRestrict))})
+	}
+	if unrestricted {
+		f := unrestrictedFinding(v, c)
+		if c.IPLock == IPLockRequired {
+			v.Problems = append(v.Problems, f)
+		} else {
+			v.Warnings = append(v.Warnings, f)
 		}
 	}
 	sortFindings(v.Problems)
 	sortFindings(v.Warnings)
 	return v, nil
+}
+
+// unrestrictedFinding tells what Binance does to a key without an IP
+// restriction: the date its trading right ends (Binance's own, else 30 days
+// after the key was created), and that it may delete such a key.
+func unrestrictedFinding(v Verdict, c Context) Finding {
+	var ends *time.Time
+	switch {
+	case v.TradingExpiresAt != nil:
+		ends = v.TradingExpiresAt
+	case v.CreatedAt != nil:
+		t := v.CreatedAt.Add(UnrestrictedTradingLife)
+		ends = &t
+	}
+	var when i18n.Message
+	if ends != nil {
+		when = i18n.M("policy.ip_unrestricted_ends", Label(FieldSpotTrading), formatDate(*ends, c.Now))
+	} else {
+		when = i18n.M("policy.ip_unrestricted_ends_unknown", Label(FieldSpotTrading))
+	}
+	msg := i18n.M("policy.ip_unrestricted_recommended", Label(FieldIPRestrict), when)
+	if c.IPLock == IPLockRequired {
+		msg = i18n.M("policy.ip_unrestricted_required", Label(FieldIPRestrict), when)
+	}
+	return Finding{Code: CodeIPUnrestricted, Field: FieldIPRestrict, Message: msg}
 }
 
 func unrecognised(field string) Finding {

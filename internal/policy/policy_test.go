@@ -79,7 +79,17 @@ func TestJudge(t *testing.T) {
 			[]finding{{CodeForbiddenPermission, "enablePortfolioMarginTrading"}, {CodeMissingPermission, "enableSpotAndMarginTrading"}}, nil},
 		{"the key SmartradeX wants", body(t, nil), nil, nil},
 		{"FIX read-only off is fine too", body(t, map[string]any{"enableFixReadOnly": false}), nil, nil},
-		{"minimal response", []byte(`{"enableReading":true,"enableSpotAndMarginTrading":true}`), nil, nil},
+		{"minimal response", []byte(`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false}`), nil, nil},
+		{"no ipRestrict is not a pass", []byte(`{"enableReading":true,"enableSpotAndMarginTrading":true}`),
+			[]finding{{CodeMissingField, "ipRestrict"}}, nil},
+		{"no ipRestrict, documented otherwise", body(t, map[string]any{"ipRestrict": nil}),
+			[]finding{{CodeMissingField, "ipRestrict"}}, nil},
+		{"ipRestrict null", body(t, map[string]any{"ipRestrict": json.RawMessage(`null`)}),
+			[]finding{{CodeUnrecognisedField, "ipRestrict"}}, nil},
+		{"a field name with a terminal sequence is shown cleaned", body(t, map[string]any{"enable\u001b[2J\u001b]0;x\u0007Foo": true}),
+			[]finding{{CodeUnknownPermission, "enable[2J]0;xFoo"}}, nil},
+		{"a field name with a bidi override, unreadable value", body(t, map[string]any{"enable\u202eFoo": "yes"}),
+			[]finding{{CodeUnrecognisedField, "enableFoo"}}, nil},
 		{"reading off", body(t, map[string]any{"enableReading": false}),
 			[]finding{{CodeMissingPermission, "enableReading"}}, nil},
 		{"both required off", body(t, map[string]any{"enableReading": false, "enableSpotAndMarginTrading": false}),
@@ -142,7 +152,7 @@ func TestJudge(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			v, err := Judge(c.raw, now)
+			v, err := Judge(c.raw, Context{Now: now})
 			if err != nil {
 				t.Fatalf("Judge: %v", err)
 			}
@@ -176,7 +186,7 @@ func TestJudge(t *testing.T) {
 }
 
 func TestJudgeMessagesNameTheUILabelAndWhatToClick(t *testing.T) {
-	v, err := Judge(body(t, map[string]any{"enableWithdrawals": true, "ipRestrict": true, "enableReading": false}), now)
+	v, err := Judge(body(t, map[string]any{"enableWithdrawals": true, "ipRestrict": true, "enableReading": false}), Context{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +209,7 @@ func TestJudgeMessagesNameTheUILabelAndWhatToClick(t *testing.T) {
 
 func TestJudgeDates(t *testing.T) {
 	exp := now.Add(2 * 24 * time.Hour)
-	v, err := Judge(body(t, map[string]any{"tradingAuthorityExpirationTime": exp.UnixMilli()}), now)
+	v, err := Judge(body(t, map[string]any{"tradingAuthorityExpirationTime": exp.UnixMilli()}), Context{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +225,7 @@ func TestJudgeDates(t *testing.T) {
 }
 
 func TestJudgeRights(t *testing.T) {
-	v, err := Judge([]byte(documented), now)
+	v, err := Judge([]byte(documented), Context{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +266,7 @@ func TestJudgeErrors(t *testing.T) {
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := Judge([]byte(raw), now)
+			_, err := Judge([]byte(raw), Context{Now: now})
 			var e *apperr.Error
 			if !errors.As(err, &e) || e.Kind != apperr.Unavailable || e.Code != "binance.bad_response" {
 				t.Fatalf("Judge(%q) err = %#v, want binance.bad_response", raw, err)
@@ -265,5 +275,112 @@ func TestJudgeErrors(t *testing.T) {
 				t.Errorf("error does not wrap ErrBadResponse")
 			}
 		})
+	}
+}
+
+func TestJudgeIPLock(t *testing.T) {
+	created := time.Date(2025, 5, 20, 8, 0, 0, 0, time.UTC)
+	restricted := body(t, map[string]any{"ipRestrict": true})
+	unrestricted := body(t, map[string]any{"createTime": created.UnixMilli()})
+	withExpiry := body(t, map[string]any{"tradingAuthorityExpirationTime": now.Add(20 * 24 * time.Hour).UnixMilli()})
+	noCreate := body(t, map[string]any{"createTime": nil})
+	noIPField := body(t, map[string]any{"ipRestrict": nil})
+	restrictedBadRight := body(t, map[string]any{"ipRestrict": true, "enableWithdrawals": true})
+	cases := []struct {
+		name               string
+		lock               string
+		raw                []byte
+		problems, warnings []finding
+		ipRightOK          bool
+		date               string // in the ip_unrestricted message, if any
+	}{
+		{"off: unrestricted accepted", IPLockOff, unrestricted, nil, nil, true, ""},
+		{"off by default: unrestricted accepted", "", unrestricted, nil, nil, true, ""},
+		{"off: restricted refused", IPLockOff, restricted, []finding{{CodeIPRestricted, FieldIPRestrict}}, nil, false, ""},
+		{"off by default: restricted refused", "", restricted, []finding{{CodeIPRestricted, FieldIPRestrict}}, nil, false, ""},
+		{"recommended: restricted accepted", IPLockRecommended, restricted, nil, nil, true, ""},
+		{"recommended: unrestricted warned, date from createTime", IPLockRecommended, unrestricted,
+			nil, []finding{{CodeIPUnrestricted, FieldIPRestrict}}, true, "2025-06-19 08:00 UTC"},
+		{"recommended: unrestricted warned, Binance's own expiry", IPLockRecommended, withExpiry,
+			nil, []finding{{CodeIPUnrestricted, FieldIPRestrict}}, true, "2025-06-21 12:00 UTC"},
+		{"recommended: unrestricted, no dates", IPLockRecommended, noCreate,
+			nil, []finding{{CodeIPUnrestricted, FieldIPRestrict}}, true, ""},
+		{"required: restricted accepted", IPLockRequired, restricted, nil, nil, true, ""},
+		{"required: unrestricted refused", IPLockRequired, unrestricted,
+			[]finding{{CodeIPUnrestricted, FieldIPRestrict}}, nil, false, "2025-06-19 08:00 UTC"},
+		{"required: restricted with a forbidden right still refused", IPLockRequired, restrictedBadRight,
+			[]finding{{CodeForbiddenPermission, "enableWithdrawals"}}, nil, true, ""},
+		{"recommended: restricted with a forbidden right still refused", IPLockRecommended, restrictedBadRight,
+			[]finding{{CodeForbiddenPermission, "enableWithdrawals"}}, nil, true, ""},
+	}
+	for _, lock := range []string{"", IPLockOff, IPLockRecommended, IPLockRequired} {
+		cases = append(cases, struct {
+			name               string
+			lock               string
+			raw                []byte
+			problems, warnings []finding
+			ipRightOK          bool
+			date               string
+		}{"no ipRestrict is refused under " + lock, lock, noIPField, []finding{{CodeMissingField, FieldIPRestrict}}, nil, false, ""})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v, err := Judge(c.raw, Context{Now: now, IPLock: c.lock})
+			if err != nil {
+				t.Fatalf("Judge: %v", err)
+			}
+			if got, want := codes(v.Problems), append([]finding{}, c.problems...); !reflect.DeepEqual(got, want) {
+				t.Errorf("problems = %v, want %v", got, want)
+			}
+			if got, want := codes(v.Warnings), append([]finding{}, c.warnings...); !reflect.DeepEqual(got, want) {
+				t.Errorf("warnings = %v, want %v", got, want)
+			}
+			if v.OK() != (len(c.problems) == 0) {
+				t.Errorf("OK() = %v", v.OK())
+			}
+			for _, r := range v.Rights {
+				if r.Field == FieldIPRestrict && r.OK != c.ipRightOK {
+					t.Errorf("ipRestrict right OK = %v, want %v", r.OK, c.ipRightOK)
+				}
+			}
+			for _, f := range append(append([]Finding{}, v.Problems...), v.Warnings...) {
+				if f.Code != CodeIPUnrestricted {
+					continue
+				}
+				for _, l := range i18n.Langs {
+					msg := l.Render(f.Message)
+					if strings.Contains(msg, "policy.") || strings.Contains(msg, "%!") {
+						t.Errorf("%s message not rendered: %q", l, msg)
+					}
+					if c.date != "" && !strings.Contains(msg, c.date) {
+						t.Errorf("%s message lacks the date %s: %q", l, c.date, msg)
+					}
+				}
+				en := i18n.EN.Render(f.Message)
+				for _, n := range []string{"Restrict access to trusted IPs only", "Edit restrictions"} {
+					if !strings.Contains(en, n) {
+						t.Errorf("message lacks %q: %q", n, en)
+					}
+				}
+				if c.lock == IPLockRecommended && !strings.Contains(en, "delete") {
+					t.Errorf("recommended warning does not say Binance may delete the key: %q", en)
+				}
+			}
+		})
+	}
+}
+
+func TestJudgeUnknownIPLock(t *testing.T) {
+	for _, lock := range []string{"on", "Required", " off", "\x1b[2J"} {
+		v, err := Judge(body(t, nil), Context{Now: now, IPLock: lock})
+		if !errors.Is(err, ErrBadContext) {
+			t.Errorf("IPLock %q: err = %v, want ErrBadContext", lock, err)
+		}
+		if !reflect.DeepEqual(v, Verdict{}) {
+			t.Errorf("IPLock %q: a verdict with the error", lock)
+		}
+		if err != nil && strings.Contains(err.Error(), "\x1b") {
+			t.Errorf("error echoes a control sequence: %q", err)
+		}
 	}
 }

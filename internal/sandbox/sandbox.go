@@ -1,7 +1,8 @@
 // Package sandbox runs smartradex against in-process stand-ins of Binance
-// and of the SmartradeX service, with a home of its own, so that a new user
-// can practise the whole flow with demo keys and no real account, key,
-// keyring or token is ever touched.
+// and of the SmartradeX service (the real service's handler on an
+// in-memory store, through servicetest), with a home of its own, so that a
+// new user can practise the whole flow with demo keys and no real account,
+// key, keyring or token is ever touched.
 package sandbox
 
 import (
@@ -78,8 +79,24 @@ type Sandbox struct {
 	ServiceURL string
 }
 
-// DemoKeys are the keys the sandbox's Binance knows.
-func DemoKeys() []binancetest.DemoKey { return binancetest.DemoKeys() }
+// IPLock is the sandbox service's rule: keys locked to its address are
+// the accepted state, unrestricted ones are accepted with a warning, so a
+// person can practise both.
+const IPLock = "recommended"
+
+// ServiceIP is the address the sandbox's service publishes and calls the
+// sandbox's Binance from. Nothing listens on it: the Binance stand-in
+// gives the service a URL of its own (ListenAs) where every request counts
+// as coming from this address, so that the sandbox works where only
+// 127.0.0.1 exists (macOS, Windows).
+const ServiceIP = binancetest.SandboxServiceIP
+
+// DemoKeys are the keys the sandbox's Binance knows: the unrestricted
+// ones, then those locked to trusted IPs (one to the service's address,
+// one whose list lacks it).
+func DemoKeys() []binancetest.DemoKey {
+	return append(binancetest.DemoKeys(), binancetest.LockedDemoKeys()...)
+}
 
 // Start starts both stand-ins on loopback with the state saved in dir by
 // earlier sandbox commands (or fresh demo data the first time).
@@ -111,8 +128,24 @@ func Start(ctx context.Context, dir string) (*Sandbox, error) {
 	}
 	// The demo keys and the demo subscriber always exist, as documented.
 	sb.Binance.AddDemoKeys()
-	sb.Service.AddAccount(Token, Email, bots.IDs())
+	sb.Binance.AddLockedDemoKeys()
+	// The sandbox's service publishes the built-in bots; its subscriber
+	// pays for all of them. (bots.IDs would ask this very service.)
+	var ids []string
+	for _, b := range bots.Builtin() {
+		ids = append(ids, b.ID)
+	}
+	sb.Service.AddAccount(Token, Email, ids)
 	if sb.BinanceURL, err = sb.Binance.Start(); err != nil {
+		return nil, err
+	}
+	alias, err := sb.Binance.ListenAs(ServiceIP)
+	if err != nil {
+		sb.Binance.Close()
+		return nil, err
+	}
+	if err := sb.Service.SetNetwork(servicetest.Network{IPLock: IPLock, EgressIPs: []string{ServiceIP}, BinanceURL: alias}); err != nil {
+		sb.Binance.Close()
 		return nil, err
 	}
 	if sb.ServiceURL, err = sb.Service.Start(); err != nil {
@@ -132,8 +165,9 @@ func (sb *Sandbox) locked(ctx context.Context, fn func() error) error {
 }
 
 // Save writes the stand-ins' state to the sandbox home. The service state
-// holds the sandbox token and the demo secrets registered with it: the
-// files are 0600 in a 0700 directory all the same.
+// holds the demo secrets registered with it, sealed, and the vault private
+// key that opens them (the token only as its SHA-256): the files are 0600
+// in a 0700 directory all the same.
 func (sb *Sandbox) Save(ctx context.Context) error {
 	return sb.locked(ctx, func() error {
 		b, err := sb.Binance.MarshalState()

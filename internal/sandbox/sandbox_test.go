@@ -3,6 +3,9 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/binance"
 	"github.com/smartradex/smartradex/internal/keygen"
+	"github.com/smartradex/smartradex/internal/seal"
 )
 
 func TestStatePersistsPrivately(t *testing.T) {
@@ -46,6 +50,76 @@ func TestStatePersistsPrivately(t *testing.T) {
 		if !strings.Contains(string(data), k.Key.APIKey) {
 			t.Errorf("demo key %s missing after restart", k.Name)
 		}
+	}
+}
+
+// A sandbox home saved by an earlier smartradex (the service state of
+// version 2, the old reference's own) keeps its registrations and vault
+// key; the next save is the store's snapshot, with the token only hashed.
+func TestEarlierServiceStateIsMigrated(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "home")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	vault, err := seal.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vaultText, _ := vault.MarshalText()
+	demo := DemoKeys()[0].Key
+	sealed, err := seal.Seal(vault.Public(), "btc-spot", demo.APIKey, "HMAC", []byte(demo.Secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := json.Marshal(map[string]any{
+		"version": 2, "vault_key": strings.TrimSpace(string(vaultText)),
+		"accounts": map[string]any{Token: map[string]any{"email": Email, "bots": []string{"btc-spot", "eth-spot"}}},
+		"registrations": []map[string]any{{"email": Email, "token": Token, "bot": "btc-spot", "api_key": demo.APIKey,
+			"sealed_secret": sealed, "vault_key_id": vault.Public().ID(), "key_type": "HMAC", "label": "SmartradeX BTC Spot",
+			"registered_at": "2026-11-23T10:00:00Z"}},
+	})
+	if err := os.WriteFile(filepath.Join(dir, serviceStateFile), v2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := Start(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, ok := sb.Service.Registration("btc-spot")
+	if !ok || reg.APIKey != demo.APIKey || reg.APISecret != demo.Secret || sb.Service.VaultKey().ID() != vault.Public().ID() {
+		t.Fatalf("after migration: registration %v %s, vault key %s", ok, reg.APIKey, sb.Service.VaultKey().ID())
+	}
+	// The sandbox's token still opens its account, over HTTP.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, sb.ServiceURL+"/v1/bots/btc-spot/binance-key", nil)
+	req.Header.Set("Authorization", "Bearer "+Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"registered_at":"2026-11-23T10:00:00Z"`) {
+		t.Errorf("GET the registration = %d %s", resp.StatusCode, body)
+	}
+	if err := sb.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := os.ReadFile(filepath.Join(dir, serviceStateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(saved), `"version": 3`) || strings.Contains(string(saved), Token) || strings.Contains(string(saved), demo.Secret) {
+		t.Errorf("saved again as %s", saved)
+	}
+	// and read back.
+	sb2, err := Start(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb2.Close(ctx)
+	if reg, ok := sb2.Service.Registration("btc-spot"); !ok || reg.APISecret != demo.Secret {
+		t.Errorf("after a second start: %v %s", ok, reg.APIKey)
 	}
 }
 

@@ -150,10 +150,13 @@ func ParsePrivateKey(text []byte) (*PrivateKey, error) {
 // MarshalText returns the text form read by ParsePrivateKey, with a final
 // newline. The caller must write it only to a file only its owner can read.
 func (k *PrivateKey) MarshalText() ([]byte, error) {
-	raw, err := k.key.Bytes()
+	seed, err := k.key.Bytes()
 	if err != nil {
 		return nil, err
 	}
+	// crypto/hpke's hybrid keys return their own seed, not a copy: clearing
+	// it would destroy the key, so only a copy is cleared.
+	raw := append([]byte(nil), seed...)
 	defer clear(raw)
 	return []byte(base64.StdEncoding.EncodeToString(raw) + "\n"), nil
 }

@@ -95,6 +95,13 @@ func TestPrivateKeyText(t *testing.T) {
 	if k2.Public().ID() != k.Public().ID() {
 		t.Fatal("parsed key differs")
 	}
+	// Marshalling leaves the key whole: the same text every time.
+	if again, err := k.MarshalText(); err != nil || string(again) != string(text) {
+		t.Fatalf("MarshalText a second time = %q, %v; want the first text", again, err)
+	}
+	if k3, err := ParsePrivateKey(text); err != nil || k3.Public().ID() != k.Public().ID() {
+		t.Fatalf("the first text no longer parses to the key: %v", err)
+	}
 	if strings.Contains(k.String(), line) || strings.Contains(k.GoString(), line) {
 		t.Fatal("String shows the key")
 	}

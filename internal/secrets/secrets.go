@@ -13,6 +13,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // ErrNotFound is returned by Get and Delete when no secret has that name.
@@ -57,8 +58,8 @@ const ServiceTokenName = "service-token"
 // BotSecretName is the name of the secret of a bot's API key.
 func BotSecretName(bot string) string { return "bot/" + bot }
 
-// BotNextSecretName is the name of a bot's new secret while a rotation is
-// under way.
+// BotNextSecretName is the second slot of a bot: a rotation stores the new
+// secret in whichever of the two slots the key in force does not use.
 func BotNextSecretName(bot string) string { return "bot/" + bot + "/next" }
 
 // BotGeneratedSecretName is the name under which `keys generate` keeps a
@@ -110,9 +111,10 @@ func Open(opts Options) (Store, error) {
 	return nil, BadBackendError(opts.Backend)
 }
 
-// BadBackendError is the usage error for an unknown backend name.
+// BadBackendError is the usage error for an unknown backend name. The
+// name is not quoted: it is whatever was typed, maybe a pasted secret.
 func BadBackendError(name string) error {
-	return apperr.New(apperr.Usage, "secrets.bad_backend", i18n.M("secrets.bad_backend", name), i18n.M("secrets.bad_backend_hint"))
+	return apperr.New(apperr.Usage, "secrets.bad_backend", i18n.M("secrets.bad_backend"), i18n.M("secrets.bad_backend_hint"))
 }
 
 // NewMemory returns an in-memory store, for tests of other packages. Its
@@ -154,12 +156,24 @@ func (s *memory) Delete(ctx context.Context, name string) error {
 func (s *memory) Backend() string { return BackendSystem }
 
 // scrub removes value from an error's text, in case a backend echoes what
-// it was given.
+// it was given, and makes the text clean (the keyring daemon's words are
+// not smartradex's: no control or format character reaches the terminal).
 func scrub(err error, value string) error {
-	if err == nil || len(value) < 4 || !strings.Contains(err.Error(), value) {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if len(value) >= 4 {
+		msg = strings.ReplaceAll(msg, value, "[REDACTED]")
+	}
+	msg = safetext.Clean(msg, 500)
+	if len(value) >= 4 {
+		msg = strings.ReplaceAll(msg, value, "[REDACTED]")
+	}
+	if msg == err.Error() {
 		return err
 	}
-	return scrubbed{msg: strings.ReplaceAll(err.Error(), value, "[REDACTED]"), err: err}
+	return scrubbed{msg: msg, err: err}
 }
 
 type scrubbed struct {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -23,11 +26,69 @@ type keyringAPI interface {
 
 type goKeyring struct{}
 
-func (goKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
+func (goKeyring) Get(service, user string) (string, error) {
+	if err := sessionBusCheck(os.Getenv, runtime.GOOS); err != nil {
+		return "", err
+	}
+	return keyring.Get(service, user)
+}
+
 func (goKeyring) Set(service, user, password string) error {
+	if err := sessionBusCheck(os.Getenv, runtime.GOOS); err != nil {
+		return err
+	}
 	return keyring.Set(service, user, password)
 }
-func (goKeyring) Delete(service, user string) error { return keyring.Delete(service, user) }
+
+func (goKeyring) Delete(service, user string) error {
+	if err := sessionBusCheck(os.Getenv, runtime.GOOS); err != nil {
+		return err
+	}
+	return keyring.Delete(service, user)
+}
+
+// errNoSessionBus and errBusLaunches stop a keyring call before the D-Bus
+// library sees the session bus address. With no address (or
+// "autolaunch:") and no bus socket in the user's runtime directory,
+// godbus runs `dbus-launch` found on PATH, with smartradex's whole
+// environment; a "unixexec:" address runs the program it names. Either
+// would start a program of someone else's choosing next to the secrets,
+// so smartradex never lets it: no bus is a keyring error, like a bus that
+// does not answer.
+var (
+	errNoSessionBus = errors.New("dbus: no session bus: DBUS_SESSION_BUS_ADDRESS is not set, and smartradex does not start one")
+	errBusLaunches  = errors.New("dbus: the session bus address asks to start a program (autolaunch: or unixexec:), which smartradex does not do")
+)
+
+// sessionBusCheck returns nil when godbus will connect to an existing bus
+// without starting any program: on the systems where go-keyring uses the
+// Secret Service (not macOS, not Windows), DBUS_SESSION_BUS_ADDRESS names
+// only transports that connect (unix:, tcp:, nonce-tcp:), or it is unset
+// and the socket godbus looks for next, /run/user/<uid>/bus, exists.
+func sessionBusCheck(getenv func(string) string, goos string) error {
+	if goos == "darwin" || goos == "windows" {
+		return nil
+	}
+	addr := strings.TrimSpace(getenv("DBUS_SESSION_BUS_ADDRESS"))
+	if addr == "" || addr == "autolaunch:" {
+		if fi, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil && fi.Mode()&fs.ModeSocket != 0 {
+			return nil
+		}
+		if addr == "" {
+			return errNoSessionBus
+		}
+		return errBusLaunches
+	}
+	for _, a := range strings.Split(addr, ";") {
+		transport, _, _ := strings.Cut(strings.TrimSpace(a), ":")
+		switch transport {
+		case "unix", "tcp", "nonce-tcp", "":
+		default:
+			return errBusLaunches
+		}
+	}
+	return nil
+}
 
 type system struct {
 	kr      keyringAPI

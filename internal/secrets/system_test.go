@@ -3,6 +3,8 @@ package secrets
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -325,5 +327,68 @@ func TestMemory(t *testing.T) {
 	}
 	if err := s.Delete(ctx, "a"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// godbus starts dbus-launch from PATH (with the whole environment) when no
+// session bus address is set and no bus socket is found, and a unixexec:
+// address runs the program it names: the system store refuses both before
+// the library is called.
+func TestSessionBusCheck(t *testing.T) {
+	env := func(addr string) func(string) string {
+		return func(k string) string {
+			if k == "DBUS_SESSION_BUS_ADDRESS" {
+				return addr
+			}
+			return ""
+		}
+	}
+	_, statErr := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid()))
+	hasSocket := statErr == nil
+	cases := []struct {
+		addr, goos string
+		want       error
+	}{
+		{"unix:path=/run/user/1000/bus", "linux", nil},
+		{"unix:abstract=/tmp/dbus-x,guid=1", "linux", nil},
+		{"tcp:host=127.0.0.1,port=1", "freebsd", nil},
+		{"unix:path=/a;tcp:host=h,port=1", "linux", nil},
+		{"unixexec:path=/bin/sh,argv1=-c", "linux", errBusLaunches},
+		{"unix:path=/nowhere;unixexec:path=/tmp/x", "linux", errBusLaunches},
+		{"launchd:env=X", "linux", errBusLaunches},
+		{"", "darwin", nil},
+		{"", "windows", nil},
+	}
+	if !hasSocket {
+		cases = append(cases,
+			struct {
+				addr, goos string
+				want       error
+			}{"", "linux", errNoSessionBus},
+			struct {
+				addr, goos string
+				want       error
+			}{"autolaunch:", "linux", errBusLaunches})
+	}
+	for _, c := range cases {
+		if got := sessionBusCheck(env(c.addr), c.goos); !errors.Is(got, c.want) {
+			t.Errorf("sessionBusCheck(%q, %s) = %v, want %v", c.addr, c.goos, got, c.want)
+		}
+	}
+}
+
+// The keyring daemon's words reach the terminal as the cause of an error:
+// they come out clean, with the secret still scrubbed even when invisible
+// characters are put inside it.
+func TestKeyringErrorsAreCleanText(t *testing.T) {
+	hidden := testSecret[:10] + "\u200b" + testSecret[10:]
+	kr := &recordingKeyring{err: errors.New("org.freedesktop.Secret.Error\x1b]0;pwned\x07\x1b[2J: refused " + hidden)}
+	err := newSystem(Options{Timeout: time.Second, GOOS: "linux"}, kr).Set(context.Background(), "bot/x", testSecret)
+	text := rendered(err)
+	if strings.ContainsAny(text, "\x1b\x07\u200b") {
+		t.Errorf("raw text in %q", text)
+	}
+	if strings.Contains(text, testSecret) || !strings.Contains(text, "org.freedesktop.Secret.Error") {
+		t.Errorf("error %q: the secret shows, or the keyring's message is gone", text)
 	}
 }

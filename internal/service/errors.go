@@ -9,21 +9,19 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // maxMessage caps, in characters, the service's own words inside one of
 // our messages.
-const maxMessage = 300
+const maxMessage = safetext.MaxMessage
 
 // apiError is the decoded {"error": {"code", "message"}} body. Both fields
 // are safe to print: the code matches errorCode, the message went through
@@ -31,6 +29,12 @@ const maxMessage = 300
 type apiError struct {
 	Code    string
 	Message string
+	// What a check answered (binance_rejected, key_refused): Binance's
+	// code, the service's address (cleaned: "" unless an IP address) and
+	// the policy's findings (identifiers only).
+	BinanceCode int
+	SeenFrom    string
+	Findings    []RefusedFinding
 }
 
 // errorCode is compiled on first use: its bounded repetition makes a large
@@ -43,8 +47,11 @@ var errorCode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 func decodeError(body []byte, scrub *redact.Redactor) apiError {
 	var env struct {
 		Error struct {
-			Code    json.RawMessage `json:"code"`
-			Message json.RawMessage `json:"message"`
+			Code        json.RawMessage `json:"code"`
+			Message     json.RawMessage `json:"message"`
+			BinanceCode json.RawMessage `json:"binance_code"`
+			SeenFrom    json.RawMessage `json:"seen_from"`
+			Findings    json.RawMessage `json:"findings"`
 		} `json:"error"`
 	}
 	if len(body) > maxBody || json.Unmarshal(body, &env) != nil {
@@ -58,6 +65,15 @@ func decodeError(body []byte, scrub *redact.Redactor) apiError {
 	if json.Unmarshal(env.Error.Message, &msg) == nil {
 		out.Message = cleanMessage(msg, scrub)
 	}
+	var bc int
+	if json.Unmarshal(env.Error.BinanceCode, &bc) == nil && bc < 0 && bc > -100000 {
+		out.BinanceCode = bc
+	}
+	var from string
+	if json.Unmarshal(env.Error.SeenFrom, &from) == nil {
+		out.SeenFrom = cleanAddr(from)
+	}
+	out.Findings = decodeFindings(env.Error.Findings)
 	return out
 }
 
@@ -68,36 +84,14 @@ func cleanMessage(s string, scrub *redact.Redactor) string {
 	s = scrub.Redact(s)
 	s = cleanText(s)
 	s = scrub.Redact(s)
-	return capRunes(s, maxMessage)
+	return safetext.Cap(s, maxMessage)
 }
 
-// sanitizeText is cleanText then capRunes.
-func sanitizeText(s string, max int) string { return capRunes(cleanText(s), max) }
+// sanitizeText makes untrusted text fit to print (see safetext.Clean).
+func sanitizeText(s string, max int) string { return safetext.Clean(s, max) }
 
-// cleanText drops control and formatting characters (terminal escapes,
-// bidirectional overrides, zero-width characters), turns every kind of
-// whitespace into one space, and repairs invalid UTF-8.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsSpace(r):
-			return ' '
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), !unicode.IsPrint(r) && r != utf8.RuneError:
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func capRunes(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
-}
+// cleanText is safetext.Clean without a cap.
+func cleanText(s string) string { return safetext.Clean(s, 0) }
 
 // statusError is the technical cause attached to a mapped HTTP error; it
 // shows in --debug output and after the explanation, never a secret.
@@ -224,8 +218,22 @@ func (c *Client) mapStatus(cl call, res *result) error {
 		return apperr.Wrap(apperr.Refused, "service.key_in_use", cause, i18n.M("service.key_in_use", cl.bot, detail(e)),
 			i18n.M("service.key_in_use_hint", cl.bot))
 
+	case res.status == http.StatusConflict && e.Code == "vault_key_changed":
+		return apperr.Wrap(apperr.Refused, "service.vault_key_rotated", cause, i18n.M("service.vault_key_rotated", cl.bot),
+			i18n.M("service.retry_hint"))
+
 	case res.status == http.StatusConflict:
 		return apperr.Wrap(apperr.Refused, "service.conflict", cause, i18n.M("service.conflict", detail(e)), i18n.M("service.contact_hint"))
+
+	case res.status == http.StatusUnprocessableEntity && e.Code == "binance_rejected" && cl.bot != "":
+		// Binance refused the key from SmartradeX's address: the caller
+		// knows the addresses and words the hint (see RejectedError).
+		return apperr.Wrap(apperr.Rejected, "service.binance_rejected", &RejectedError{BinanceCode: e.BinanceCode, SeenFrom: e.SeenFrom},
+			i18n.M("service.binance_rejected", cl.bot, seenFrom(e.SeenFrom), e.BinanceCode), i18n.M("service.binance_rejected_hint"))
+
+	case res.status == http.StatusUnprocessableEntity && e.Code == "key_refused" && cl.bot != "":
+		return apperr.Wrap(apperr.Refused, "service.key_refused", &RefusedError{Findings: e.Findings},
+			i18n.M("service.key_refused", cl.bot), refusedHints(e.Findings)...)
 
 	case res.status == http.StatusUnprocessableEntity || res.status == http.StatusBadRequest:
 		if cl.method == http.MethodPut {

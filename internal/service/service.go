@@ -7,22 +7,24 @@ package service
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/buildinfo"
 	"github.com/smartradex/smartradex/internal/httpx"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 const defaultBaseURL = "https://api.smartradex.fr"
@@ -45,6 +47,12 @@ type Options struct {
 	Backoff   httpx.Backoff                              // default httpx.DefaultBackoff
 	Sleep     func(context.Context, time.Duration) error // default httpx.Sleep
 	UserAgent string                                     // default buildinfo.UserAgent()
+	// Trust decides which vault key secrets are sealed to; share one per
+	// process. Default: a Trust of the client's own, with pins in memory.
+	Trust *Trust
+	// Origin is the name the vault key is pinned under; default the
+	// normalised base URL.
+	Origin string
 }
 
 // Client talks to one SmartradeX service with one subscriber's token. It is
@@ -58,12 +66,23 @@ type Client struct {
 	sleep   func(context.Context, time.Duration) error
 	ua      string
 	now     func() time.Time
+	trust   *Trust
+	origin  string
 }
 
 // New checks opts and returns a Client. The base URL is validated here,
 // before any connection can be opened, so that a token or a secret is never
 // sent in clear text to a host that is not this computer.
-func New(opts Options) (*Client, error) {
+func New(opts Options) (*Client, error) { return newClient(opts, true) }
+
+// NewPublic is New without a token, for the endpoints that need none
+// (GET /v1/bots, GET /v1/vault-key). Its other calls fail as not logged in.
+func NewPublic(opts Options) (*Client, error) {
+	opts.Token = ""
+	return newClient(opts, false)
+}
+
+func newClient(opts Options, needToken bool) (*Client, error) {
 	raw := opts.BaseURL
 	if strings.TrimSpace(raw) == "" {
 		raw = defaultBaseURL
@@ -75,47 +94,34 @@ func New(opts Options) (*Client, error) {
 		return nil, apperr.New(apperr.Usage, "service.bad_url", BadURLMessage(raw, err), i18n.M("service.bad_url_hint", defaultBaseURL))
 	}
 	token := strings.TrimSpace(opts.Token)
-	if token == "" {
+	if token == "" && needToken {
 		return nil, apperr.New(apperr.Rejected, "service.not_logged_in",
 			i18n.M("service.not_logged_in"), i18n.M("service.login_hint"))
 	}
-	if !validToken(token) {
+	if token != "" && !validToken(token) {
 		return nil, apperr.New(apperr.Rejected, "service.bad_token",
 			i18n.M("service.bad_token"), i18n.M("service.login_hint"), i18n.M("service.env_token_hint"))
 	}
 
-	hc := opts.HTTP
-	if hc == nil {
-		hc = httpx.NewClient(15 * time.Second)
-	}
-	// A copy, so that the caller's client is left as it was.
-	own := *hc
-	// The API never redirects. Following one could replay a PUT body (the
-	// secret) or the Authorization header to another scheme or host, so a
-	// redirect is returned as is and reported as a bad response.
-	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if base.Scheme == "http" {
-		// Plain http carries the token and the secret in clear: never
-		// through a proxy, never to an address that is not this computer.
-		own.Transport = httpx.LoopbackOnly(own.Transport)
-	}
-	if opts.Log != nil {
-		rt := own.Transport
-		if rt == nil {
-			rt = http.DefaultTransport
-		}
-		own.Transport = &httpx.LoggingTransport{Base: rt, Log: opts.Log}
-	}
+	own := httpx.Secure(httpx.SecureOptions{Base: base, HTTP: opts.HTTP, Timeout: 15 * time.Second, MaxBody: maxBody, Log: opts.Log})
 
 	c := &Client{
 		base:    base,
 		token:   token,
-		http:    &own,
+		http:    own,
 		log:     opts.Log,
 		backoff: opts.Backoff,
 		sleep:   opts.Sleep,
 		ua:      opts.UserAgent,
 		now:     time.Now,
+		trust:   opts.Trust,
+		origin:  opts.Origin,
+	}
+	if c.trust == nil {
+		c.trust = &Trust{}
+	}
+	if c.origin == "" {
+		c.origin = base.String()
 	}
 	if c.backoff.Attempts <= 0 {
 		c.backoff = httpx.DefaultBackoff
@@ -131,6 +137,9 @@ func New(opts Options) (*Client, error) {
 
 // BaseURL is the validated base URL the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
+
+// isDefault tells whether the client talks to the production service.
+func (c *Client) isDefault() bool { return c.base.String() == defaultBaseURL }
 
 // validToken accepts what can travel in an HTTP header unchanged: visible
 // ASCII. Anything else is a copy-paste accident, and Go's own error for a
@@ -154,6 +163,11 @@ func BadURLMessage(raw string, err error) i18n.Message {
 	var ue *httpx.URLError
 	if errors.As(err, &ue) && ue.Problem == httpx.URLCredentials {
 		return i18n.M("service.bad_url_credentials", displayURL(raw))
+	}
+	if !errors.As(err, &ue) || ue.Problem == httpx.URLNotAbsolute {
+		// Not an address at all: maybe something pasted in the wrong
+		// place, so it is not quoted back.
+		return i18n.M("service.bad_url_not_absolute")
 	}
 	return i18n.M("service.bad_url", displayURL(raw))
 }
@@ -179,12 +193,13 @@ type Me struct {
 	Bots  []string `json:"bots"` // the bots the subscriber pays for
 }
 
-// KeyRegistration is the body of a PUT: a Binance key and its secret for a
-// bot. Its String, GoString and Format never print APISecret, so that a
-// stray %v in a log or an error cannot leak it.
+// KeyRegistration is a Binance key and its secret for a bot. PutKey seals
+// the secret; it is never marshalled (json:"-"). Its String, GoString and
+// Format never print APISecret, so that a stray %v in a log or an error
+// cannot leak it.
 type KeyRegistration struct {
 	APIKey    string `json:"api_key"`
-	APISecret string `json:"api_secret"`
+	APISecret string `json:"-"`
 	KeyType   string `json:"key_type"` // "HMAC", "ED25519" or "RSA"
 	Label     string `json:"label"`
 }
@@ -212,7 +227,15 @@ type Registration struct {
 	APIKey       string    `json:"api_key"`
 	Status       string    `json:"status"`
 	RegisteredAt time.Time `json:"registered_at"`
+	// LastCheck is the service's last check of the key from its addresses:
+	// the PUT's own check, the periodic one, or a live read's. nil when the
+	// service has not checked it (ip_lock off, or an older service).
+	LastCheck *LastCheck `json:"last_check,omitempty"`
 }
+
+// errNoToken is what a client made by NewPublic answers for a call that
+// needs a token; no caller of NewPublic makes one.
+var errNoToken = apperr.New(apperr.Rejected, "service.not_logged_in", i18n.M("service.not_logged_in"), i18n.M("service.login_hint"))
 
 // ErrNotFound is the cause of the error GetKey and DeleteKey return when the
 // service holds no key for the bot: test it with errors.Is.
@@ -225,7 +248,7 @@ var botID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[
 
 func checkBot(bot string) error {
 	if !botID().MatchString(bot) {
-		return apperr.New(apperr.Usage, "service.bad_bot", i18n.M("service.bad_bot", sanitizeText(bot, 64)), i18n.M("service.bots_hint"))
+		return apperr.New(apperr.Usage, "service.bad_bot", i18n.M("service.bad_bot"), i18n.M("service.bots_hint"))
 	}
 	return nil
 }
@@ -242,30 +265,45 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 	if strings.TrimSpace(me.Email) == "" {
 		return nil, c.badResponse(errors.New("GET /v1/me: no email in the answer"))
 	}
+	if !safetext.IsClean(me.Email) || len(me.Email) > 254 {
+		return nil, c.badResponse(errors.New("GET /v1/me: the email is not printable text"))
+	}
+	for _, b := range me.Bots {
+		if !botID().MatchString(b) {
+			return nil, c.badResponse(fmt.Errorf("GET /v1/me: %q is not a bot identifier", sanitizeText(b, 64)))
+		}
+	}
 	if me.Bots == nil {
-		me.Bots = []string{}
+		// The contract: bots is always an array, empty for no bot.
+		return nil, c.badResponse(errors.New("GET /v1/me: no bots array in the answer"))
 	}
 	return &me, nil
 }
 
-// PutKey registers reg for bot, replacing any key the bot had. The same key
-// again is a success (the service keeps its first registered_at), so a PUT
-// whose answer was lost can be retried safely.
+// PutKey registers reg for bot, replacing any key the bot had. The secret
+// is sealed to the service's vault key (fetched and judged by the client's
+// Trust first: a key that is not trusted stops everything before the PUT)
+// and never sent in clear. The same key again is a success (the service
+// keeps its first registered_at), so a PUT whose answer was lost can be
+// retried safely. A 409 vault_key_changed (the service rotated its key
+// meanwhile) fetches the key once more: sealed again if it is trusted,
+// refused otherwise.
 func (c *Client) PutKey(ctx context.Context, bot string, reg KeyRegistration) (*Registration, error) {
 	if err := checkBot(bot); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(reg)
-	if err != nil {
-		return nil, apperr.Wrap(apperr.Unexpected, "service.encode", err, i18n.M("error.unexpected", "encoding the registration"))
-	}
 	var out Registration
-	cl := call{method: http.MethodPut, path: keyPath(bot), bot: bot, body: body, secrets: []string{reg.APISecret}, registering: true}
-	if err := c.do(ctx, cl, &out); err != nil {
+	cl := call{method: http.MethodPut, path: keyPath(bot), bot: bot, secrets: []string{reg.APISecret}, registering: true}
+	if err := c.sealedDo(ctx, cl, reg, &out); err != nil {
 		return nil, err
 	}
 	// Money is at stake: the caller marks the key registered only if the
-	// service confirms this very key for this very bot.
+	// service confirms this very key for this very bot, in force.
+	if out.Bot == bot && out.APIKey == reg.APIKey {
+		if err := checkRegistration("PUT", cl.path, bot, &out); err != nil {
+			return nil, c.badResponse(err)
+		}
+	}
 	if out.Bot != bot || out.APIKey != reg.APIKey {
 		if out.APIKey == reg.APIKey {
 			return nil, c.badResponse(fmt.Errorf("PUT %s: the answer confirms bot %q", cl.path, sanitizeText(out.Bot, 64)))
@@ -273,6 +311,47 @@ func (c *Client) PutKey(ctx context.Context, bot string, reg KeyRegistration) (*
 		return nil, c.badResponse(fmt.Errorf("PUT %s: the answer confirms bot %q and another key than the one sent", cl.path, sanitizeText(out.Bot, 64)))
 	}
 	return &out, nil
+}
+
+// maxBots bounds the catalogue taken from the service.
+const maxBots = 100
+
+// Bots returns the service's bot catalogue (GET /v1/bots, no token sent),
+// sorted by ID. What the service says is untrusted: an entry whose id is
+// not a bot identifier, or repeats one, is dropped; name and label lose
+// control and formatting characters and are bounded. It makes one attempt
+// and fails on anything else than a usable list: callers fall back on the
+// built-in catalogue.
+func (c *Client) Bots(ctx context.Context) ([]bots.Bot, error) {
+	var body struct {
+		Bots []struct {
+			ID    string `json:"id"`
+			Name  string `json:"name"`
+			Label string `json:"label"`
+		} `json:"bots"`
+	}
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/v1/bots", public: true, single: true}, &body); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []bots.Bot
+	for _, b := range body.Bots {
+		name := sanitizeText(b.Name, 64)
+		if !bots.ValidID(b.ID) || seen[b.ID] || name == "" || len(out) == maxBots {
+			continue
+		}
+		seen[b.ID] = true
+		label := sanitizeText(b.Label, 100)
+		if label == "" {
+			label = sanitizeText("SmartradeX "+name, 100)
+		}
+		out = append(out, bots.Bot{ID: b.ID, Name: name, Label: label})
+	}
+	if len(out) == 0 {
+		return nil, c.badResponse(errors.New("GET /v1/bots: no usable bot in the answer"))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 
 // GetKey returns the registration of bot. When there is none the error
@@ -286,8 +365,8 @@ func (c *Client) GetKey(ctx context.Context, bot string) (*Registration, error) 
 	if err := c.do(ctx, cl, &out); err != nil {
 		return nil, err
 	}
-	if out.Bot != bot || out.APIKey == "" {
-		return nil, c.badResponse(fmt.Errorf("GET %s: the answer is for bot %q", cl.path, sanitizeText(out.Bot, 64)))
+	if err := checkRegistration("GET", cl.path, bot, &out); err != nil {
+		return nil, c.badResponse(err)
 	}
 	return &out, nil
 }
@@ -310,6 +389,8 @@ type call struct {
 	body        []byte   // nil for GET and DELETE
 	secrets     []string // scrubbed from anything the service says back
 	registering bool     // a PUT: on failure the user is told about `keys sync`
+	public      bool     // sent without the token
+	single      bool     // one attempt: the caller has a fallback
 }
 
 // do runs cl with bounded retries and decodes a 2xx answer into out.
@@ -318,7 +399,13 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		lastErr error
 		waited  time.Duration // server-requested waiting so far, bounded by Budget
 	)
+	if !cl.public && c.token == "" {
+		return errNoToken
+	}
 	attempts := c.backoff.Attempts
+	if cl.single {
+		attempts = 1
+	}
 	for attempt := 1; ; attempt++ {
 		res, err := c.once(ctx, cl)
 		if err == nil && !retryableStatus(res.status) {
@@ -380,7 +467,9 @@ func (c *Client) once(ctx context.Context, cl call) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if !cl.public {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	req.Header.Set("User-Agent", c.ua)
 	req.Header.Set("Accept", "application/json")
 	if cl.body != nil {
@@ -411,11 +500,19 @@ func (c *Client) finish(cl call, res *result, out any) error {
 		if res.tooBig {
 			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body over %d bytes", cl.method, cl.path, res.status, maxBody))
 		}
+		if !expectedStatus(cl.method, res.status) {
+			return c.badResponse(fmt.Errorf("%s %s: HTTP %d is not the documented answer", cl.method, cl.path, res.status))
+		}
 		if out == nil {
+			// A DELETE answers with no body: a page (a proxy's, a login
+			// portal's) is not a deletion.
+			if len(res.body) != 0 {
+				return c.badResponse(fmt.Errorf("%s %s: HTTP %d with a body, not the documented empty answer", cl.method, cl.path, res.status))
+			}
 			return nil
 		}
-		if err := json.Unmarshal(res.body, out); err != nil {
-			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body is not the expected JSON", cl.method, cl.path, res.status))
+		if err := decodeStrict(res.body, out); err != nil {
+			return c.badResponse(fmt.Errorf("%s %s: HTTP %d, body is not the expected JSON: %w", cl.method, cl.path, res.status, err))
 		}
 		return nil
 	}

@@ -178,13 +178,23 @@ func TestAgainstReference(t *testing.T) {
 		t.Errorf("DeleteKey again = %v, want ErrNotFound", err)
 	}
 
+	vaultGets := 0
 	for _, r := range f.svc.Requests() {
-		if r.Token != token || r.UserAgent != "smartradex/test" {
+		want := token
+		if r.Path == "/v1/vault-key" {
+			// Public: the token is not sent where it is not needed.
+			want = ""
+			vaultGets++
+		}
+		if r.Token != want || r.UserAgent != "smartradex/test" {
 			t.Errorf("%s %s carried token %q, User-Agent %q", r.Method, r.Path, r.Token, r.UserAgent)
 		}
 	}
-	if n := len(f.svc.Requests()); n != 7 {
-		t.Errorf("%d requests sent, want 7 (no retries)", n)
+	if vaultGets != 1 {
+		t.Errorf("the vault key was fetched %d times for two PUTs, want once", vaultGets)
+	}
+	if n := len(f.svc.Requests()); n != 8 {
+		t.Errorf("%d requests sent, want 8 (no retries)", n)
 	}
 	if len(f.sleeps.list()) != 0 {
 		t.Errorf("slept %v without any failure", f.sleeps.list())
@@ -307,7 +317,18 @@ func TestStatusMapping(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.svc.Inject(servicetest.Fault{Status: tc.status, Body: tc.body + " "})
+			fault := servicetest.Fault{Status: tc.status, Body: tc.body + " ", Path: "/v1/bots/btc-spot/binance-key"}
+			switch tc.op {
+			case "me":
+				fault.Method, fault.Path = http.MethodGet, "/v1/me"
+			case "put":
+				fault.Method = http.MethodPut
+			case "get":
+				fault.Method = http.MethodGet
+			case "delete":
+				fault.Method = http.MethodDelete
+			}
+			f.svc.Inject(fault)
 			c := f.client(t)
 			ctx := context.Background()
 			var err error
@@ -328,7 +349,7 @@ func TestStatusMapping(t *testing.T) {
 			if errors.Is(err, ErrNotFound) != tc.notFound {
 				t.Errorf("errors.Is(err, ErrNotFound) = %v, want %v", !tc.notFound, tc.notFound)
 			}
-			if n := len(f.svc.Requests()); n != tc.attempts {
+			if n := countRequests(f.svc, fault.Method, fault.Path); n != tc.attempts {
 				t.Errorf("%d requests, want %d", n, tc.attempts)
 			}
 			if len(e.Hints) == 0 {
@@ -348,9 +369,21 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	if s := f.sleeps.list(); len(s) != 1 || s[0] != 3*time.Second {
 		t.Errorf("slept %v, want [3s] as the server asked", s)
 	}
-	if n := len(f.svc.Requests()); n != 2 {
-		t.Errorf("%d requests, want 2", n)
+	if n := countRequests(f.svc, http.MethodPut, ""); n != 2 {
+		t.Errorf("%d PUTs, want 2", n)
 	}
+}
+
+// countRequests counts the requests the service received with method
+// and a path that starts with prefix.
+func countRequests(s *servicetest.Server, method, prefix string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Method == method && strings.HasPrefix(r.Path, prefix) {
+			n++
+		}
+	}
+	return n
 }
 
 func TestRetryAfterBeyondBudgetFailsAtOnce(t *testing.T) {
@@ -447,7 +480,7 @@ func TestSlowServiceTimesOut(t *testing.T) {
 
 func TestCancelledDuringBackoff(t *testing.T) {
 	f := newFixture(t)
-	f.svc.Inject(servicetest.Fault{Status: 503})
+	f.svc.Inject(servicetest.Fault{Method: http.MethodPut, Status: 503})
 	ctx, cancel := context.WithCancel(context.Background())
 	c := f.client(t, func(o *Options) {
 		o.Sleep = func(ctx context.Context, _ time.Duration) error { cancel(); return ctx.Err() }
@@ -699,7 +732,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			base := tc.url
 			if tc.handler != nil {
-				ts := httptest.NewServer(tc.handler)
+				ts := httptest.NewServer(withVault(tc.handler))
 				defer ts.Close()
 				base = ts.URL
 			}

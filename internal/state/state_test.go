@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/atomicfile"
+	"github.com/smartradex/smartradex/internal/safetext"
 )
 
 // TestMain lets a test re-execute this binary as another smartradex
@@ -134,17 +136,24 @@ func TestUpdateErrorWritesNothing(t *testing.T) {
 
 func TestLoadRejectsDamagedIndex(t *testing.T) {
 	cases := map[string]string{
-		"empty":           "",
-		"garbage":         "not json",
-		"truncated":       `{"version":1,"entries":{"a":{"bot":"a"`,
-		"trailing":        `{"version":1,"entries":{}} {}`,
-		"version 0":       `{"entries":{}}`,
-		"wrong bot":       `{"version":1,"entries":{"a":{"bot":"b","backend":"system","secret_name":"bot/b","status":"pending"}}}`,
-		"null entry":      `{"version":1,"entries":{"a":null}}`,
-		"no secret name":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","status":"pending"}}}`,
-		"unknown status":  `{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"lost"}}}`,
-		"entries is list": `{"version":1,"entries":[]}`,
-		"no bot name":     `{"version":1,"entries":{"":{"bot":"","backend":"system","secret_name":"bot/","status":"pending"}}}`,
+		"empty":            "",
+		"garbage":          "not json",
+		"truncated":        `{"version":1,"entries":{"a":{"bot":"a"`,
+		"trailing":         `{"version":1,"entries":{}} {}`,
+		"version 0":        `{"entries":{}}`,
+		"wrong bot":        `{"version":1,"entries":{"a":{"bot":"b","backend":"system","secret_name":"bot/b","status":"pending"}}}`,
+		"null entry":       `{"version":1,"entries":{"a":null}}`,
+		"no secret name":   `{"version":1,"entries":{"a":{"bot":"a","backend":"system","status":"pending"}}}`,
+		"unknown status":   `{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"lost"}}}`,
+		"entries is list":  `{"version":1,"entries":[]}`,
+		"no bot name":      `{"version":1,"entries":{"":{"bot":"","backend":"system","secret_name":"bot/","status":"pending"}}}`,
+		"null intent":      `{"version":1,"entries":{},"intents":{"a":null}}`,
+		"unknown op":       `{"version":1,"entries":{},"intents":{"a":{"op":"undo","key":{"bot":"a","api_key":"K","backend":"system","secret_name":"bot/a"}}}}`,
+		"intent no key":    `{"version":1,"entries":{},"intents":{"a":{"op":"add"}}}`,
+		"intent wrong bot": `{"version":1,"entries":{},"intents":{"a":{"op":"add","key":{"bot":"b","api_key":"K","backend":"system","secret_name":"bot/b"}}}}`,
+		"intent no slot":   `{"version":1,"entries":{},"intents":{"a":{"op":"rotate","key":{"bot":"a","api_key":"K","backend":"system"}}}}`,
+		"add no api key":   `{"version":1,"entries":{},"intents":{"a":{"op":"add","key":{"bot":"a","backend":"system","secret_name":"bot/a"}}}}`,
+		"bad also":         `{"version":1,"entries":{},"intents":{"a":{"op":"remove","key":{"bot":"a","backend":"system","secret_name":"bot/a"},"also":{"bot":"a"}}}}`,
 	}
 	for name, content := range cases {
 		ix := Open(t.TempDir())
@@ -168,6 +177,72 @@ func TestLoadRejectsDamagedIndex(t *testing.T) {
 	_ = os.WriteFile(ix.Path(), []byte(`{"version":99,"entries":{}}`), 0o600)
 	if _, err := ix.Load(); code(t, err) != "state.index_newer" {
 		t.Errorf("newer version: %v", err)
+	}
+}
+
+// Intents round-trip, an empty set is not written, and the bot lock is
+// exclusive across callers.
+func TestIntentsAndBotLock(t *testing.T) {
+	ix := Open(t.TempDir())
+	ctx := context.Background()
+	at := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	in := &Intent{Op: OpRemove, Since: at, Deregister: true,
+		Key: &Entry{Bot: "a", Backend: "file", SecretName: "bot/a/generated", Status: StatusPending}} // a generated key: no API key
+	if err := ix.Update(ctx, func(s *Snapshot) error {
+		s.Intents = map[string]*Intent{"a": in}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ix.Load()
+	if err != nil || snap.Intents["a"] == nil || snap.Intents["a"].Op != OpRemove || !snap.Intents["a"].Since.Equal(at) || !snap.Intents["a"].Deregister {
+		t.Fatalf("Load = %+v, %v", snap, err)
+	}
+	if err := ix.Update(ctx, func(s *Snapshot) error { delete(s.Intents, "a"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(ix.Path()); bytes.Contains(data, []byte("intents")) {
+		t.Errorf("an empty set of intents was written: %s", data)
+	}
+
+	unlock, err := ix.LockBot(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := botLockWait
+	botLockWait = 30 * time.Millisecond
+	defer func() { botLockWait = old }()
+	if _, err := ix.LockBot(ctx, "a"); code(t, err) != "state.bot_locked" {
+		t.Fatalf("a second lock on the same bot = %v", err)
+	}
+	other, err := ix.LockBot(ctx, "b")
+	if err != nil {
+		t.Fatalf("another bot is not locked: %v", err)
+	}
+	other()
+	unlock()
+	again, err := ix.LockBot(ctx, "a")
+	if err != nil {
+		t.Fatalf("released lock: %v", err)
+	}
+	again()
+}
+
+// WithWriter's writer is used for every write, and a failing one leaves
+// the file as it was.
+func TestWithWriterFails(t *testing.T) {
+	ix := Open(t.TempDir())
+	ctx := context.Background()
+	if err := ix.Update(ctx, func(s *Snapshot) error { s.Entries["a"] = entry("a"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(ix.Path())
+	full := ix.WithWriter(func(string, []byte, os.FileMode) error { return errors.New("no space left on device") })
+	if err := full.Update(ctx, func(s *Snapshot) error { delete(s.Entries, "a"); return nil }); code(t, err) != "state.io" {
+		t.Fatalf("Update on a full disk = %v", err)
+	}
+	if after, _ := os.ReadFile(ix.Path()); !bytes.Equal(before, after) {
+		t.Fatal("the index changed")
 	}
 }
 
@@ -262,10 +337,15 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"registered"}},"entries":{}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","backend":"system","secret_name":"bot/a","status":"paused"}}}`))
 	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"btc-spot":{"op":"rotate","since":"2026-12-06T07:00:00Z","key":{"bot":"btc-spot","api_key":"k","backend":"file","secret_name":"bot/btc-spot/next","status":"pending","created_at":"2026-12-06T07:00:00Z"},"replaces":"old"}}}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"a":{"op":"remove","key":{"bot":"a","backend":"file","secret_name":"bot/a/generated","status":"pending"},"also":{"bot":"a","api_key":"n","backend":"system","secret_name":"bot/a/next","status":"pending"},"deregister":true}}}`))
+	f.Add([]byte(`{"version":1,"entries":{},"intents":{"a":{"op":"add","key":null}}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":null}}`))
 	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","created_at":"not a time"}}}`))
 	f.Add([]byte(`{"version":1} {"version":1}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"version":1,"entries":{"a":{"bot":"a","label":"\u001b]0;pwned\u0007","backend":"system","secret_name":"bot/a","status":"registered"}}}`))
+	f.Add([]byte(`{"version":1,"entries":{"a\u202e":{"bot":"a\u202e","backend":"system","secret_name":"bot/a","status":"registered"}}}`))
 	f.Add([]byte{0xff, 0xfe, 0})
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -283,8 +363,18 @@ func FuzzLoad(f *testing.F) {
 			if e == nil || e.Bot != bot || e.SecretName == "" || e.Backend == "" {
 				t.Fatalf("accepted inconsistent entry %q: %+v", bot, e)
 			}
+			for _, v := range []string{bot, e.APIKey, e.KeyType, e.Label, e.Backend, e.SecretName} {
+				if !safetext.IsClean(v) {
+					t.Fatalf("accepted entry %q with the value %q, which is not clean text", bot, v)
+				}
+			}
 			if e.Status != StatusPending && e.Status != StatusRegistered {
 				t.Fatalf("accepted entry %q with status %q", bot, e.Status)
+			}
+		}
+		for bot, in := range snap.Intents {
+			if in == nil || in.Key == nil || in.Key.Bot != bot || in.Key.SecretName == "" {
+				t.Fatalf("accepted inconsistent intent %q: %+v", bot, in)
 			}
 		}
 		written, err := json.MarshalIndent(snap, "", "  ")
@@ -315,5 +405,57 @@ func TestFinishGeneratedCommand(t *testing.T) {
 		if got := FinishGeneratedCommand(c.bot, c.replace); got != c.want {
 			t.Errorf("FinishGeneratedCommand(%q, %v) = %q, want %q", c.bot, c.replace, got, c.want)
 		}
+	}
+}
+
+// A bot name becomes part of the lock file's name: only a bot identifier
+// is accepted.
+func TestLockBotRefusesOddNames(t *testing.T) {
+	ix := Open(t.TempDir())
+	for _, bad := range []string{"", "../x", "a/b", "BTC", "-x", "a b", "a.lock"} {
+		if _, err := ix.LockBot(context.Background(), bad); code(t, err) != "state.bad_bot" {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// An index whose values would print a terminal sequence or a bidi override
+// is reported as damaged, and the report itself prints neither.
+func TestLoadRefusesUncleanValues(t *testing.T) {
+	entry := func(field, value string) string {
+		e := map[string]any{"bot": "a", "api_key": "k", "key_type": "HMAC", "backend": "system", "secret_name": "bot/a", "status": "registered"}
+		e[field] = value
+		bot := "a"
+		if field == "bot" {
+			bot = value
+		}
+		doc, _ := json.Marshal(map[string]any{"version": 1, "entries": map[string]any{bot: e}})
+		return string(doc)
+	}
+	for _, c := range []struct{ field, value string }{
+		{"label", "\x1b]0;pwned\x07"}, {"label", "a\u202eb"}, {"api_key", "k\x1b[2J"}, {"key_type", "HMAC\u200b"},
+		{"backend", "system\r"}, {"secret_name", "bot/a\u009b"}, {"bot", "a\x1b[31m"}, {"label", "two\nlines"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(entry(c.field, c.value)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(dir).Load()
+		var e *apperr.Error
+		if !errors.As(err, &e) || e.Code != "state.index_corrupt" {
+			t.Errorf("%s = %q: Load = %v, want state.index_corrupt", c.field, c.value, err)
+			continue
+		}
+		if msg := err.Error(); !safetext.IsClean(strings.ReplaceAll(msg, "\n", " ")) {
+			t.Errorf("%s = %q: the error prints raw text: %q", c.field, c.value, msg)
+		}
+	}
+	// The control: the same entry with clean values loads.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(entry("label", "Mon bot à moi")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir).Load(); err != nil {
+		t.Errorf("clean index: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,15 @@ type Registry interface {
 	GetKey(ctx context.Context, bot string) (*service.Registration, error)
 }
 
+// LiveRegistry is a Registry that lists every key at once with the
+// service's last check of each (GET /v1/binance-keys), or, live, after
+// checking each again from SmartradeX's addresses: keys locked to those
+// addresses are verified through it, in the same single round trip.
+type LiveRegistry interface {
+	Registry
+	Keys(ctx context.Context, live bool) ([]service.Registration, error)
+}
+
 // Registration states, as in `keys verify --json`.
 const (
 	Registered   = "registered"    // the service holds this very key for the bot
@@ -40,6 +50,7 @@ const (
 	DifferentKey = "different_key" // the service holds another key for the bot
 	Unknown      = "unknown"       // the service could not be asked
 	Pending      = "pending"       // never registered (keys add could not reach the service)
+	Unchecked    = "unchecked"     // a locked key SmartradeX could not check yet: never registered
 )
 
 // DefaultLimit bounds how many keys are checked at the same time.
@@ -56,6 +67,9 @@ type Options struct {
 	Secret func(ctx context.Context, e *state.Entry) (string, error)
 	Now    time.Time
 	Limit  int // keys checked at once; 0 means DefaultLimit
+	// Network fetches the service's addresses and ip_lock, at the same
+	// time as everything else; nil is ip_lock off.
+	Network func(ctx context.Context) (*service.Network, error)
 }
 
 // Finding is a problem or a warning about one key. Message says what is
@@ -83,8 +97,13 @@ type Result struct {
 	// Awaiting is true for a key pair made by `keys generate` that waits
 	// for its API key: nothing was checked.
 	Awaiting bool
-	Problems []Finding
-	Warnings []Finding
+	// SeenFrom is where the rights were seen from: "local", or the
+	// address SmartradeX checked the key from; "" when not seen.
+	SeenFrom string
+	// LastCheck is SmartradeX's last check of the key, as it answered.
+	LastCheck *service.LastCheck
+	Problems  []Finding
+	Warnings  []Finding
 }
 
 // OK reports whether the key is safe and working.
@@ -121,12 +140,16 @@ func ExitKind(results []Result) apperr.Kind {
 
 // Run checks every entry concurrently (at most opts.Limit at once) and,
 // within an entry, Binance and the service concurrently: the whole run
-// costs about one network round trip. Results are in entries' order.
+// costs about one network round trip. The service's /v1/network and, when
+// the service can, every registration re-checked from its addresses
+// (GET /v1/binance-keys?live=1) are asked once, at the same time. Results
+// are in entries' order.
 func Run(ctx context.Context, entries []*state.Entry, opts Options) []Result {
 	limit := opts.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
+	sv := startService(ctx, entries, opts)
 	results := make([]Result, len(entries))
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
@@ -141,7 +164,7 @@ func Run(ctx context.Context, entries []*state.Entry, opts Options) []Result {
 				return
 			}
 			defer func() { <-sem }()
-			results[i] = checkOne(ctx, e, opts)
+			results[i] = checkOne(ctx, e, opts, sv)
 		}()
 	}
 	wg.Wait()
@@ -149,12 +172,73 @@ func Run(ctx context.Context, entries []*state.Entry, opts Options) []Result {
 	return results
 }
 
+// serviceView is what the service says, asked once for the whole run.
+type serviceView struct {
+	done    chan struct{}
+	net     *service.Network
+	netErr  error
+	live    map[string]*service.Registration // nil: ask GetKey per key
+	liveErr error
+}
+
+func startService(ctx context.Context, entries []*state.Entry, opts Options) *serviceView {
+	sv := &serviceView{done: make(chan struct{})}
+	// A live check costs the service a call to Binance per key: asked
+	// when a key is known to be locked; otherwise the stored checks
+	// (the periodic one's) are read.
+	live := false
+	for _, e := range entries {
+		live = live || e.Locked
+	}
+	var wg sync.WaitGroup
+	if opts.Network != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sv.net, sv.netErr = opts.Network(ctx)
+		}()
+	}
+	if lr, ok := opts.Service.(LiveRegistry); ok && opts.Service != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			list, err := lr.Keys(ctx, live)
+			switch {
+			case err == nil:
+				sv.live = map[string]*service.Registration{}
+				for i := range list {
+					sv.live[list[i].Bot] = &list[i]
+				}
+			case service.IsStatus(err, http.StatusNotFound):
+				// A service older than the endpoint: asked key by key.
+			default:
+				sv.liveErr = err
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(sv.done)
+	}()
+	return sv
+}
+
+// wait returns the network (OffNetwork when it is not known) once the
+// service's answers are in.
+func (sv *serviceView) wait() *service.Network {
+	<-sv.done
+	if sv.net == nil {
+		return service.OffNetwork()
+	}
+	return sv.net
+}
+
 func cancelled(e *state.Entry, err error) Result {
 	return Result{Bot: e.Bot, APIKey: e.APIKey, UID: e.UID, Registration: Unknown,
 		Problems: []Finding{{Code: "cancelled", Field: "", Kind: apperr.Unavailable, Message: i18n.M("error.cancelled")}}}
 }
 
-func checkOne(ctx context.Context, e *state.Entry, opts Options) Result {
+func checkOne(ctx context.Context, e *state.Entry, opts Options, sv *serviceView) Result {
 	if e.AwaitingAPIKey() {
 		return awaiting(e)
 	}
@@ -175,11 +259,49 @@ func checkOne(ctx context.Context, e *state.Entry, opts Options) Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reg, regErr = opts.Service.GetKey(ctx, e.Bot)
+			<-sv.done
+			switch {
+			case sv.live != nil:
+				if reg = sv.live[e.Bot]; reg == nil {
+					regErr = apperr.Wrap(apperr.Unexpected, "service.not_registered", service.ErrNotFound, i18n.M("service.not_registered", e.Bot))
+				}
+			case sv.liveErr != nil:
+				regErr = sv.liveErr
+			default:
+				reg, regErr = opts.Service.GetKey(ctx, e.Bot)
+			}
 		}()
 	}
-	checkBinance(ctx, e, opts, &r)
+	insp, err := localCheck(ctx, e, opts, &r)
 	wg.Wait()
+	n := sv.wait()
+	if regErr == nil && reg != nil && reg.APIKey == e.APIKey {
+		r.LastCheck = reg.LastCheck
+	}
+	switch {
+	case err != nil && keyRejected(err) && n.Locking() && r.LastCheck != nil:
+		judgeSeen(e, n, opts.Now, &r)
+	case err != nil && keyRejected(err) && e.Locked && r.LastCheck == nil:
+		// A locked key is expected to answer -2015 here; what counts is
+		// SmartradeX's check, which it does not have (yet).
+		if e.Status != state.StatusUnchecked {
+			r.Problems = append(r.Problems, Finding{Code: "service_check_missing", Field: "binance", Kind: apperr.Unavailable,
+				Message: i18n.M("verify.locked_no_check", e.Bot), Hints: []i18n.Message{i18n.M("service.retry_hint")}})
+		}
+	case err != nil:
+		r.Problems = append(r.Problems, fromError("binance", err, apperr.Unavailable))
+	case insp == nil:
+		// The secret could not be read: reported by localCheck.
+	case ipRestricted(insp.Restrictions) && n.Locking() && r.LastCheck != nil:
+		judgeSeen(e, n, opts.Now, &r)
+	default:
+		judge(insp.Restrictions, n, opts.Now, "local", &r)
+		r.Inspected, r.UID = true, insp.UID
+		lastCheckWarning(e, &r)
+	}
+	if sv.netErr != nil && r.SeenFrom == "local" {
+		r.Warnings = append(r.Warnings, Finding{Code: "network_unknown", Field: "ip_lock", Message: i18n.M("keys.check.network_unknown")})
+	}
 	checkRegistration(e, opts, reg, regErr, &r)
 	return r
 }
@@ -195,34 +317,36 @@ func awaiting(e *state.Entry) Result {
 			Hints:   []i18n.Message{i18n.M("keys.generate.next", state.FinishGeneratedCommand(e.Bot, false))}}}}
 }
 
-func checkBinance(ctx context.Context, e *state.Entry, opts Options, r *Result) {
+// localCheck reads the secret and asks Binance from this computer. A
+// secret that cannot be read is a problem recorded in r (insp and err nil).
+func localCheck(ctx context.Context, e *state.Entry, opts Options, r *Result) (*binance.Inspection, error) {
 	secret, err := opts.Secret(ctx, e)
 	if errors.Is(err, secrets.ErrNotFound) {
 		r.Problems = append(r.Problems, Finding{Code: "secret_missing", Field: "secret", Kind: apperr.Rejected,
 			Message: i18n.M("verify.secret_missing", e.Bot),
 			Hints:   []i18n.Message{i18n.M("verify.secret_missing_hint", e.Bot)}})
-		return
+		return nil, nil
 	}
 	if err != nil {
 		r.Problems = append(r.Problems, fromError("secret", err, apperr.Unavailable))
-		return
+		return nil, nil
 	}
 	creds, err := binance.ParseCredentials(e.APIKey, secret)
 	if err != nil {
 		r.Problems = append(r.Problems, fromError("secret", err, apperr.Rejected))
-		return
+		return nil, nil
 	}
-	insp, err := opts.Binance.Inspect(ctx, creds)
+	return opts.Binance.Inspect(ctx, creds)
+}
+
+// judge applies the policy to Binance's body, seen from from.
+func judge(raw []byte, n *service.Network, now time.Time, from string, r *Result) {
+	v, err := policy.Judge(raw, policy.Context{Now: now, IPLock: n.IPLock})
 	if err != nil {
 		r.Problems = append(r.Problems, fromError("binance", err, apperr.Unavailable))
 		return
 	}
-	r.Inspected, r.UID = true, insp.UID
-	v, err := policy.Judge(insp.Restrictions, opts.Now)
-	if err != nil {
-		r.Problems = append(r.Problems, fromError("binance", err, apperr.Unavailable))
-		return
-	}
+	r.SeenFrom = from
 	r.PolicyOK = v.OK()
 	r.TradingExpiresAt = v.TradingExpiresAt
 	for _, p := range v.Problems {
@@ -252,7 +376,12 @@ func checkRegistration(e *state.Entry, opts Options, reg *service.Registration, 
 		r.Problems = append(r.Problems, Finding{Code: "registration_different_key", Field: "registration", Kind: apperr.Rejected,
 			Message: i18n.M("verify.registration_different", e.Bot),
 			Hints:   []i18n.Message{i18n.M("verify.registration_different_hint", e.Bot)}})
-	case errors.Is(regErr, service.ErrNotFound) && e.Status == state.StatusPending:
+	case errors.Is(regErr, service.ErrNotFound) && e.Status == state.StatusUnchecked:
+		r.Registration = Unchecked
+		r.Problems = append(r.Problems, Finding{Code: "registration_unchecked", Field: "registration", Kind: apperr.Unavailable,
+			Message: i18n.M("verify.registration_unchecked", e.Bot),
+			Hints:   []i18n.Message{i18n.M("verify.sync_hint")}})
+	case errors.Is(regErr, service.ErrNotFound) && e.Status.Unregistered():
 		r.Registration = Pending
 		r.Problems = append(r.Problems, Finding{Code: "registration_pending", Field: "registration", Kind: apperr.Unavailable,
 			Message: i18n.M("verify.registration_pending", e.Bot),
@@ -328,6 +457,7 @@ func Apply(snap *state.Snapshot, results []Result, now time.Time) {
 			continue
 		}
 		if r.Inspected {
+			e.Locked = r.SeenFrom != "" && r.SeenFrom != "local"
 			e.UID = r.UID
 			e.TradingExpiresAt = r.TradingExpiresAt
 			if r.PolicyOK {
@@ -343,7 +473,9 @@ func Apply(snap *state.Snapshot, results []Result, now time.Time) {
 				e.RegisteredAt = &at
 			}
 		case Missing:
-			e.Status = state.StatusPending
+			if e.Status != state.StatusUnchecked {
+				e.Status = state.StatusPending
+			}
 		}
 	}
 }

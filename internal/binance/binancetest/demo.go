@@ -80,9 +80,45 @@ func DemoKeys() []DemoKey {
 	}
 }
 
+// SandboxServiceIP is the address the sandbox's service stands for when it
+// calls the stand-in (see Server.ListenAs): a documentation address
+// (RFC 5737), never a real caller.
+const SandboxServiceIP = "203.0.113.10"
+
+// Demo UIDs of the locked demo keys.
+const (
+	DemoUIDLocked        int64 = 900000007
+	DemoUIDLockedMissing int64 = 900000008
+)
+
+// LockedDemoKeys returns the demo keys locked to trusted IPs, for the
+// sandbox's ip_lock step. They are kept apart from DemoKeys, whose keys all
+// work from 127.0.0.1: these work only from their listed addresses.
+func LockedDemoKeys() []DemoKey {
+	return []DemoKey{
+		{"locked", "passes the check when SmartradeX checks it: locked to the sandbox service's address", Key{
+			APIKey:       "DEMOLockedApiKeyNotRealSandbox000000000000000000000000000000LOCK",
+			Secret:       "DEMOLockedSecretNotRealSandboxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxLOCK",
+			Restrictions: demoRestrictions(map[string]any{"ipRestrict": true}), UID: DemoUIDLocked,
+			IPs: []string{SandboxServiceIP}}},
+		{"locked-elsewhere", "refused from SmartradeX's address: its IP list lacks the sandbox service's address", Key{
+			APIKey:       "DEMOLockedElsewhereApiKeyNotRealSandbox000000000000000000000LKEL",
+			Secret:       "DEMOLockedElsewhereSecretNotRealSandboxxxxxxxxxxxxxxxxxxxxxxLKEL",
+			Restrictions: demoRestrictions(map[string]any{"ipRestrict": true}), UID: DemoUIDLockedMissing,
+			IPs: []string{"198.51.100.23"}}},
+	}
+}
+
+// AddLockedDemoKeys adds every locked demo key to s.
+func (s *Server) AddLockedDemoKeys() {
+	for _, k := range LockedDemoKeys() {
+		s.AddKey(k.Key)
+	}
+}
+
 // DemoKeyByName returns the demo key called name.
 func DemoKeyByName(name string) (DemoKey, error) {
-	for _, k := range DemoKeys() {
+	for _, k := range append(DemoKeys(), LockedDemoKeys()...) {
 		if k.Name == name {
 			return k, nil
 		}

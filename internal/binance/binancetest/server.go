@@ -5,6 +5,7 @@
 package binancetest
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ed25519"
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -36,6 +38,11 @@ type Key struct {
 	PublicKeyPEM string          `json:"public_key_pem,omitempty"` // ED25519/RSA: signatures are verified with it
 	Restrictions json.RawMessage `json:"restrictions"`             // apiRestrictions body, verbatim
 	UID          int64           `json:"uid"`
+	// IPs is the key's list of trusted addresses ("Restrict access to
+	// trusted IPs only"). When it is not empty, as on Binance, the key
+	// works only from those addresses (any other caller gets HTTP 401,
+	// code -2015) and apiRestrictions shows "ipRestrict": true.
+	IPs []string `json:"ips,omitempty"`
 }
 
 // Fault replaces the answer to the next Times requests to Path ("" or "*"
@@ -62,6 +69,7 @@ type Request struct {
 	Status         int       `json:"status"`
 	Code           int       `json:"code,omitempty"` // Binance error code answered, if any
 	At             time.Time `json:"at"`
+	From           string    `json:"from"` // the caller's address, as the key's IP list is checked against
 }
 
 // Server is the stand-in. The zero value is not usable: call New.
@@ -76,6 +84,7 @@ type Server struct {
 	requests []Request
 	weight   map[int64]int // used weight per minute
 	srv      *http.Server
+	aliases  []*http.Server
 	closed   chan struct{}
 	once     sync.Once
 }
@@ -97,11 +106,67 @@ func (s *Server) Start() (string, error) {
 	return s.URL, nil
 }
 
+// ListenAs listens on another free port of 127.0.0.1 and returns its base
+// URL: a request that arrives there is treated as coming from addr, for
+// the keys' IP lists. It stands for a caller on another address where
+// only 127.0.0.1 exists (macOS and Windows have no 127.0.0.2 by default):
+// the sandbox gives this URL to its in-process service alone, so that the
+// service calls "Binance" from its published address while the CLI, given
+// the main URL, calls from 127.0.0.1. Which listener a connection reached
+// is decided by the kernel, not by anything in the request, so a caller
+// cannot claim the address with a header; anyone on this computer who
+// learns the port can, which is fine for a stand-in that holds fake keys.
+func (s *Server) ListenAs(addr string) (string, error) {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "", fmt.Errorf("binancetest: ListenAs: %w", err)
+	}
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	seen := ip.String()
+	h := s.Handler()
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, seen)))
+		})}
+	s.mu.Lock()
+	s.aliases = append(s.aliases, srv)
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), nil
+}
+
+type callerKey struct{}
+
+// caller is the address a request is judged to come from: the one its
+// listener stands for (ListenAs), else the peer's address.
+func caller(r *http.Request) string {
+	if a, ok := r.Context().Value(callerKey{}).(string); ok {
+		return a
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap().String()
+	}
+	return host
+}
+
 // Close stops the server and releases hanging requests.
 func (s *Server) Close() {
 	s.once.Do(func() { close(s.closed) })
 	if s.srv != nil {
 		_ = s.srv.Close()
+	}
+	s.mu.Lock()
+	aliases := s.aliases
+	s.mu.Unlock()
+	for _, a := range aliases {
+		_ = a.Close()
 	}
 }
 
@@ -117,6 +182,18 @@ func (s *Server) RemoveKey(apiKey string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.keys, apiKey)
+}
+
+// SetIPs replaces a key's list of trusted addresses (nil or empty: none,
+// the key works from anywhere), as editing its restrictions on Binance
+// does.
+func (s *Server) SetIPs(apiKey string, ips []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k, ok := s.keys[apiKey]; ok {
+		k.IPs = append([]string(nil), ips...)
+		s.keys[apiKey] = k
+	}
 }
 
 // SetRestrictions changes what apiRestrictions answers for a key.
@@ -151,6 +228,13 @@ func (s *Server) Inject(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults drops the faults not yet used up.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // Requests returns the requests seen so far.
@@ -216,7 +300,7 @@ func binanceError(status, code int, msg string) answer {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	rec := Request{Method: r.Method, Path: r.URL.Path, APIKey: redact.MaskKey(r.Header.Get("X-MBX-APIKEY")), At: time.Now()}
+	rec := Request{Method: r.Method, Path: r.URL.Path, APIKey: redact.MaskKey(r.Header.Get("X-MBX-APIKEY")), At: time.Now(), From: caller(r)}
 	s.mu.Lock()
 	latency := s.latency
 	fault := s.takeFault(r.URL.Path)
@@ -367,7 +451,11 @@ func (s *Server) route(r *http.Request, rec *Request) answer {
 		return a
 	}
 	if r.URL.Path == "/sapi/v1/account/apiRestrictions" {
-		return answer{status: 200, body: append([]byte(nil), k.Restrictions...)}
+		body := append([]byte(nil), k.Restrictions...)
+		if len(k.IPs) > 0 {
+			body = withIPRestrict(body)
+		}
+		return answer{status: 200, body: body}
 	}
 	b, _ := json.Marshal(map[string]any{
 		"makerCommission": 0, "takerCommission": 0, "buyerCommission": 0, "sellerCommission": 0,
@@ -392,7 +480,7 @@ func (s *Server) authenticate(r *http.Request, rec *Request) (Key, answer, bool)
 	s.mu.Lock()
 	k, known := s.keys[apiKey]
 	s.mu.Unlock()
-	if !known {
+	if !known || !allowedFrom(k, rec.From) {
 		return Key{}, binanceError(http.StatusUnauthorized, -2015, "Invalid API-key, IP, or permissions for action."), false
 	}
 	payload, sig, hasSig := splitSignature(r.URL.RawQuery)
@@ -423,6 +511,57 @@ func (s *Server) authenticate(r *http.Request, rec *Request) (Key, answer, bool)
 		return Key{}, binanceError(http.StatusBadRequest, -1021, "Timestamp for this request is outside of the recvWindow."), false
 	}
 	return k, answer{}, true
+}
+
+// allowedFrom applies the key's IP list to the caller's address.
+func allowedFrom(k Key, from string) bool {
+	if len(k.IPs) == 0 {
+		return true
+	}
+	for _, ip := range k.IPs {
+		if a, err := netip.ParseAddr(ip); err == nil && a.Unmap().String() == from {
+			return true
+		}
+	}
+	return false
+}
+
+// withIPRestrict returns the apiRestrictions body with ipRestrict set to
+// true, the other fields in their order; a body that is not a JSON object
+// is returned as it is (tests store malformed bodies on purpose).
+func withIPRestrict(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return body
+	}
+	out := []byte("{")
+	seen := false
+	for dec.More() {
+		tok, err := dec.Token()
+		name, ok := tok.(string)
+		if err != nil || !ok {
+			return body
+		}
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return body
+		}
+		if name == "ipRestrict" {
+			val, seen = json.RawMessage("true"), true
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		n, _ := json.Marshal(name)
+		out = append(append(append(out, n...), ':'), val...)
+	}
+	if !seen {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, `"ipRestrict":true`...)
+	}
+	return append(out, '}')
 }
 
 // splitSignature removes the signature parameter from the raw query,

@@ -22,15 +22,22 @@ const maxTokenInput = 8 << 10
 
 // LoginOptions are the inputs of `auth login`.
 type LoginOptions struct {
-	IO       *iostreams.IOStreams
-	Msg      cmdutil.Messages
-	Debugf   func(string, ...any)
-	Store    func() (secrets.Store, error)
+	IO     *iostreams.IOStreams
+	Msg    cmdutil.Messages
+	Debugf func(string, ...any)
+	Store  func() (secrets.Store, error)
+	// Save saves the checked token in the store and records the service
+	// it was checked against; it returns that service's URL.
+	Save     func(ctx context.Context, store secrets.Store, token string) (string, error)
 	Client   func(token string) (Account, error)
 	Prompter func() prompt.Prompter
 	AskToken AskTokenFunc
 	// EnvToken: SMARTRADEX_TOKEN is set and overrides the saved token.
 	EnvToken bool
+	// VaultKey fetches the service's vault key with the checked token and
+	// settles whether it is trusted (asking, on a terminal); it returns the
+	// key ID. nil skips that step.
+	VaultKey func(ctx context.Context, token string) (string, error)
 
 	WithToken bool
 	JSON      bool
@@ -39,7 +46,7 @@ type LoginOptions struct {
 // NewCmdLogin builds `auth login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{
-		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, AskToken: f.AskToken,
+		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, AskToken: f.AskToken, Save: f.SaveServiceToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {
@@ -48,6 +55,20 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 			return c, nil
 		},
 		Prompter: f.Prompter,
+	}
+	opts.VaultKey = func(ctx context.Context, token string) (string, error) {
+		trust, err := f.VaultTrust()
+		if err != nil {
+			return "", err
+		}
+		if f.IO.CanPrompt() {
+			trust.Ask = askVaultKey(f, opts.Prompter)
+		}
+		c, err := f.ServiceWithToken(token)
+		if err != nil {
+			return "", err
+		}
+		return c.VaultKeyID(ctx)
 	}
 	cmd := &cobra.Command{
 		Use:     "login [--with-token]",
@@ -87,24 +108,39 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return loginError(err)
 	}
+	vaultID, err := settleVaultKey(ctx, opts, token)
+	if err != nil {
+		return err
+	}
 	store, err := opts.Store()
 	if err != nil {
 		return err
 	}
-	if err := store.Set(ctx, secrets.ServiceTokenName, token); err != nil {
+	serviceURL, err := opts.Save(ctx, store, token)
+	if err != nil {
 		return err
 	}
-	opts.Debugf("auth login: token saved in the %s store", store.Backend())
+	opts.Debugf("auth login: token saved in the %s store, for %s", store.Backend(), serviceURL)
 
 	if opts.JSON {
-		return cmdutil.PrintJSON(opts.IO.Out, map[string]any{
-			"logged_in": true,
-			"email":     me.Email,
-			"bots":      me.Bots,
-			"source":    store.Backend(),
-		})
+		doc := map[string]any{
+			"logged_in":    true,
+			"email":        me.Email,
+			"bots":         me.Bots,
+			"source":       store.Backend(),
+			"service_url":  serviceURL,
+			"vault_key_id": nil,
+		}
+		if vaultID != "" {
+			doc["vault_key_id"] = vaultID
+		}
+		return cmdutil.PrintJSON(opts.IO.Out, doc)
 	}
 	f.Errf("auth.login.done", me.Email, sourceLabel(f, store.Backend()))
+	f.Errf("auth.login.service", serviceURL)
+	if vaultID != "" {
+		f.Errf("auth.login.vault_key", vaultID)
+	}
 	if len(me.Bots) == 0 {
 		f.Errf("auth.no_bots")
 	} else {
@@ -112,6 +148,47 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		f.Errf("auth.login.next", me.Bots[0])
 	}
 	return nil
+}
+
+// settleVaultKey shows which vault key secrets will be sealed to, and
+// settles its trust before any key is registered. A key that is refused
+// (changed, or declined at the question) stops the login before the token
+// is saved; a key that cannot be fetched only warns: the token is good,
+// and the key is fetched again before the first registration.
+func settleVaultKey(ctx context.Context, opts *LoginOptions, token string) (string, error) {
+	if opts.VaultKey == nil {
+		return "", nil
+	}
+	id, err := opts.VaultKey(ctx, token)
+	if err == nil {
+		return id, nil
+	}
+	switch apperr.KindOf(err) {
+	case apperr.Refused, apperr.Usage, apperr.Cancelled:
+		return "", err
+	}
+	if ctx.Err() != nil {
+		return "", err
+	}
+	var e *apperr.Error
+	why := err.Error()
+	if errors.As(err, &e) {
+		why = opts.Msg.Render(e.Message)
+	}
+	opts.Msg.Errf("auth.login.vault_key_unavailable", why)
+	return "", nil
+}
+
+// askVaultKey asks, at auth login on a terminal, whether to trust a vault
+// key seen for the first time (yes by default) or a changed one (no by
+// default).
+func askVaultKey(f *cmdutil.Factory, p func() prompt.Prompter) func(ctx context.Context, origin, pinned, offered string) (bool, error) {
+	return func(ctx context.Context, origin, pinned, offered string) (bool, error) {
+		if pinned == "" {
+			return p().Confirm(ctx, f.T("auth.login.vault_key_first", offered, origin), f.T("auth.login.vault_key_first_help"), "", "", true)
+		}
+		return p().Confirm(ctx, f.T("auth.login.vault_key_changed", origin, pinned, offered), f.T("auth.login.vault_key_changed_help"), "", "", false)
+	}
 }
 
 // readToken takes the token from stdin (--with-token) or a masked prompt,

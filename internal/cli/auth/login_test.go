@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -11,7 +12,9 @@ import (
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/service/servicetest"
+	"github.com/smartradex/smartradex/internal/state"
 )
 
 const (
@@ -22,11 +25,13 @@ const (
 // loginFixture runs loginRun on a terminal against the reference service,
 // with scripted answers to the token prompt.
 type loginFixture struct {
+	f      *cmdutil.Factory
 	opts   *LoginOptions
 	store  secrets.Store
 	svc    *servicetest.Server
 	fake   *prompt.Fake
 	stderr interface{ String() string }
+	url    string
 }
 
 func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
@@ -34,13 +39,14 @@ func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
 	svc, url := servicetest.StartTest(t, goodToken, "sub@example.com", []string{"btc-spot"})
 	ios, _, _, errOut := iostreams.Test()
 	ios.SetTTY(true, true, true)
-	env := map[string]string{"SMARTRADEX_SERVICE_URL": url}
+	env := map[string]string{"SMARTRADEX_SERVICE_URL": url, "SMARTRADEX_CONFIG_DIR": t.TempDir()}
 	f := cmdutil.New(ios, func(k string) string { return env[k] })
 	f.SetLang(lang)
 	store := secrets.NewMemory()
 	fake := &prompt.Fake{Answers: answers}
 	opts := &LoginOptions{
 		IO: ios, Msg: f.Messages(), Debugf: f.Debugf, AskToken: f.AskToken, Store: func() (secrets.Store, error) { return store, nil },
+		Save: f.SaveServiceToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {
@@ -50,7 +56,7 @@ func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
 		},
 		Prompter: func() prompt.Prompter { return fake },
 	}
-	return &loginFixture{opts: opts, store: store, svc: svc, fake: fake, stderr: errOut}
+	return &loginFixture{f: f, opts: opts, store: store, svc: svc, fake: fake, stderr: errOut, url: url}
 }
 
 func (lf *loginFixture) meCalls() int {
@@ -113,5 +119,92 @@ func TestInteractiveLoginCtrlCSavesNothing(t *testing.T) {
 	}
 	if _, err := lf.store.Get(context.Background(), secrets.ServiceTokenName); err == nil {
 		t.Error("a token was saved")
+	}
+}
+
+// withVault gives the fixture the real vault key step, its pins in dir,
+// asking on the terminal as auth login does.
+func (lf *loginFixture) withVault(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	f := lf.f
+	getenv := f.Getenv
+	f.Getenv = func(k string) string {
+		if k == "SMARTRADEX_CONFIG_DIR" {
+			return dir
+		}
+		return getenv(k)
+	}
+	lf.opts.VaultKey = func(ctx context.Context, token string) (string, error) {
+		trust, err := f.VaultTrust()
+		if err != nil {
+			return "", err
+		}
+		trust.Ask = askVaultKey(f, lf.opts.Prompter)
+		c, err := f.ServiceWithToken(token)
+		if err != nil {
+			return "", err
+		}
+		return c.VaultKeyID(ctx)
+	}
+	return dir
+}
+
+func TestLoginAsksAboutTheVaultKey(t *testing.T) {
+	cases := []struct {
+		name    string
+		rotate  bool // the service changes its key after a first login
+		answers []any
+		wantErr string
+		saved   bool
+		asked   string
+	}{
+		{name: "first use, yes", answers: []any{goodToken, true}, saved: true, asked: "Trust the SmartradeX vault key"},
+		{name: "first use, no", answers: []any{goodToken, false}, wantErr: "service.vault_key_declined", asked: "Trust the SmartradeX vault key"},
+		{name: "changed, yes", rotate: true, answers: []any{goodToken, true}, saved: true, asked: "changed from"},
+		{name: "changed, no", rotate: true, answers: []any{goodToken, false}, wantErr: "service.vault_key_changed", asked: "changed from"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lf := newLogin(t, i18n.EN)
+			dir := lf.withVault(t)
+			first := lf.svc.VaultKey().ID()
+			if tc.rotate {
+				// A first login pinned the key; the service then rotated it.
+				if err := state.OpenVaultPins(dir).SetPin(context.Background(), lf.url, first, service.PinFirstUse); err != nil {
+					t.Fatal(err)
+				}
+				lf.svc.RotateVaultKey()
+			}
+			offered := lf.svc.VaultKey().ID()
+			lf.fake.Answers = tc.answers
+			err := loginRun(context.Background(), lf.opts)
+			if tc.wantErr != "" {
+				var e *apperr.Error
+				if !errors.As(err, &e) || e.Code != tc.wantErr || e.Kind != apperr.Refused {
+					t.Fatalf("login = %v, want %s", err, tc.wantErr)
+				}
+			} else if err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			if _, err := lf.store.Get(context.Background(), secrets.ServiceTokenName); (err == nil) != tc.saved {
+				t.Errorf("token saved = %v, want %v", err == nil, tc.saved)
+			}
+			if len(lf.fake.Asked) != 2 || !strings.Contains(lf.fake.Asked[1].Title, tc.asked) || !strings.Contains(lf.fake.Asked[1].Title, offered) {
+				t.Fatalf("questions %+v, want the token then the vault key %s", lf.fake.Asked, offered)
+			}
+			pin, _, ok, _ := state.OpenVaultPins(dir).GetPin(context.Background(), lf.url)
+			switch {
+			case tc.saved && (!ok || pin != offered):
+				t.Errorf("pinned %q, want %s", pin, offered)
+			case !tc.saved && tc.rotate && pin != first:
+				t.Errorf("a declined key replaced the pin: %q", pin)
+			case !tc.saved && !tc.rotate && ok:
+				t.Errorf("a declined key was pinned")
+			}
+			if tc.saved && !strings.Contains(lf.stderr.String(), "SmartradeX vault key: "+offered) {
+				t.Errorf("the vault key is not shown: %s", lf.stderr.String())
+			}
+		})
 	}
 }

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +15,9 @@ type LogoutOptions struct {
 	IO    *iostreams.IOStreams
 	Msg   cmdutil.Messages
 	Store func() (secrets.Store, error)
+	// Forget deletes the saved token and the record of its service; it
+	// tells whether there was a token, and which service it was for.
+	Forget func(ctx context.Context, store secrets.Store) (bool, string, error)
 	// EnvToken: SMARTRADEX_TOKEN is set and overrides the saved token.
 	EnvToken bool
 
@@ -24,7 +26,7 @@ type LogoutOptions struct {
 
 // NewCmdLogout builds `auth logout`; runF replaces the run function in tests.
 func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions) error) *cobra.Command {
-	opts := &LogoutOptions{IO: f.IO, Store: f.SecretStore}
+	opts := &LogoutOptions{IO: f.IO, Store: f.SecretStore, Forget: f.ForgetServiceToken}
 	return &cobra.Command{
 		Use:     "logout",
 		Short:   f.T("auth.logout.short"),
@@ -46,23 +48,26 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	if err != nil {
 		return err
 	}
-	deleted := true
-	if err := store.Delete(ctx, secrets.ServiceTokenName); err != nil {
-		if !errors.Is(err, secrets.ErrNotFound) {
-			return err
-		}
-		deleted = false
+	deleted, serviceURL, err := opts.Forget(ctx, store)
+	if err != nil {
+		return err
 	}
 	if opts.JSON {
+		var svc any
+		if serviceURL != "" {
+			svc = serviceURL
+		}
 		if err := cmdutil.PrintJSON(opts.IO.Out, map[string]any{
 			"logged_out":        deleted,
 			"source":            store.Backend(),
+			"service_url":       svc,
 			"environment_token": opts.EnvToken,
 		}); err != nil {
 			return err
 		}
 	} else if deleted {
 		f.Errf("auth.logout.done", sourceLabel(f, store.Backend()))
+		f.Errf("auth.logout.service", serviceURL)
 	} else {
 		f.Errf("auth.logout.not_logged_in", sourceLabel(f, store.Backend()))
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/service"
 )
 
 // StatusOptions are the inputs of `auth status`.
@@ -19,6 +21,10 @@ type StatusOptions struct {
 	Msg    cmdutil.Messages
 	Token  func(ctx context.Context) (token, source string, err error)
 	Client func(token string) (Account, error)
+	// ServiceURL is the service the token is sent to (cmdutil's
+	// ServiceURL); SavedService, the one the saved token is recorded for.
+	ServiceURL   func() (string, error)
+	SavedService func() (string, bool, error)
 
 	JSON bool
 }
@@ -26,9 +32,13 @@ type StatusOptions struct {
 // NewCmdStatus builds `auth status`; runF replaces the run function in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{
-		IO: f.IO, Token: f.ServiceToken,
+		IO: f.IO, Token: f.ServiceToken, ServiceURL: f.ServiceURL,
+		SavedService: func() (string, bool, error) {
+			rec, ok, err := f.SavedTokenServiceURL()
+			return rec.ServiceURL, ok, err
+		},
 		Client: func(token string) (Account, error) {
-			c, err := f.ServiceWithToken(token)
+			c, err := f.ServiceClientFor(token)
 			if err != nil {
 				return nil, err
 			}
@@ -51,13 +61,15 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 }
 
 type statusJSON struct {
-	LoggedIn bool               `json:"logged_in"`
-	Source   string             `json:"source"`
-	Token    string             `json:"token"`
-	Valid    bool               `json:"valid"`
-	Email    string             `json:"email"`
-	Bots     []string           `json:"bots"`
-	Error    *cmdutil.ErrorJSON `json:"error,omitempty"`
+	LoggedIn bool   `json:"logged_in"`
+	Source   string `json:"source"`
+	// ServiceURL is the service the token is for; null when there is none.
+	ServiceURL *string            `json:"service_url"`
+	Token      string             `json:"token"`
+	Valid      bool               `json:"valid"`
+	Email      string             `json:"email"`
+	Bots       []string           `json:"bots"`
+	Error      *cmdutil.ErrorJSON `json:"error,omitempty"`
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
@@ -65,6 +77,21 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	res := statusJSON{Bots: []string{}}
 	token, source, err := opts.Token(ctx)
 	if err != nil {
+		var e *apperr.Error
+		if errors.As(err, &e) && e.Code == "service.token_other_service" {
+			// A token is saved, for another service: which one is part
+			// of the answer.
+			if u, ok, serr := opts.SavedService(); serr == nil {
+				if !ok {
+					u = service.DefaultBaseURL()
+				}
+				res.ServiceURL = &u
+			}
+			if opts.JSON {
+				d := cmdutil.DescribeError(f.Lang, f.Redactor, err)
+				res.Error = &d
+			}
+		}
 		if opts.JSON && apperr.KindOf(err) == apperr.Rejected {
 			// Not logged in is this command's answer, not a failure to
 			// produce one: scripts get the documented shape.
@@ -76,6 +103,11 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return err
 	}
 	res.LoggedIn, res.Source, res.Token = true, source, redact.MaskKey(token)
+	serviceURL, err := opts.ServiceURL()
+	if err != nil {
+		return err
+	}
+	res.ServiceURL = &serviceURL
 
 	var cerr error
 	client, err := opts.Client(token)
@@ -105,6 +137,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 
 	out := opts.IO.Out
 	fmt.Fprintln(out, f.T("auth.status.token", res.Token, sourceLabel(f, source)))
+	fmt.Fprintln(out, f.T("auth.status.service", serviceURL))
 	if source == cmdutil.TokenSourceEnv {
 		fmt.Fprintln(out, f.T("auth.status.env_note"))
 	}

@@ -27,6 +27,9 @@ type Globals struct {
 	ConfigDir  string // --config-dir, else SMARTRADEX_CONFIG_DIR
 	Keyring    string // --keyring, else SMARTRADEX_KEYRING
 	Sandbox    bool   // --sandbox, else SMARTRADEX_SANDBOX=1
+	// AcceptVaultKey is --accept-vault-key: a vault key ID to trust (a
+	// public value, not a secret).
+	AcceptVaultKey string
 }
 
 // Factory gives commands their dependencies.

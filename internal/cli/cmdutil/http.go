@@ -21,7 +21,7 @@ func (f *Factory) httpClient() (*http.Client, error) {
 	d, ok := parseTimeout(v)
 	if !ok {
 		return nil, apperr.New(apperr.Usage, "http.bad_timeout",
-			i18n.M("http.bad_timeout", v), i18n.M("http.bad_timeout_hint"))
+			i18n.M("http.bad_timeout"), i18n.M("http.bad_timeout_hint"))
 	}
 	return httpx.NewClient(d), nil
 }

@@ -47,3 +47,9 @@ func (m Messages) AddSecret(secrets ...string) {
 		m.Redactor.Add(secrets...)
 	}
 }
+
+// PrintError writes err's human form on stderr, for the cases where
+// stdout already carries a result of its own.
+func (m Messages) PrintError(err error) {
+	DescribeError(m.Lang, m.Redactor, err).Print(m.ErrOut, m.Lang)
+}

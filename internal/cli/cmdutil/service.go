@@ -4,33 +4,42 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
+	"github.com/smartradex/smartradex/internal/bots"
+	"github.com/smartradex/smartradex/internal/buildinfo"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/secrets"
 	"github.com/smartradex/smartradex/internal/service"
+	"github.com/smartradex/smartradex/internal/state"
 )
 
 // TokenSourceEnv is the source ServiceToken reports for SMARTRADEX_TOKEN.
 const TokenSourceEnv = "environment"
 
-// ServiceURL is the SmartradeX service's base URL: the sandbox's stand-in,
-// else --service-url, else SMARTRADEX_SERVICE_URL, else the production
-// service. It fails only when the sandbox cannot start.
+// ServiceURL is the SmartradeX service's base URL for the commands that
+// use the subscriber's token: the sandbox's stand-in, else --service-url,
+// else SMARTRADEX_SERVICE_URL, else the service the saved token is for
+// (unless SMARTRADEX_TOKEN is set), else the production service. It fails
+// only when the sandbox cannot start. A record of the saved token's service
+// that cannot be read is passed over here (ServiceToken reports it, and
+// sends the token nowhere): public requests still go somewhere sensible.
 func (f *Factory) ServiceURL() (string, error) {
-	if f.SandboxOn() {
-		sb, err := f.Sandbox()
+	u, ok, err := f.explicitServiceURL()
+	if err != nil || ok {
+		return u, err
+	}
+	if f.Env("SMARTRADEX_TOKEN") == "" {
+		rec, known, err := f.SavedTokenServiceURL()
 		if err != nil {
-			return "", err
+			f.Debugf("service: the saved token's service is unknown (%v); the production service is used", err)
 		}
-		return sb.ServiceURL, nil
-	}
-	if u := strings.TrimSpace(f.Globals.ServiceURL); u != "" {
-		return u, nil
-	}
-	if u := f.Env("SMARTRADEX_SERVICE_URL"); u != "" {
-		return u, nil
+		if err == nil && known {
+			return rec.ServiceURL, nil
+		}
 	}
 	return service.DefaultBaseURL(), nil
 }
@@ -39,7 +48,10 @@ func (f *Factory) ServiceURL() (string, error) {
 // SMARTRADEX_TOKEN ("environment") wins over the token saved by
 // `auth login` (source: the store's backend, "system" or "file"), so that a
 // CI job never depends on a keyring; in the sandbox it is the sandbox's own
-// token ("sandbox"). Whatever it returns is registered with the redactor.
+// token ("sandbox"). The saved token is returned only if it belongs to the
+// service in use (ServiceURL): else the error, exit 4, names both services
+// and nothing is read from the store. Whatever it returns is registered
+// with the redactor.
 func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err error) {
 	if f.SandboxOn() {
 		return sandboxToken, "sandbox", nil
@@ -47,6 +59,23 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 	if t := f.Env("SMARTRADEX_TOKEN"); t != "" {
 		f.AddSecret(t)
 		return t, TokenSourceEnv, nil
+	}
+	raw, err := f.ServiceURL()
+	if err != nil {
+		return "", "", err
+	}
+	inUse, err := CanonicalServiceURL(raw)
+	if err != nil {
+		return "", "", err
+	}
+	rec, known, err := f.SavedTokenServiceURL()
+	if err != nil {
+		return "", "", err
+	}
+	// A record names the token's service before the store is opened: a
+	// mismatch asks no keyring and no passphrase.
+	if known && !sameService(canonicalOr(rec.ServiceURL), inUse) {
+		return "", "", tokenServiceMismatch(rec.ServiceURL, inUse)
 	}
 	store, err := f.SecretStore()
 	if err != nil {
@@ -62,37 +91,187 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 	}
 	t = strings.TrimSpace(t)
 	f.AddSecret(t)
+	if !known {
+		// Saved by an earlier version: for the production service.
+		if def, _ := CanonicalServiceURL(service.DefaultBaseURL()); !sameService(def, inUse) {
+			return "", "", tokenServiceMismatch(def, inUse)
+		}
+	} else if state.TokenCheck(t) != rec.TokenCheck {
+		return "", "", apperr.New(apperr.Rejected, "service.token_record_stale",
+			i18n.M("service.token_record_stale", rec.ServiceURL), i18n.M("service.token_record_stale_hint", rec.ServiceURL))
+	}
 	return t, store.Backend(), nil
 }
 
-// Service returns a client of the SmartradeX service with the subscriber's
-// token (see ServiceToken), logging to the --debug sink.
+// Service returns a client of the SmartradeX service in use (ServiceURL)
+// with the subscriber's token (see ServiceToken), logging to the --debug
+// sink.
 func (f *Factory) Service(ctx context.Context) (*service.Client, error) {
 	token, _, err := f.ServiceToken(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return f.ServiceWithToken(token)
+	return f.ServiceClientFor(token)
 }
 
-// ServiceWithToken is Service with a given token, for `auth login` and the
-// inline login of `keys add`, which must check a token before it is saved.
-func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
-	token = strings.TrimSpace(token)
-	f.AddSecret(token)
+// ServiceClientFor is a client of the service in use (ServiceURL) with a
+// token ServiceToken returned.
+func (f *Factory) ServiceClientFor(token string) (*service.Client, error) {
 	base, err := f.ServiceURL()
 	if err != nil {
 		return nil, err
+	}
+	return f.serviceClient(base, token)
+}
+
+// ServiceWithToken is a client of LoginServiceURL with a given token, for
+// `auth login` and the inline login of `keys add`, which must check a
+// token before it is saved (with SaveServiceToken).
+func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
+	base, err := f.LoginServiceURL()
+	if err != nil {
+		return nil, err
+	}
+	return f.serviceClient(base, token)
+}
+
+func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
+	token = strings.TrimSpace(token)
+	f.AddSecret(token)
+	// One spelling per service, so that its vault key is pinned under the
+	// name its token is recorded with. A refused address is left to
+	// service.New to explain.
+	if c, err := CanonicalServiceURL(base); err == nil {
+		base = c
 	}
 	hc, err := f.httpClient()
 	if err != nil {
 		return nil, err
 	}
-	opts := service.Options{BaseURL: base, Token: token, HTTP: hc}
+	trust, err := f.VaultTrust()
+	if err != nil {
+		return nil, err
+	}
+	opts := service.Options{BaseURL: base, Token: token, HTTP: hc, Trust: trust}
+	if f.SandboxOn() {
+		// The sandbox's service listens on a new port each run: its key
+		// is pinned under one name.
+		opts.Origin = "sandbox"
+	}
 	if log := f.DebugLog(); log != nil {
 		opts.Log = log
 	}
 	return service.New(opts)
+}
+
+// trusts keeps each Factory's vault key trust (like storeCache), so that
+// the vault key is fetched once per process and service.
+var trusts sync.Map // *Factory → *service.Trust
+
+// VaultTrust is the process's trust in the service's vault keys (see
+// service.Trust): --accept-vault-key, SMARTRADEX_VAULT_KEY_ID, the key ID
+// compiled into release builds, and the pins in vault-keys.json beside
+// the index. A malformed ID is a usage error. The sandbox has its own
+// pins, in its home, and ignores SMARTRADEX_VAULT_KEY_ID.
+func (f *Factory) VaultTrust() (*service.Trust, error) {
+	if v, ok := trusts.Load(f); ok {
+		return v.(*service.Trust), nil
+	}
+	accept, err := vaultKeyID(f.Globals.AcceptVaultKey, "--accept-vault-key")
+	if err != nil {
+		return nil, err
+	}
+	var explicit string
+	if !f.SandboxOn() {
+		if explicit, err = vaultKeyID(f.Env("SMARTRADEX_VAULT_KEY_ID"), "SMARTRADEX_VAULT_KEY_ID"); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := f.ConfigDir()
+	if err != nil {
+		return nil, err
+	}
+	t := &service.Trust{
+		Store:    state.OpenVaultPins(dir),
+		Explicit: explicit,
+		Compiled: buildinfo.VaultKeyID,
+		Accept:   accept,
+		Notify: func(origin, keyID string, _ bool) {
+			f.Errf("service.vault_key_pinned", keyID, origin)
+		},
+	}
+	v, _ := trusts.LoadOrStore(f, t)
+	return v.(*service.Trust), nil
+}
+
+// VaultKeyIDValue is the pflag.Value of --accept-vault-key: a malformed ID
+// is refused while the flags are parsed, before anything runs.
+type VaultKeyIDValue struct{ Target *string }
+
+func (v VaultKeyIDValue) String() string {
+	if v.Target == nil {
+		return ""
+	}
+	return *v.Target
+}
+
+func (v VaultKeyIDValue) Set(s string) error {
+	id, err := vaultKeyID(s, "--accept-vault-key")
+	if err != nil {
+		return err
+	}
+	*v.Target = id
+	return nil
+}
+
+// Type names the value in flag errors and help.
+func (v VaultKeyIDValue) Type() string { return "key-id" }
+
+// vaultKeyID checks a vault key ID given by the user in name; "" stays "".
+// The value is not quoted back: whatever was pasted there by mistake is
+// not printed.
+func vaultKeyID(raw, name string) (string, error) {
+	id := strings.ToLower(strings.TrimSpace(raw))
+	if id == "" || state.ValidKeyID(id) {
+		return id, nil
+	}
+	return "", apperr.New(apperr.Usage, "service.bad_vault_key_id", i18n.M("service.bad_vault_key_id", name), i18n.M("service.bad_vault_key_id_hint"))
+}
+
+// botsTimeout bounds the wait for the service's bot list: the built-in one
+// is there if it does not come.
+const botsTimeout = 3 * time.Second
+
+// ServiceBots is the service's bot catalogue (GET /v1/bots, no token), or
+// nil on any failure, so that the built-in list is used. cli.Run makes it
+// the source of internal/bots, asked only by the commands that need it.
+func (f *Factory) ServiceBots() []bots.Bot {
+	base, err := f.ServiceURL()
+	if err != nil {
+		f.Debugf("bots: no service (%v); the built-in list is used", err)
+		return nil
+	}
+	hc, err := f.httpClient()
+	if err != nil {
+		return nil
+	}
+	opts := service.Options{BaseURL: base, HTTP: hc}
+	if log := f.DebugLog(); log != nil {
+		opts.Log = log
+	}
+	c, err := service.NewPublic(opts)
+	if err != nil {
+		f.Debugf("bots: %v; the built-in list is used", err)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), botsTimeout)
+	defer cancel()
+	list, err := c.Bots(ctx)
+	if err != nil {
+		f.Debugf("bots: the service's list is unavailable (%v); the built-in list is used", err)
+		return nil
+	}
+	return list
 }
 
 // AskToken asks for the SmartradeX access token at a masked prompt and has

@@ -134,7 +134,7 @@ func (f *Factory) keyringTimeout() (time.Duration, error) {
 	d, ok := parseTimeout(v)
 	if !ok {
 		return 0, apperr.New(apperr.Usage, "secrets.bad_timeout",
-			i18n.M("secrets.bad_timeout", v), i18n.M("secrets.bad_timeout_hint"))
+			i18n.M("secrets.bad_timeout"), i18n.M("secrets.bad_timeout_hint"))
 	}
 	return d, nil
 }

@@ -158,6 +158,13 @@ func addRun(ctx context.Context, o *AddOptions) error {
 		fmt.Fprintln(o.IO.ErrOut, f.T("keys.add.too_late_to_cancel"))
 		err = nil
 	}
+	if res.Seen != nil {
+		// A locked key: what SmartradeX saw as it registered it.
+		checked = res.Seen
+		if !fl.o.JSON {
+			fl.printVerdict(viewOf(creds), checked)
+		}
+	}
 	return fl.report(res, checked, viewOf(creds), err)
 }
 
@@ -422,7 +429,7 @@ func (fl *addFlow) printVerdict(key keyView, checked *enroll.Checked) {
 	if fl.sandbox {
 		fmt.Fprintln(fl.o.IO.Out, fl.f.SandboxLabel())
 	}
-	printCheckHuman(fl.lang, fl.o.IO, key, checked.Inspection, checked.Verdict)
+	printCheckHuman(fl.lang, fl.o.IO, key, checked)
 	fmt.Fprintln(fl.o.IO.Out)
 }
 
@@ -489,6 +496,13 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 		}
 	}
 	uiOpts.Width = onboard.TermWidth(fl.o.IO.Out)
+	// The "Edit restrictions" step depends on whether SmartradeX wants
+	// keys locked to its addresses; the answer is kept for the check.
+	if n, err := f.Network(ctx); err != nil {
+		f.Debugf("keys add: SmartradeX's addresses are unknown (%v): the tutorial of unrestricted keys is shown", err)
+	} else if n.Locking() {
+		uiOpts.EgressIPs = n.EgressIPs
+	}
 	fl.ui = onboard.New(fl.o.IO.In, fl.o.IO.ErrOut, fl.lang, uiOpts)
 	// Nothing is asked after the key exists on Binance that could have
 	// been asked before.
@@ -694,7 +708,7 @@ func (fl *addFlow) ensureLogin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := fl.deps.Store.Set(ctx, secrets.ServiceTokenName, token); err != nil {
+	if _, err := f.SaveServiceToken(ctx, fl.deps.Store, token); err != nil {
 		return err
 	}
 	fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.logged_in"))
@@ -704,20 +718,23 @@ func (fl *addFlow) ensureLogin(ctx context.Context) error {
 // addJSON is keys check's verdict, then what became of the key.
 type addJSON struct {
 	checkJSON
-	Bot            string     `json:"bot"`
-	Status         string     `json:"status"`
-	ReplacedAPIKey string     `json:"replaced_api_key,omitempty"`
-	Sandbox        bool       `json:"sandbox,omitempty"`
-	Error          *errorJSON `json:"error,omitempty"`
+	Bot            string `json:"bot"`
+	Status         string `json:"status"`
+	ReplacedAPIKey string `json:"replaced_api_key,omitempty"`
+	// LastCheck is SmartradeX's check of the key as it registered it.
+	LastCheck *service.LastCheck `json:"last_check,omitempty"`
+	Sandbox   bool               `json:"sandbox,omitempty"`
+	Error     *errorJSON         `json:"error,omitempty"`
 }
 
 // errorJSON is the documented error form, in a JSON result.
 type errorJSON = cmdutil.ErrorJSON
 
 func (fl *addFlow) resultJSON(key keyView, checked *enroll.Checked, res *enroll.Result) addJSON {
-	out := addJSON{checkJSON: newCheckJSON(fl.lang, key, checked.Inspection, checked.Verdict), Bot: fl.bot.ID, Sandbox: fl.sandbox}
+	out := addJSON{checkJSON: newCheckJSON(fl.lang, key, checked), Bot: fl.bot.ID, Sandbox: fl.sandbox}
 	if res != nil {
 		out.Status = string(res.Entry.Status)
+		out.LastCheck = res.LastCheck
 		if res.Replaced != nil {
 			out.ReplacedAPIKey = redact.MaskKey(res.Replaced.APIKey)
 		}
@@ -765,8 +782,9 @@ func (fl *addFlow) report(res *enroll.Result, checked *enroll.Checked, key keyVi
 		next = "smartradex --sandbox " + strings.TrimPrefix(next, "smartradex ")
 	}
 	ui.Summary(fl.o.IO.Out, onboard.SummaryInfo{
-		Bot: fl.bot, MaskedKey: key.Masked(), MadeHere: fl.o.UseGenerated, UID: checked.Inspection.UID,
-		TradingExpiresAt: checked.Verdict.TradingExpiresAt, Registered: res.Registered, Sandbox: fl.sandbox, Next: next,
+		Bot: fl.bot, MaskedKey: key.Masked(), MadeHere: fl.o.UseGenerated, UID: checkedUID(checked),
+		TradingExpiresAt: checked.Verdict.TradingExpiresAt, Registered: res.Registered, MayHaveReached: res.Unsettled, Sandbox: fl.sandbox, Next: next,
+		Unchecked: checked.Unchecked && !res.Registered,
 	})
 	if err == nil && fl.o.NoRegister {
 		fmt.Fprintln(fl.o.IO.ErrOut, f.T("keys.add.not_registered_note"))

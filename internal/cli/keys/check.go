@@ -11,12 +11,14 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/binance"
+	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/enroll"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
-	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/service"
 )
 
 // Inspector is the part of the Binance client `keys check` needs.
@@ -34,6 +36,14 @@ type CheckOptions struct {
 	Debugf    func(string, ...any)
 	Binance   func() (Inspector, error)
 	Prompt    PromptFunc
+	// Network is the service's addresses and ip_lock; nil is ip_lock off.
+	Network func(ctx context.Context) (*service.Network, error)
+	// Service is the logged-in client that checks a locked key.
+	Service func(ctx context.Context) (*service.Client, error)
+
+	// Bot is whose service checks a locked key; "" is the subscriber's
+	// first bot.
+	Bot string
 
 	JSON        bool
 	APIKey      string
@@ -52,6 +62,8 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 		Now:       f.Now,
 		AddSecret: f.AddSecret,
 		Debugf:    f.Debugf,
+		Network:   f.Network,
+		Service:   f.Service,
 		Binance: func() (Inspector, error) {
 			c, err := f.Binance()
 			if err != nil {
@@ -77,6 +89,10 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 	}
 	cmd.Flags().StringVar(&opts.APIKey, "api-key", "", f.T("keys.check.flag_api_key"))
 	cmd.Flags().BoolVar(&opts.SecretStdin, "secret-stdin", false, f.T("keys.check.flag_secret_stdin"))
+	cmd.Flags().StringVar(&opts.Bot, "bot", "", f.T("keys.check.flag_bot"))
+	_ = cmd.RegisterFlagCompletionFunc("bot", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return bots.IDs(), cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
@@ -110,23 +126,17 @@ func checkRun(ctx context.Context, o *CheckOptions) error {
 		fmt.Fprintln(o.IO.ErrOut, o.Lang.T("keys.check.checking"))
 	}
 	start := time.Now()
-	insp, err := client.Inspect(ctx, creds)
+	d := enroll.Deps{Binance: client, Network: o.Network, Service: o.Service, Now: o.Now}
+	checked, err := enroll.CheckWith(ctx, d, creds, enroll.CheckOptions{Bot: o.checkingBot})
 	if err != nil {
 		return err
 	}
-	o.debugf("keys check: Binance recognised key %s in %s (uid %d, clock resynced: %v)", redact.MaskKey(creds.APIKey), time.Since(start).Round(time.Millisecond), insp.UID, insp.Resynced)
-	now := time.Now()
-	if o.Now != nil {
-		now = o.Now()
-	}
-	verdict, err := policy.Judge(insp.Restrictions, now)
-	if err != nil {
-		return err
-	}
+	insp, verdict := checked.Inspection, checked.Verdict
+	o.debugf("keys check: Binance recognised key %s in %s (uid %d, seen from %s)", redact.MaskKey(creds.APIKey), time.Since(start).Round(time.Millisecond), insp.UID, checked.SeenFrom)
 	if o.JSON {
-		err = cmdutil.PrintJSON(o.IO.Out, newCheckJSON(o.Lang, viewOf(creds), insp, verdict))
+		err = cmdutil.PrintJSON(o.IO.Out, newCheckJSON(o.Lang, viewOf(creds), checked))
 	} else {
-		printCheckHuman(o.Lang, o.IO, viewOf(creds), insp, verdict)
+		printCheckHuman(o.Lang, o.IO, viewOf(creds), checked)
 	}
 	if err != nil {
 		return err
@@ -135,6 +145,29 @@ func checkRun(ctx context.Context, o *CheckOptions) error {
 		return cmdutil.Reported(apperr.Refused)
 	}
 	return nil
+}
+
+// checkingBot is the bot whose service checks a locked key: --bot, or the
+// first bot the subscriber has.
+func (o *CheckOptions) checkingBot(ctx context.Context) (string, error) {
+	if o.Bot != "" {
+		if _, ok := bots.Lookup(o.Bot); !ok {
+			return "", enroll.UnknownBotError(o.Bot)
+		}
+		return o.Bot, nil
+	}
+	svc, err := o.Service(ctx)
+	if err != nil {
+		return "", err
+	}
+	me, err := svc.Me(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(me.Bots) == 0 {
+		return "", apperr.New(apperr.Refused, "keys.check.no_bot", i18n.M("keys.check.no_bot"), i18n.M("keys.check.no_bot_hint"))
+	}
+	return me.Bots[0], nil
 }
 
 // promptCredentials asks for the key and the secret on one screen; the

@@ -82,7 +82,7 @@ func testOptions(fake *fakeInspector, env map[string]string) (*CheckOptions, *io
 }
 
 func TestCheckRunPromptsWhenInteractive(t *testing.T) {
-	fake := &fakeInspector{insp: &binance.Inspection{UID: 7, Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true}`)}}
+	fake := &fakeInspector{insp: &binance.Inspection{UID: 7, Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false}`)}}
 	opts, ios := testOptions(fake, map[string]string{"SMARTRADEX_API_KEY": testKey})
 	ios.SetTTY(true, true, false)
 	var askedKey *bool
@@ -239,7 +239,7 @@ func TestSwappedPairShowsNoPartOfTheSecret(t *testing.T) {
 	}
 	defer srv.Close()
 	srv.AddKey(binancetest.Key{APIKey: testKey, Secret: testSecret, UID: 9,
-		Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true}`)})
+		Restrictions: json.RawMessage(`{"enableReading":true,"enableSpotAndMarginTrading":true,"ipRestrict":false}`)})
 	secretParts := []string{redact.MaskKey(testSecret), testSecret[:4], testSecret[len(testSecret)-4:]}
 
 	run := func(key, secret string, lang i18n.Lang) (string, error) {

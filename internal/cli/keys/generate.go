@@ -129,7 +129,7 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 	}
 	bot, ok := bots.Lookup(id)
 	if !ok {
-		return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.generate.unknown_bot", id),
+		return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.generate.unknown_bot"),
 			i18n.M("keys.generate.bot_required_hint", strings.Join(bots.IDs(), ", ")))
 	}
 	ix, err := o.Index()

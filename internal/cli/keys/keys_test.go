@@ -12,10 +12,10 @@ import (
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/enroll"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/secrets"
-	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/state"
 )
 
@@ -221,7 +221,12 @@ func TestListStoreUnavailable(t *testing.T) {
 func (e *env) removeOpts(bot string, yes bool) *RemoveOptions {
 	return &RemoveOptions{F: e.f, IO: e.ios, Bot: bot, Yes: yes,
 		Index: func() (*state.Index, error) { return e.ix, nil },
-		Store: func(string) (secrets.Store, error) { return e.store, nil },
+		// The engine's service steps are tested in internal/enroll and end
+		// to end; here the registration is left alone.
+		Remove: func(ctx context.Context, req enroll.RemoveRequest) (*enroll.RemoveResult, error) {
+			req.KeepRegistration = true
+			return enroll.Remove(ctx, enroll.Deps{Index: e.ix, Store: e.store}, req)
+		},
 		Confirm: func(context.Context, string) (bool, error) {
 			panic("unexpected confirmation")
 		}}
@@ -325,17 +330,18 @@ func TestRemoveDeletesSecretThenEntry(t *testing.T) {
 	e.seed(t, "eth-spot", state.StatusRegistered, 2, false)
 	ctx := context.Background()
 	_ = e.store.Set(ctx, secrets.BotNextSecretName("btc-spot"), testSecret+"next")
-	var deregistered []string
 	opts := e.removeOpts("BTC-Spot", true)
-	opts.Deregister = func(_ context.Context, bot, apiKey string) error {
-		deregistered = append(deregistered, bot+" "+apiKey)
-		return nil
+	var asked enroll.RemoveRequest
+	remove := opts.Remove
+	opts.Remove = func(ctx context.Context, req enroll.RemoveRequest) (*enroll.RemoveResult, error) {
+		asked = req
+		return remove(ctx, req)
 	}
 	if err := removeRun(ctx, opts); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(deregistered, ",") != "btc-spot "+testAPIKey {
-		t.Errorf("deregistered %v", deregistered)
+	if asked.Bot != "btc-spot" || asked.KeepRegistration || asked.Force {
+		t.Errorf("asked the engine %+v", asked)
 	}
 	for _, name := range []string{"bot/btc-spot", "bot/btc-spot/next"} {
 		if _, err := e.store.Get(ctx, name); !errors.Is(err, secrets.ErrNotFound) {
@@ -378,25 +384,17 @@ func TestRemoveJSONAndAlreadyMissingSecret(t *testing.T) {
 }
 
 func TestRemoveStopsOnFailures(t *testing.T) {
-	t.Run("deregister fails", func(t *testing.T) {
+	t.Run("the engine fails", func(t *testing.T) {
 		e := newEnv(t)
 		e.seed(t, "btc-spot", state.StatusRegistered, 1, false)
 		opts := e.removeOpts("btc-spot", true)
 		boom := apperr.New(apperr.Unavailable, "service.unavailable", i18n.M("error.cancelled"))
-		opts.Deregister = func(context.Context, string, string) error { return boom }
-		err := removeRun(context.Background(), opts)
-		if appCode(err) != "service.unavailable" || apperr.KindOf(err) != apperr.Unavailable {
+		opts.Remove = func(context.Context, enroll.RemoveRequest) (*enroll.RemoveResult, error) { return nil, boom }
+		if err := removeRun(context.Background(), opts); err != boom {
 			t.Fatalf("err %v", err)
 		}
-		offersForce := false
-		for _, h := range err.(*apperr.Error).Hints {
-			offersForce = offersForce || h.Key == "keys.remove.force_hint"
-		}
-		if !strings.Contains(err.Error(), "nothing was removed") || !offersForce {
-			t.Errorf("err %v does not say that nothing was removed and offer --force", err)
-		}
-		if len(e.store.deletes) != 0 {
-			t.Errorf("deleted %v after a failed deregistration", e.store.deletes)
+		if e.out.Len() != 0 || strings.Contains(e.err.String(), "removed") {
+			t.Errorf("reported a removal: %q %q", e.out, e.err)
 		}
 	})
 	t.Run("store fails", func(t *testing.T) {
@@ -431,7 +429,7 @@ func TestFlagParsing(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got == nil || got.Bot != "eth-spot" || !got.Yes || got.Deregister == nil || got.Confirm == nil || got.Store == nil || got.Index == nil {
+	if got == nil || got.Bot != "eth-spot" || !got.Yes || got.Remove == nil || got.Confirm == nil || got.Index == nil || got.KeepRegistration || got.Force {
 		t.Fatalf("options %+v", got)
 	}
 	cmd = NewCmdRemove(e.f, func(_ context.Context, o *RemoveOptions) error { got = o; return nil })
@@ -439,7 +437,7 @@ func TestFlagParsing(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Deregister != nil || !got.KeepRegistration || !got.Force {
+	if !got.KeepRegistration || !got.Force {
 		t.Fatalf("--keep-registration --force: %+v", got)
 	}
 
@@ -460,45 +458,5 @@ func TestFlagParsing(t *testing.T) {
 	lcmd.SilenceErrors, lcmd.SilenceUsage = true, true
 	if err := lcmd.Execute(); appCode(err) != "secrets.bad_backend" {
 		t.Fatalf("bad backend: %v", err)
-	}
-}
-
-// fakeRegistrar holds one registration per bot and records DELETEs.
-type fakeRegistrar struct {
-	keys    map[string]string
-	deleted []string
-}
-
-func (r *fakeRegistrar) GetKey(_ context.Context, bot string) (*service.Registration, error) {
-	k, ok := r.keys[bot]
-	if !ok {
-		return nil, apperr.Wrap(apperr.Unexpected, "service.not_registered", service.ErrNotFound, i18n.M("service.not_registered", bot))
-	}
-	return &service.Registration{Bot: bot, APIKey: k}, nil
-}
-
-func (r *fakeRegistrar) DeleteKey(_ context.Context, bot string) error {
-	r.deleted = append(r.deleted, bot)
-	delete(r.keys, bot)
-	return nil
-}
-
-// Only the registration of the key being removed is deleted.
-func TestDeregisterKeyDeletesOnlyThisKey(t *testing.T) {
-	ctx := context.Background()
-	other := strings.Repeat("B", 64)
-	r := &fakeRegistrar{keys: map[string]string{"btc-spot": other, "eth-spot": testAPIKey}}
-	var oe *otherKeyError
-	if err := deregisterKey(ctx, r, "btc-spot", testAPIKey); !errors.As(err, &oe) || oe.APIKey != other {
-		t.Fatalf("err %v, want the other key", err)
-	}
-	if err := deregisterKey(ctx, r, "eth-spot", testAPIKey); err != nil {
-		t.Fatal(err)
-	}
-	if err := deregisterKey(ctx, r, "eth-spot", testAPIKey); !errors.Is(err, service.ErrNotFound) {
-		t.Fatalf("err %v, want not found", err)
-	}
-	if strings.Join(r.deleted, ",") != "eth-spot" || r.keys["btc-spot"] != other {
-		t.Fatalf("deleted %v, left %v", r.deleted, r.keys)
 	}
 }

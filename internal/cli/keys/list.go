@@ -64,6 +64,9 @@ type listItem struct {
 	// AwaitingAPIKey marks a key pair made by `keys generate` that Binance
 	// has not given an API key yet: it cannot trade.
 	AwaitingAPIKey bool `json:"awaiting_api_key,omitempty"`
+	// Unsettled names an interrupted operation (add, sync, rotate, remove)
+	// that may have reached SmartradeX and that the next command settles.
+	Unsettled string `json:"unsettled,omitempty"`
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
@@ -85,6 +88,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			VerifiedAt: e.VerifiedAt, RegisteredAt: e.RegisteredAt, TradingExpiresAt: e.TradingExpiresAt,
 			AwaitingAPIKey: e.AwaitingAPIKey(),
 		}
+		it.Unsettled = string(fi.Unsettled)
 		if e.UID != 0 {
 			uid := e.UID
 			it.UID = &uid
@@ -142,6 +146,12 @@ func printListHuman(f cmdutil.Messages, io *iostreams.IOStreams, found []invento
 		// finishes it.
 		if e := found[i].Entry; e.GeneratedAt != nil {
 			f.Errf("keys.list.waiting_hint", it.Bot, state.FinishGeneratedCommand(it.Bot, e.APIKey != ""))
+		}
+		if it.Unsettled != "" {
+			f.Errf("keys.list.unsettled_hint", it.Bot, it.Unsettled)
+		}
+		if it.Status == state.StatusUnchecked {
+			f.Errf("keys.list.unchecked_hint", it.Bot)
 		}
 	}
 }

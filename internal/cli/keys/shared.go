@@ -14,6 +14,7 @@ import (
 	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 )
 
 // Helpers shared by several commands of the group: how keys and verdicts
@@ -45,7 +46,7 @@ func backendLabel(f interface{ T(string, ...any) string }, backend string) strin
 // enrollDeps wires the enrolment engine to the factory's stores, index and
 // clients; withBinance is false for commands that never ask Binance.
 func enrollDeps(f *cmdutil.Factory, withBinance bool) (enroll.Deps, error) {
-	d := enroll.Deps{Service: f.Service, StoreFor: f.SecretStoreFor, Now: f.Now}
+	d := enroll.Deps{Service: f.Service, StoreFor: f.SecretStoreFor, Now: f.Now, Network: f.Network}
 	var err error
 	if withBinance {
 		if d.Binance, err = f.Binance(); err != nil {
@@ -98,6 +99,15 @@ type checkJSON struct {
 	Problems         []findingJSON `json:"problems"`
 	Warnings         []findingJSON `json:"warnings"`
 	TradingExpiresAt *string       `json:"trading_expires_at,omitempty"`
+	// SeenFrom is where Binance's answer was seen from: "local" (this
+	// computer) or the address SmartradeX checked the key from; "" when
+	// the key has not been checked yet.
+	SeenFrom string `json:"seen_from"`
+	// IPLock is the service's rule the key was judged under: "off" when
+	// the service publishes none, "unknown" when it could not be asked.
+	IPLock string `json:"ip_lock"`
+	// Checked is false for a locked key SmartradeX has not checked yet.
+	Checked bool `json:"checked"`
 }
 
 func findingsJSON(l i18n.Lang, fs []policy.Finding) []findingJSON {
@@ -110,14 +120,20 @@ func findingsJSON(l i18n.Lang, fs []policy.Finding) []findingJSON {
 
 // newCheckJSON is the verdict as `keys check --json` prints it, and as the
 // first fields of `keys add --json`.
-func newCheckJSON(l i18n.Lang, key keyView, insp *binance.Inspection, v policy.Verdict) checkJSON {
+func newCheckJSON(l i18n.Lang, key keyView, c *enroll.Checked) checkJSON {
+	v := c.Verdict
 	res := checkJSON{
-		OK:       v.OK(),
+		OK:       c.Accepted(),
 		APIKey:   key.Masked(),
 		KeyType:  string(key.Type),
-		UID:      insp.UID,
 		Problems: findingsJSON(l, v.Problems),
 		Warnings: findingsJSON(l, v.Warnings),
+		SeenFrom: c.SeenFrom,
+		IPLock:   ipLockOf(c),
+		Checked:  !c.Unchecked,
+	}
+	if c.Inspection != nil {
+		res.UID = c.Inspection.UID
 	}
 	if v.TradingExpiresAt != nil {
 		s := v.TradingExpiresAt.UTC().Format(time.RFC3339)
@@ -126,11 +142,32 @@ func newCheckJSON(l i18n.Lang, key keyView, insp *binance.Inspection, v policy.V
 	return res
 }
 
-func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, insp *binance.Inspection, v policy.Verdict) {
+// ipLockOf is the ip_lock a verdict was judged under.
+func ipLockOf(c *enroll.Checked) string {
+	if c.Network == nil && c.NetworkErr != nil {
+		// SmartradeX could not be asked: its rule is not known.
+		return "unknown"
+	}
+	if c.Network == nil {
+		return service.IPLockOff
+	}
+	return c.Network.IPLock
+}
+
+func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, c *enroll.Checked) {
 	out := io.Out
+	if c.Unchecked {
+		fmt.Fprintf(out, "%s %s (%s)\n", l.T("keys.check.field_key"), key.Masked(), key.Type)
+		fmt.Fprintln(out, l.T("keys.check.locked_unchecked"))
+		return
+	}
+	v := c.Verdict
 	info := [][]string{
 		{l.T("keys.check.field_key"), fmt.Sprintf("%s (%s)", key.Masked(), key.Type)},
-		{l.T("keys.check.field_uid"), fmt.Sprint(insp.UID)},
+		{l.T("keys.check.field_uid"), fmt.Sprint(c.Inspection.UID)},
+	}
+	if c.SeenFrom != "" && c.SeenFrom != enroll.SeenLocal {
+		info = append(info, []string{l.T("keys.check.field_seen_from"), l.T("keys.check.seen_from_service", c.SeenFrom)})
 	}
 	if v.CreatedAt != nil {
 		info = append(info, []string{l.T("keys.check.field_created"), v.CreatedAt.Local().Format("2006-01-02")})
@@ -164,7 +201,18 @@ func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, insp *bi
 	for _, w := range v.Warnings {
 		fmt.Fprintf(out, "%s%s\n", io.Yellow(l.T("keys.check.warning_prefix")), l.Render(w.Message))
 	}
+	if c.NetworkErr != nil {
+		fmt.Fprintf(out, "%s%s\n", io.Yellow(l.T("keys.check.warning_prefix")), l.T("keys.check.network_unknown"))
+	}
 	if v.OK() {
 		fmt.Fprintln(out, l.T("keys.check.transfer_note"))
 	}
+}
+
+// checkedUID is the sub-account Binance named for the key, 0 if unknown.
+func checkedUID(c *enroll.Checked) int64 {
+	if c == nil || c.Inspection == nil {
+		return 0
+	}
+	return c.Inspection.UID
 }

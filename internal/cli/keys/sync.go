@@ -11,6 +11,7 @@ import (
 	"github.com/smartradex/smartradex/internal/enroll"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/state"
 )
 
 // SyncOptions are the inputs of `keys sync`.
@@ -42,13 +43,47 @@ type syncItemJSON struct {
 	Bot    string     `json:"bot"`
 	APIKey string     `json:"api_key"`
 	Status string     `json:"status"`
+	Op     string     `json:"settled,omitempty"` // the interrupted operation this run settled
 	Error  *errorJSON `json:"error,omitempty"`
+}
+
+// syncStatus is where the key of r stands after the run, as in --json.
+func syncStatus(r enroll.SyncResult) string {
+	switch r.Outcome {
+	case enroll.OutcomeRegistered, enroll.OutcomeRotated:
+		return "registered"
+	case enroll.OutcomeRemoved:
+		return "removed"
+	case enroll.OutcomeUndone:
+		return "undone"
+	case enroll.OutcomeUnsettled:
+		if r.Op == state.OpRotate || r.Op == state.OpRemove {
+			return "unsettled"
+		}
+	}
+	return "pending"
+}
+
+// printSettled says on standard error what a run did with r: a key sent, or
+// an interrupted operation finished or undone.
+func printSettled(f cmdutil.Messages, r enroll.SyncResult) {
+	masked := redact.MaskKey(r.APIKey)
+	switch {
+	case r.Outcome == enroll.OutcomeRegistered:
+		f.Errf("keys.sync.done", r.Bot, masked)
+	case r.Outcome == enroll.OutcomeRotated:
+		f.Errf("keys.sync.settled_rotated", r.Bot, masked)
+	case r.Outcome == enroll.OutcomeRemoved:
+		f.Errf("keys.sync.settled_removed", r.Bot)
+	case r.Outcome == enroll.OutcomeUndone && r.Err == nil:
+		f.Errf("keys.sync.settled_undone", r.Bot, masked)
+	}
 }
 
 func syncRun(ctx context.Context, o *SyncOptions) error {
 	f := o.F
-	// Binance is not contacted: the keys were checked when they were added.
-	d, err := enrollDeps(f, false)
+	// Binance is asked again about every key before it is sent.
+	d, err := enrollDeps(f, true)
 	if err != nil {
 		return err
 	}
@@ -56,14 +91,14 @@ func syncRun(ctx context.Context, o *SyncOptions) error {
 	if err != nil {
 		return err
 	}
-	fl := &addFlow{f: f, o: &AddOptions{IO: o.IO}}
+	msg := f.Messages()
 	worst := apperr.OK
 	items := []syncItemJSON{}
 	for _, r := range results {
-		it := syncItemJSON{Bot: r.Bot, APIKey: redact.MaskKey(r.APIKey), Status: "registered"}
+		it := syncItemJSON{Bot: r.Bot, APIKey: redact.MaskKey(r.APIKey), Status: syncStatus(r), Op: string(r.Op)}
 		if r.Err != nil {
-			it.Status = "pending"
-			it.Error = fl.errorJSON(r.Err)
+			e := cmdutil.DescribeError(msg.Lang, msg.Redactor, r.Err)
+			it.Error = &e
 			if k := apperr.KindOf(r.Err); worst == apperr.OK || k == apperr.Unavailable {
 				worst = k
 			}
@@ -83,12 +118,14 @@ func syncRun(ctx context.Context, o *SyncOptions) error {
 			f.Errf("keys.sync.none")
 		}
 		for _, r := range results {
+			printSettled(msg, r)
 			if r.Err == nil {
-				f.Errf("keys.sync.done", r.Bot, redact.MaskKey(r.APIKey))
 				continue
 			}
-			f.Errf("keys.sync.failed", r.Bot, redact.MaskKey(r.APIKey))
-			fl.printError(r.Err)
+			if r.Outcome != enroll.OutcomeUnsettled && r.Outcome != enroll.OutcomeUndone && r.Op != state.OpRemove {
+				f.Errf("keys.sync.failed", r.Bot, redact.MaskKey(r.APIKey))
+			}
+			msg.PrintError(r.Err)
 		}
 	}
 	if worst != apperr.OK {

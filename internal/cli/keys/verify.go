@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,11 +14,13 @@ import (
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/bots"
 	"github.com/smartradex/smartradex/internal/cli/cmdutil"
+	"github.com/smartradex/smartradex/internal/enroll"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
+	"github.com/smartradex/smartradex/internal/service"
 	"github.com/smartradex/smartradex/internal/state"
 	"github.com/smartradex/smartradex/internal/verify"
 )
@@ -32,6 +35,11 @@ type VerifyOptions struct {
 	Binance func() (verify.Inspector, error)
 	Service func(ctx context.Context) (verify.Registry, error)
 	Now     func() time.Time
+	// Network is the service's addresses and ip_lock; nil is ip_lock off.
+	Network func(ctx context.Context) (*service.Network, error)
+	// Settle finishes or undoes what interrupted commands left for the
+	// bots (all bots with one when none is named), before they are checked.
+	Settle func(ctx context.Context, bots ...string) ([]enroll.SyncResult, error)
 
 	Bot  string
 	JSON bool
@@ -40,7 +48,7 @@ type VerifyOptions struct {
 // NewCmdVerify builds `keys verify`; runF replaces the run function in tests.
 func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{
-		IO: f.IO, Debugf: f.Debugf, Index: f.Index, Store: f.SecretStoreFor, Now: f.Now,
+		IO: f.IO, Debugf: f.Debugf, Index: f.Index, Store: f.SecretStoreFor, Now: f.Now, Network: f.Network,
 		Binance: func() (verify.Inspector, error) {
 			c, err := f.Binance()
 			if err != nil {
@@ -55,6 +63,13 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 			}
 			return c, nil
 		},
+	}
+	opts.Settle = func(ctx context.Context, bots ...string) ([]enroll.SyncResult, error) {
+		d, err := enrollDeps(f, true)
+		if err != nil {
+			return nil, err
+		}
+		return enroll.Settle(ctx, d, bots...)
 	}
 	cmd := &cobra.Command{
 		Use:     "verify [--bot BOT]",
@@ -89,16 +104,45 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	var entries []*state.Entry
 	bot := strings.ToLower(strings.TrimSpace(opts.Bot))
-	if b, ok := bots.Lookup(bot); ok {
-		bot = b.ID // "btc", "BOT BTC Spot"
+	if bot != "" && snap.Entries[bot] == nil {
+		if b, ok := bots.Lookup(bot); ok {
+			bot = b.ID // "btc", "BOT BTC Spot"
+		}
 	}
+	settleKind := apperr.OK
+	settledAny := false
+	if pendingIntents(snap, bot) && opts.Settle != nil {
+		// What SmartradeX holds is settled first, so that the check below
+		// is of the keys the service, the index and the store agree on.
+		var only []string
+		if bot != "" {
+			only = append(only, bot)
+		}
+		settled, err := opts.Settle(ctx, only...)
+		if err != nil {
+			return err
+		}
+		for _, r := range settled {
+			settledAny = settledAny || (r.Outcome != "" && r.Outcome != enroll.OutcomePending)
+			printSettled(f, r)
+			if r.Err != nil {
+				f.PrintError(r.Err)
+				if k := apperr.KindOf(r.Err); settleKind == apperr.OK || k == apperr.Unavailable {
+					settleKind = k
+				}
+			}
+		}
+		if snap, err = ix.Load(); err != nil {
+			return err
+		}
+	}
+	var entries []*state.Entry
 	if bot != "" {
 		e := snap.Entries[bot]
 		if e == nil {
 			if _, ok := bots.Lookup(bot); !ok {
-				return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.remove.unknown_bot", bot),
+				return cmdutil.UsageError("keys.unknown_bot", i18n.M("keys.remove.unknown_bot"),
 					i18n.M("keys.remove.unknown_bot_hint", strings.Join(bots.IDs(), ", ")))
 			}
 			return cmdutil.UsageError("keys.no_key", i18n.M("keys.verify.no_key", bot), i18n.M("keys.verify.no_key_hint", bot))
@@ -112,9 +156,15 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 	if len(entries) == 0 {
 		if opts.JSON {
-			return cmdutil.PrintJSON(opts.IO.Out, verifyJSON{OK: true, Keys: []verifyKeyJSON{}})
+			if err := cmdutil.PrintJSON(opts.IO.Out, verifyJSON{OK: settleKind == apperr.OK, IPLock: service.IPLockOff, Keys: []verifyKeyJSON{}}); err != nil {
+				return err
+			}
+		} else {
+			f.Errf("keys.verify.empty")
 		}
-		f.Errf("keys.verify.empty")
+		if settleKind != apperr.OK {
+			return cmdutil.Reported(settleKind)
+		}
 		return nil
 	}
 
@@ -137,6 +187,19 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 		},
 		Now: opts.Now(),
 	}
+	ipLock := service.IPLockOff
+	if opts.Network != nil {
+		var mu sync.Mutex
+		vopts.Network = func(ctx context.Context) (*service.Network, error) {
+			n, err := opts.Network(ctx)
+			if err == nil {
+				mu.Lock()
+				ipLock = n.IPLock
+				mu.Unlock()
+			}
+			return n, err
+		}
+	}
 	vopts.Service, vopts.ServiceErr = opts.Service(ctx)
 	if vopts.ServiceErr != nil {
 		// A malformed --service-url is the user's typo, not a finding.
@@ -151,6 +214,10 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 		opts.Debugf("keys verify: %d keys checked in %s", len(results), time.Since(start).Round(time.Millisecond))
 	}
 	if ctx.Err() != nil {
+		if settledAny {
+			// What was settled is reported above: not "nothing was changed".
+			return cmdutil.Reported(apperr.Cancelled)
+		}
 		return apperr.Wrap(apperr.Cancelled, "cancelled", ctx.Err(), i18n.M("error.cancelled"))
 	}
 
@@ -165,7 +232,9 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	}
 
 	if opts.JSON {
-		err = cmdutil.PrintJSON(opts.IO.Out, toVerifyJSON(f, results, now))
+		out := toVerifyJSON(f, results, now)
+		out.IPLock = ipLock
+		err = cmdutil.PrintJSON(opts.IO.Out, out)
 	} else {
 		printVerifyHuman(f, opts.IO, results, now)
 	}
@@ -175,7 +244,19 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	if kind := verify.ExitKind(results); kind != apperr.OK {
 		return cmdutil.Reported(kind)
 	}
+	if settleKind != apperr.OK {
+		return cmdutil.Reported(settleKind)
+	}
 	return nil
+}
+
+// pendingIntents tells whether an interrupted command left something to
+// settle for bot (for any bot when bot is "").
+func pendingIntents(snap *state.Snapshot, bot string) bool {
+	if bot == "" {
+		return len(snap.Intents) > 0
+	}
+	return snap.Intents[bot] != nil
 }
 
 type verifyFindingJSON struct {
@@ -195,11 +276,17 @@ type verifyKeyJSON struct {
 	Registration     string              `json:"registration"`
 	TradingExpiresAt *string             `json:"trading_expires_at,omitempty"`
 	DaysLeft         *int                `json:"days_left,omitempty"`
+	// SeenFrom is where the key's rights were seen from: "local", the
+	// address SmartradeX checked it from, or "" when not seen.
+	SeenFrom  string             `json:"seen_from"`
+	LastCheck *service.LastCheck `json:"last_check"`
 }
 
 type verifyJSON struct {
-	OK   bool            `json:"ok"`
-	Keys []verifyKeyJSON `json:"keys"`
+	OK bool `json:"ok"`
+	// IPLock is the service's rule the keys were judged under.
+	IPLock string          `json:"ip_lock"`
+	Keys   []verifyKeyJSON `json:"keys"`
 }
 
 func findingsToJSON(f cmdutil.Messages, fs []verify.Finding) []verifyFindingJSON {
@@ -225,6 +312,7 @@ func toVerifyJSON(f cmdutil.Messages, results []verify.Result, now time.Time) ve
 		k := verifyKeyJSON{
 			Bot: r.Bot, OK: r.OK(), APIKey: redact.MaskKey(r.APIKey), Registration: r.Registration,
 			Problems: findingsToJSON(f, r.Problems), Warnings: findingsToJSON(f, r.Warnings),
+			SeenFrom: r.SeenFrom, LastCheck: r.LastCheck,
 		}
 		if r.UID != 0 {
 			uid := r.UID
@@ -258,6 +346,9 @@ func printVerifyHuman(f cmdutil.Messages, io *iostreams.IOStreams, results []ver
 		} else {
 			failed++
 			fmt.Fprintf(out, "%s %s\n", io.Red("✗"), f.T("keys.verify.line_problems", r.Bot, redact.MaskKey(r.APIKey), uid, reg, len(r.Problems)))
+		}
+		if r.SeenFrom != "" && r.SeenFrom != enroll.SeenLocal {
+			fmt.Fprintf(out, "    %s\n", f.T("keys.check.seen_from_service", r.SeenFrom))
 		}
 		for _, p := range r.Problems {
 			fmt.Fprintf(out, "    - %s\n", f.Redactor.Redact(f.Render(p.Message)))

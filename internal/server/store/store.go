@@ -15,6 +15,20 @@ import (
 	"time"
 )
 
+// Actions PutKey gives the audit events that have none.
+const (
+	ActionKeyRegister = "key.register"
+	ActionKeyReplace  = "key.replace"
+)
+
+// PutAction is the audit action of a PutKey that changed something.
+func PutAction(res PutResult) string {
+	if res.Replaced != nil {
+		return ActionKeyReplace
+	}
+	return ActionKeyRegister
+}
+
 // Errors every implementation returns for the same conditions; callers
 // compare with errors.Is.
 var (
@@ -75,6 +89,16 @@ type Check struct {
 	UID          int64
 }
 
+// NetworkChange is an announced change of the addresses the service calls
+// Binance from: subscribers add the new addresses to their keys before
+// EffectiveAt.
+type NetworkChange struct {
+	ID          int64
+	Add, Remove []string // canonical addresses, at most 30 each
+	EffectiveAt time.Time
+	AnnouncedAt time.Time
+}
+
 // PutResult tells what PutKey did.
 type PutResult struct {
 	Key Key
@@ -98,10 +122,40 @@ type AuditEvent struct {
 	RemoteAddr   string
 }
 
+// Defaults returns e with its empty SubscriberID, Action and APIKey taken
+// from d: how a change completes the events handed to it.
+func (e AuditEvent) Defaults(d AuditEvent) AuditEvent {
+	if e.SubscriberID == 0 {
+		e.SubscriberID = d.SubscriberID
+	}
+	if e.Action == "" {
+		e.Action = d.Action
+	}
+	if e.APIKey == "" {
+		e.APIKey = d.APIKey
+	}
+	return e
+}
+
+// MaskAPIKey shows the first and last four characters of an API key, never
+// more: what logs and the audit trail hold of it.
+func MaskAPIKey(k string) string {
+	if len(k) < 12 {
+		return "…"
+	}
+	return k[:4] + "…" + k[len(k)-4:]
+}
+
 // Store is what smartradexd needs from its database. Every method is safe
 // for concurrent use, by several goroutines and by several processes over
 // one database (PostgreSQL replicas, or admin commands beside serve).
 // Methods that change two rows do so in one transaction.
+//
+// The methods that change something take the audit events recording the
+// change (audit ...AuditEvent) and append them in the change's own
+// transaction: the trail holds an event if and only if its change was
+// made. An event's SubscriberID, when 0, is set to the subscriber the change
+// is about (for AddSubscriber, the new one).
 type Store interface {
 	// Migrate applies pending migrations (idempotent; safe to run from
 	// several processes at once) and seeds the bot catalogue.
@@ -114,27 +168,28 @@ type Store interface {
 	Bots(ctx context.Context) ([]Bot, error)
 
 	// AddSubscriber creates a subscriber; ErrExists if the e-mail is taken.
-	AddSubscriber(ctx context.Context, email string, now time.Time) (Subscriber, error)
+	AddSubscriber(ctx context.Context, email string, now time.Time, audit ...AuditEvent) (Subscriber, error)
 	// Subscriber finds one by e-mail (case-insensitive); ErrNotFound.
 	Subscriber(ctx context.Context, email string) (Subscriber, error)
 	// Subscribers lists every subscriber with their bots, by e-mail.
 	Subscribers(ctx context.Context) ([]Principal, error)
-	// Subscribe and Unsubscribe are idempotent; ErrNotFound for an unknown
-	// subscriber or bot.
-	Subscribe(ctx context.Context, email, bot string) error
-	Unsubscribe(ctx context.Context, email, bot string) error
+	// Subscribe and Unsubscribe are idempotent (their audit events are
+	// written whenever they succeed); ErrNotFound for an unknown subscriber
+	// or bot.
+	Subscribe(ctx context.Context, email, bot string, audit ...AuditEvent) error
+	Unsubscribe(ctx context.Context, email, bot string, audit ...AuditEvent) error
 
 	// AddToken stores the SHA-256 of a new subscriber token.
-	AddToken(ctx context.Context, email string, tokenHash []byte, now time.Time) error
+	AddToken(ctx context.Context, email string, tokenHash []byte, now time.Time, audit ...AuditEvent) error
 	// RevokeTokens revokes every token of the subscriber; it returns how many.
-	RevokeTokens(ctx context.Context, email string, now time.Time) (int, error)
+	RevokeTokens(ctx context.Context, email string, now time.Time, audit ...AuditEvent) (int, error)
 	// Authenticate finds the subscriber of a live token by its SHA-256;
 	// ErrNotFound for an unknown or revoked token.
 	Authenticate(ctx context.Context, tokenHash []byte) (Principal, error)
 
 	// AddEngineToken stores the SHA-256 of a trading engine's token under a
 	// unique name; ErrExists if the name is taken.
-	AddEngineToken(ctx context.Context, name string, tokenHash []byte, now time.Time) error
+	AddEngineToken(ctx context.Context, name string, tokenHash []byte, now time.Time, audit ...AuditEvent) error
 	// AuthenticateEngine returns the engine's name; ErrNotFound.
 	AuthenticateEngine(ctx context.Context, tokenHash []byte) (string, error)
 
@@ -143,15 +198,19 @@ type Store interface {
 	// returned); an APIKey registered for any other (subscriber, bot) is
 	// ErrKeyInUse and changes nothing; otherwise it replaces the bot's key.
 	// Concurrent PutKey calls with the same arguments all succeed with the
-	// same result.
-	PutKey(ctx context.Context, k Key) (PutResult, error)
+	// same result. The audit events are written only when a key is
+	// registered or replaced (Created); an event with an empty Action is
+	// given "key.register" or "key.replace" by what PutKey did, one with an
+	// empty APIKey the new key, masked.
+	PutKey(ctx context.Context, k Key, audit ...AuditEvent) (PutResult, error)
 	// GetKey returns the key of a subscriber's bot; ErrNotFound.
 	GetKey(ctx context.Context, subscriberID int64, bot string) (Key, error)
 	// ListKeys returns the subscriber's keys, by bot.
 	ListKeys(ctx context.Context, subscriberID int64) ([]Key, error)
 	// DeleteKey removes the key of a subscriber's bot and returns it;
-	// ErrNotFound when there was none.
-	DeleteKey(ctx context.Context, subscriberID int64, bot string) (Key, error)
+	// ErrNotFound when there was none (and no audit event is written). An
+	// event with an empty APIKey gets the removed key's, masked.
+	DeleteKey(ctx context.Context, subscriberID int64, bot string, audit ...AuditEvent) (Key, error)
 	// ActiveKeys returns every registered key, of one bot ("" for all), by
 	// subscriber then bot: for the trading engine and the periodic check.
 	ActiveKeys(ctx context.Context, bot string) ([]Key, error)
@@ -159,7 +218,16 @@ type Store interface {
 	// one registered for (subscriberID, bot) with this apiKey.
 	RecordCheck(ctx context.Context, subscriberID int64, bot, apiKey string, c Check) error
 
-	// Audit appends an event.
+	// AnnounceNetworkChange stores an announced address change and returns
+	// it with its ID.
+	AnnounceNetworkChange(ctx context.Context, c NetworkChange, audit ...AuditEvent) (NetworkChange, error)
+	// NetworkChanges returns every announced change, by EffectiveAt then ID.
+	NetworkChanges(ctx context.Context) ([]NetworkChange, error)
+	// WithdrawNetworkChange removes an announcement; ErrNotFound.
+	WithdrawNetworkChange(ctx context.Context, id int64, audit ...AuditEvent) error
+
+	// Audit appends an event that records no change of this store (a
+	// change's events go with the change).
 	Audit(ctx context.Context, e AuditEvent) error
 	// AuditLog returns events, oldest first, at most limit (0: all).
 	AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)

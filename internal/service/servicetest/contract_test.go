@@ -12,10 +12,13 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/smartradex/smartradex/internal/server"
 )
 
 // The contract is written three times: docs/openapi.yaml, docs/service-api.md
-// and this package. These tests keep them saying the same thing.
+// and internal/server, the handler this package wraps. These tests keep them
+// saying the same thing, through the wrapper, as the CLI's tests see it.
 
 type openAPI struct {
 	OpenAPI    string                                 `yaml:"openapi"`
@@ -58,25 +61,53 @@ func loadOpenAPI(t *testing.T) (openAPI, map[Route]operation) {
 	return doc, ops
 }
 
+// operatorOnly lists the operations for the service's operator, not for
+// clients: health and metrics, documented in docs/service.md and named in
+// docs/service-api.md, not in docs/openapi.yaml (no JSON, no token, no
+// contract with the CLI).
+var operatorOnly = []Route{{http.MethodGet, "/healthz"}, {http.MethodGet, "/readyz"}, {http.MethodGet, "/metrics"}}
+
+// handlerRoutes is what internal/server serves, which Routes passes on.
+func handlerRoutes(t *testing.T) []Route {
+	t.Helper()
+	var out []Route
+	for _, r := range server.Routes() {
+		out = append(out, Route{r[0], r[1]})
+	}
+	if !slices.Equal(out, Routes()) {
+		t.Fatalf("Routes() = %v, the handler serves %v", Routes(), out)
+	}
+	return out
+}
+
 func TestOpenAPIMatchesTheHandler(t *testing.T) {
 	_, ops := loadOpenAPI(t)
-	for _, r := range Routes() {
-		if _, ok := ops[r]; !ok {
+	routes := handlerRoutes(t)
+	for _, r := range operatorOnly {
+		if !slices.Contains(routes, r) {
+			t.Errorf("operator endpoint %s %s is not served", r.Method, r.Pattern)
+		}
+	}
+	for _, r := range routes {
+		if _, ok := ops[r]; !ok && !slices.Contains(operatorOnly, r) {
 			t.Errorf("the handler serves %s %s, docs/openapi.yaml does not document it", r.Method, r.Pattern)
 		}
 	}
 	for r := range ops {
-		if !slices.Contains(Routes(), r) {
+		if !slices.Contains(routes, r) {
 			t.Errorf("docs/openapi.yaml documents %s %s, the handler does not serve it", r.Method, r.Pattern)
+		}
+		if slices.Contains(operatorOnly, r) {
+			t.Errorf("docs/openapi.yaml documents %s %s, which this test calls operator-only", r.Method, r.Pattern)
 		}
 	}
 
 	// Every route the handler lists is really routed.
 	e := newEnv(t)
-	for _, r := range Routes() {
+	for _, r := range routes {
 		path := strings.ReplaceAll(r.Pattern, "{bot}", "btc-spot")
 		a := e.do(t, r.Method, path, tokA, "{}")
-		if a.code == CodeNoSuchEndpoint || a.code == CodeMethodNotAllowed {
+		if a.status == 0 || a.code == CodeNoSuchEndpoint || a.code == CodeMethodNotAllowed {
 			t.Errorf("%s %s is listed but answers %d %s", r.Method, path, a.status, a.code)
 		}
 	}
@@ -100,7 +131,10 @@ func TestOpenAPIErrorCodesMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := append([]string(nil), schema.Properties.Error.Properties.Code.Enum...)
-	want := ErrorCodes()
+	want := append([]string(nil), server.ErrorCodes()...)
+	if !slices.Equal(ErrorCodes(), server.ErrorCodes()) {
+		t.Errorf("ErrorCodes() = %v, the handler's %v", ErrorCodes(), server.ErrorCodes())
+	}
 	sort.Strings(got)
 	sort.Strings(want)
 	if !slices.Equal(got, want) {
@@ -124,16 +158,24 @@ func TestEveryAnswerIsDocumented(t *testing.T) {
 	get := Route{"GET", "/v1/bots/{bot}/binance-key"}
 	del := Route{"DELETE", "/v1/bots/{bot}/binance-key"}
 	me := Route{"GET", "/v1/me"}
-	good := putBody(keyA, hmac, "HMAC", "l")
+	good := e.putBody(keyA, hmac, "HMAC", "l")
+	vk := Route{"GET", "/v1/vault-key"}
+	list := Route{"GET", "/v1/bots"}
+	engine := Route{"GET", "/internal/v1/keys"}
+	e.addEngine(t, "engine-1", tokEngine)
 	calls := []call{
+		{vk, "", "", "", 200},
+		{list, "", "", "", 200},
 		{me, "", tokA, "", 200},
 		{me, "", "bad", "", 401},
 		{put, "btc-spot", "bad", good, 401},
 		{put, "doge-spot", tokA, good, 404},
 		{put, "eth-spot", tokA, good, 403},
 		{put, "btc-spot", tokA, "{", 422},
+		{put, "btc-spot", tokA, with(good, "vault_key_id", strings.Repeat("0", 32)), 409},
+		{put, "btc-spot", tokA, e.putBodyFor("eth-spot", keyA, hmac, "HMAC", "l"), 422},
 		{put, "btc-spot", tokA, good, 200},
-		{put, "eth-spot", tokB, good, 409},
+		{put, "eth-spot", tokB, e.putBodyFor("eth-spot", keyA, hmac, "HMAC", "l"), 409},
 		{get, "btc-spot", tokA, "", 200},
 		{get, "eth-spot", tokB, "", 404},
 		{get, "doge-spot", tokB, "", 404},
@@ -142,11 +184,19 @@ func TestEveryAnswerIsDocumented(t *testing.T) {
 		{del, "btc-spot", "bad", "", 401},
 		{del, "eth-spot", tokA, "", 403},
 		{del, "doge-spot", tokA, "", 404},
+		{engine, "?bot=btc-spot", tokEngine, "", 200},
+		{engine, "?bot=btc-spot", tokA, "", 401},
+		{engine, "", tokEngine, "", 422},
+		{engine, "?bot=BTC", tokEngine, "", 422},
+		{engine, "?bot=doge-spot", tokEngine, "", 404},
 		{del, "btc-spot", tokA, "", 204},
 		{del, "btc-spot", tokA, "", 404},
 	}
 	for _, c := range calls {
 		path := strings.ReplaceAll(c.route.Pattern, "{bot}", c.bot)
+		if c.route == engine {
+			path += c.bot
+		}
 		a := e.do(t, c.route.Method, path, c.token, c.body)
 		if a.status != c.wantsStatus {
 			t.Errorf("%s %s = %d, want %d", c.route.Method, path, a.status, c.wantsStatus)
@@ -157,6 +207,9 @@ func TestEveryAnswerIsDocumented(t *testing.T) {
 	}
 	// Faults stand for 429 and 5xx.
 	for _, r := range Routes() {
+		if slices.Contains(operatorOnly, r) {
+			continue
+		}
 		for _, status := range []int{429, 503} {
 			e.s.Inject(Fault{Status: status, Times: 1})
 			path := strings.ReplaceAll(r.Pattern, "{bot}", "btc-spot")
@@ -178,12 +231,12 @@ func TestServiceAPIDocMentionsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(data)
-	for _, r := range Routes() {
+	for _, r := range handlerRoutes(t) {
 		if !strings.Contains(doc, r.Method+" "+r.Pattern) {
 			t.Errorf("docs/service-api.md does not mention %s %s", r.Method, r.Pattern)
 		}
 	}
-	for _, c := range ErrorCodes() {
+	for _, c := range server.ErrorCodes() {
 		if !strings.Contains(doc, "`"+c+"`") {
 			t.Errorf("docs/service-api.md does not mention the error code `%s`", c)
 		}

@@ -1,77 +1,100 @@
-// Package servicetest is the reference implementation of the SmartradeX
-// service contract (docs/service-api.md): an in-memory http.Handler that the
-// tests, and `--sandbox`, talk to instead of the real service. Faults can be
-// injected to play a misbehaving or unreachable service.
+// Package servicetest runs the SmartradeX service (internal/server, the
+// handler smartradexd serves) on an in-memory store (memstore), for the
+// tests and for `smartradex --sandbox`. The contract of
+// docs/service-api.md is implemented once, in internal/server; this package
+// only adds what tests need around it: accounts opened by arbitrary tokens,
+// what the service holds with the secrets opened, the requests received,
+// injected faults that play a misbehaving or unreachable service, and a
+// state the sandbox saves between runs.
 package servicetest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/bots"
+	"github.com/smartradex/smartradex/internal/seal"
+	"github.com/smartradex/smartradex/internal/server"
+	"github.com/smartradex/smartradex/internal/server/store"
+	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
 
-// Route is one operation of the contract; Pattern uses the OpenAPI path
+// Route is one operation of the service; Pattern uses the OpenAPI path
 // template syntax, so docs/openapi.yaml can be checked against it.
 type Route struct {
 	Method  string
 	Pattern string
 }
 
-// Routes lists every operation the handler serves.
+// Routes lists every operation the handler serves: those of
+// server.Routes, the operator endpoints (/healthz, /readyz, /metrics) and
+// the trading engine's included.
 func Routes() []Route {
-	return []Route{
-		{http.MethodGet, "/v1/me"},
-		{http.MethodPut, "/v1/bots/{bot}/binance-key"},
-		{http.MethodGet, "/v1/bots/{bot}/binance-key"},
-		{http.MethodDelete, "/v1/bots/{bot}/binance-key"},
+	var out []Route
+	for _, r := range server.Routes() {
+		out = append(out, Route{Method: r[0], Pattern: r[1]})
 	}
+	return out
 }
 
-// The error codes of the contract.
+// The error codes of the contract, as the handler sends them.
 const (
-	CodeUnauthorized     = "unauthorized"
-	CodeNotSubscribed    = "not_subscribed"
-	CodeKeyInUse         = "key_in_use"
-	CodeInvalidRequest   = "invalid_request"
-	CodeUnknownBot       = "unknown_bot"
-	CodeNotFound         = "not_found"
-	CodeNoSuchEndpoint   = "no_such_endpoint"
-	CodeMethodNotAllowed = "method_not_allowed"
-	CodeRateLimited      = "rate_limited"
-	CodeInternal         = "internal"
-	CodeUnavailable      = "unavailable"
+	CodeUnauthorized     = server.CodeUnauthorized
+	CodeNotSubscribed    = server.CodeNotSubscribed
+	CodeKeyInUse         = server.CodeKeyInUse
+	CodeVaultKeyChanged  = server.CodeVaultKeyChanged
+	CodeInvalidRequest   = server.CodeInvalidRequest
+	CodeUnknownBot       = server.CodeUnknownBot
+	CodeNotFound         = server.CodeNotFound
+	CodeNoSuchEndpoint   = server.CodeNoSuchEndpoint
+	CodeMethodNotAllowed = server.CodeMethodNotAllowed
+	CodeRateLimited      = server.CodeRateLimited
+	CodeInternal         = server.CodeInternal
+	CodeUnavailable      = server.CodeUnavailable
 )
 
 // ErrorCodes lists every code the handler can send.
-func ErrorCodes() []string {
-	return []string{CodeUnauthorized, CodeNotSubscribed, CodeKeyInUse, CodeInvalidRequest, CodeUnknownBot,
-		CodeNotFound, CodeNoSuchEndpoint, CodeMethodNotAllowed, CodeRateLimited, CodeInternal, CodeUnavailable}
-}
+func ErrorCodes() []string { return server.ErrorCodes() }
 
-// StatusActive is the status of every registration the reference holds.
+// StatusActive is the status of every registration the service holds.
 const StatusActive = "active"
 
-// maxRequestBody caps a PUT body: an RSA-4096 PEM is about 3.2 KB.
+// maxRequestBody is the contract's cap on a request body (64 KiB), the
+// handler's default.
 const maxRequestBody = 64 << 10
 
-// Stored is what the service holds for one bot of one account.
+// The handler's per-token rate limit, set far above what a test or the
+// sandbox sends: a 429 is played with a Fault, never by accident.
+const (
+	rateLimit = 1e6
+	rateBurst = 1 << 20
+)
+
+// Stored is what the service holds for one bot of one account: the secret
+// sealed to the vault key. APISecret is filled only in what Registration
+// and Registrations return, opened with the vault key, so that tests can
+// prove what SmartradeX received; the store never holds it.
 type Stored struct {
-	Email        string    `json:"email"` // the account
-	Token        string    `json:"token"` // the token that registered it
+	Email string `json:"email"` // the account, lower-case as the store keeps it
+	// Token is the token whose PUT registered the key, as this process saw
+	// it; empty after LoadState (the state holds token hashes only).
+	Token        string    `json:"token"`
 	Bot          string    `json:"bot"`
 	APIKey       string    `json:"api_key"`
-	APISecret    string    `json:"api_secret"`
+	SealedSecret []byte    `json:"sealed_secret"` // enc ‖ ciphertext, as the PUT carried it
+	VaultKeyID   string    `json:"vault_key_id"`
+	APISecret    string    `json:"-"`
 	KeyType      string    `json:"key_type"`
 	Label        string    `json:"label"`
 	RegisteredAt time.Time `json:"registered_at"`
@@ -97,45 +120,170 @@ type Fault struct {
 	Times  int           // how many requests it affects; 0 or less: every one until ClearFaults
 	Delay  time.Duration // wait before answering (or before Reset)
 	Reset  bool          // drop the connection without an answer
+	// Detach serves the request after Delay even if the client has gone
+	// meanwhile: a service that commits what it received, whatever the
+	// client does (Ctrl-C, SIGKILL). Only with Status 0.
+	Detach bool
 }
 
-type account struct {
-	Email string   `json:"email"`
-	Bots  []string `json:"bots"`
-}
-
+// regKey names a registration: one per account and bot.
 type regKey struct{ email, bot string }
 
-// Server is the in-memory service. The zero value is not usable; call New.
+// registrant is the token whose PUT of apiKey last succeeded.
+type registrant struct{ apiKey, token string }
+
+// Server is the real handler on an in-memory store, behind the fault
+// injector. The zero value is not usable; call New.
 type Server struct {
-	mu       sync.Mutex
-	accounts map[string]account // by token
-	regs     map[regKey]Stored
-	requests []Request
-	faults   []*Fault
-	latency  time.Duration
-	down     bool
-	now      func() time.Time
+	store   *memstore.Store
+	handler *server.Server
+
+	mu          sync.Mutex
+	vault       *seal.PrivateKey
+	registrants map[regKey]registrant
+	requests    []Request
+	arrived     []Request // every request whose body was read, answered or not yet
+	faults      []*Fault
+	latency     time.Duration
+	down        bool
+	now         func() time.Time // the handler's clock
 
 	srv    *http.Server
 	closed chan struct{}
 }
 
-// New returns an empty service: no account, no registration.
+// New returns an empty service with a new vault key and the built-in bots:
+// no account, no registration.
 func New() *Server {
-	return &Server{
-		accounts: map[string]account{},
-		regs:     map[regKey]Stored{},
-		now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
-		closed:   make(chan struct{}),
+	vault := generateKey()
+	s := &Server{
+		store:       memstore.New(),
+		vault:       vault,
+		registrants: map[regKey]registrant{},
+		now:         time.Now,
+		closed:      make(chan struct{}),
+	}
+	s.handler = server.New(server.Config{Now: s.clock, RateLimit: server.RateLimit{Rate: rateLimit, Burst: rateBurst}},
+		s.store, vault, nil)
+	return s
+}
+
+func generateKey() *seal.PrivateKey {
+	k, err := seal.GenerateKey()
+	if err != nil {
+		// The system's random source failed: nothing can work.
+		panic("servicetest: generating a vault key: " + err.Error())
+	}
+	return k
+}
+
+func (s *Server) clock() time.Time {
+	s.mu.Lock()
+	now := s.now
+	s.mu.Unlock()
+	return now()
+}
+
+// AddAccount makes token open the account of email, subscribed to exactly
+// botIDs: the subscriber is created if need be, the token stored as the
+// service stores tokens (its SHA-256), and the subscriptions replaced. Any
+// visible ASCII string is a token. It panics when token already opens
+// another e-mail's account or a bot is not in the catalogue (SetBots
+// first): mistakes in the test, not situations of the contract.
+func (s *Server) AddAccount(token, email string, botIDs []string) {
+	if err := s.addAccount(context.Background(), token, email, botIDs); err != nil {
+		panic("servicetest: AddAccount: " + err.Error())
 	}
 }
 
-// AddAccount creates (or replaces) the account that token opens.
-func (s *Server) AddAccount(token, email string, botIDs []string) {
+func (s *Server) addAccount(ctx context.Context, token, email string, botIDs []string) error {
+	return addAccount(ctx, s.store, token, email, botIDs, s.clock())
+}
+
+func addAccount(ctx context.Context, st store.Store, token, email string, botIDs []string, now time.Time) error {
+	// Everything is checked before anything is written.
+	catalogue, err := st.Bots(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range botIDs {
+		if !slices.ContainsFunc(catalogue, func(c store.Bot) bool { return c.ID == b }) {
+			return fmt.Errorf("bot %q is not in the catalogue", b)
+		}
+	}
+	hash := server.HashToken(token)
+	p, err := st.Authenticate(ctx, hash)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	sub, err := st.Subscriber(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && !known:
+		if sub, err = st.AddSubscriber(ctx, email, now); err != nil {
+			return err
+		}
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return err
+	case known && (err != nil || p.Subscriber.ID != sub.ID):
+		return errors.New("the token already opens the account of another e-mail")
+	}
+	if !known {
+		if err := st.AddToken(ctx, sub.Email, hash, now); err != nil {
+			return err
+		}
+		if p, err = st.Authenticate(ctx, hash); err != nil {
+			return err
+		}
+	}
+	for _, b := range p.Bots {
+		if !slices.Contains(botIDs, b) {
+			if err := st.Unsubscribe(ctx, sub.Email, b); err != nil {
+				return err
+			}
+		}
+	}
+	for _, b := range botIDs {
+		if err := st.Subscribe(ctx, sub.Email, b); err != nil {
+			return fmt.Errorf("subscribing to %q: %w", b, err)
+		}
+	}
+	return nil
+}
+
+// VaultKey is the public half of the service's vault key.
+func (s *Server) VaultKey() *seal.PublicKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.accounts[token] = account{Email: email, Bots: append([]string(nil), botIDs...)}
+	return s.vault.Public()
+}
+
+// SetVaultKey replaces the vault key. Secrets sealed to the previous one
+// stay as they are (and no longer open), as after a rotation that lost
+// the old private key; a PUT naming the old key ID answers 409.
+func (s *Server) SetVaultKey(k *seal.PrivateKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.vault = k
+	s.handler.SetVaultKey(k)
+}
+
+// RotateVaultKey replaces the vault key by a new one and returns its ID.
+func (s *Server) RotateVaultKey() string {
+	k := generateKey()
+	s.SetVaultKey(k)
+	return k.Public().ID()
+}
+
+// SetBots replaces the bot catalogue that GET /v1/bots publishes and the
+// key endpoints accept. As a database's foreign keys would, it drops the
+// subscriptions to, and the keys of, bots no longer in it.
+func (s *Server) SetBots(list []bots.Bot) {
+	out := make([]store.Bot, 0, len(list))
+	for _, b := range list {
+		out = append(out, store.Bot{ID: b.ID, Name: b.Name, Label: b.Label})
+	}
+	s.store.SetBots(out)
 }
 
 // Registration returns what the service holds for bot, whichever account
@@ -149,13 +297,34 @@ func (s *Server) Registration(bot string) (Stored, bool) {
 	return Stored{}, false
 }
 
-// Registrations returns everything the service holds, by email then bot.
+// Registrations returns everything the service holds, by email then bot,
+// each with its secret opened with the vault key (APISecret stays empty
+// for a secret sealed to a key the service no longer has).
 func (s *Server) Registrations() []Stored {
+	keys, err := s.store.ActiveKeys(context.Background(), "")
+	if err != nil {
+		// memstore fails only once closed, which this package never does.
+		panic("servicetest: reading the store: " + err.Error())
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Stored, 0, len(s.regs))
-	for _, st := range s.regs {
+	vault := s.vault
+	out := make([]Stored, 0, len(keys))
+	for _, k := range keys {
+		st := Stored{Email: k.Email, Bot: k.Bot, APIKey: k.APIKey, SealedSecret: k.SealedSecret, VaultKeyID: k.VaultKeyID,
+			KeyType: k.KeyType, Label: k.Label, RegisteredAt: k.RegisteredAt}
+		if r, ok := s.registrants[regKey{k.Email, k.Bot}]; ok && r.apiKey == k.APIKey {
+			st.Token = r.token
+		}
 		out = append(out, st)
+	}
+	s.mu.Unlock()
+	for i, st := range out {
+		if st.VaultKeyID != vault.Public().ID() {
+			continue
+		}
+		if pt, err := seal.Open(vault, st.Bot, st.APIKey, st.KeyType, st.SealedSecret); err == nil {
+			out[i].APISecret = string(pt)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Email != out[j].Email {
@@ -171,6 +340,15 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
+}
+
+// Arrived returns the requests received so far, oldest first, including
+// those still waiting for their answer: a test uses it to act while a
+// request is in flight.
+func (s *Server) Arrived() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.arrived...)
 }
 
 // Inject adds a fault; faults are tried in the order they were added.
@@ -202,49 +380,6 @@ func (s *Server) SetDown(down bool) {
 	s.down = down
 }
 
-// state is the persisted form, for the sandbox.
-type state struct {
-	Version       int                `json:"version"`
-	Accounts      map[string]account `json:"accounts"`
-	Registrations []Stored           `json:"registrations"`
-}
-
-// MarshalState returns the accounts and registrations as JSON. The result
-// holds tokens and secrets: whoever writes it to disk must treat it as such.
-func (s *Server) MarshalState() ([]byte, error) {
-	regs := s.Registrations()
-	s.mu.Lock()
-	st := state{Version: 1, Accounts: map[string]account{}, Registrations: regs}
-	for t, a := range s.accounts {
-		st.Accounts[t] = a
-	}
-	s.mu.Unlock()
-	return json.MarshalIndent(st, "", "  ")
-}
-
-// LoadState replaces the accounts and registrations by those of data.
-func (s *Server) LoadState(data []byte) error {
-	var st state
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("servicetest: reading state: %w", err)
-	}
-	if st.Version != 1 {
-		return fmt.Errorf("servicetest: state version %d is not supported", st.Version)
-	}
-	regs := map[regKey]Stored{}
-	for _, r := range st.Registrations {
-		regs[regKey{r.Email, r.Bot}] = r
-	}
-	accounts := map[string]account{}
-	for t, a := range st.Accounts {
-		accounts[t] = a
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.accounts, s.regs = accounts, regs
-	return nil
-}
-
 // Start serves the handler on 127.0.0.1 (a free port) and returns its base
 // URL, e.g. "http://127.0.0.1:49152".
 func (s *Server) Start() (string, error) {
@@ -256,11 +391,12 @@ func (s *Server) Start() (string, error) {
 	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	srv := s.srv
 	s.mu.Unlock()
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }() // ends with http.ErrServerClosed at Close
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops the server started by Start and ends any delayed answer.
+// Close stops the server started by Start and ends any delayed answer. What
+// the service holds stays readable.
 func (s *Server) Close() {
 	s.mu.Lock()
 	srv := s.srv
@@ -271,28 +407,31 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	if srv != nil {
-		srv.Close()
+		_ = srv.Close() // the listener's close error tells nothing here
 	}
 }
 
-// Handler returns the contract as an http.Handler.
+// Handler returns the service, behind the fault injector, as an
+// http.Handler.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	token := bearer(r)
 	rec := Request{Method: r.Method, Path: r.URL.Path, Token: token, UserAgent: r.UserAgent()}
 	// The body is read first: until it is, net/http does not notice a client
-	// that hangs up, and a delayed answer would outlive it.
+	// that hangs up, and a delayed answer would outlive it. The handler
+	// reads it again, whole: it judges the size itself.
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
 		s.record(rec)
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 
 	s.mu.Lock()
 	latency, down := s.latency, s.down
 	f := s.takeFault(r)
+	s.arrived = append(s.arrived, rec)
 	s.mu.Unlock()
 
 	if !s.wait(r.Context(), latency) {
@@ -305,7 +444,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		if !s.wait(r.Context(), f.Delay) {
+		ctx := r.Context()
+		if f.Detach && f.Status == 0 && !f.Reset {
+			// The handler too must not see the client leave.
+			ctx = context.WithoutCancel(ctx)
+			r = r.WithContext(ctx)
+		}
+		if !s.wait(ctx, f.Delay) {
 			s.record(rec)
 			return
 		}
@@ -324,17 +469,46 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.record(rec)
 			if f.Body != "" {
 				w.WriteHeader(f.Status)
-				io.WriteString(w, f.Body)
+				_, _ = io.WriteString(w, f.Body) // the client may have gone: nothing to do about it
 				return
 			}
 			writeError(w, f.Status, codeForStatus(f.Status), http.StatusText(f.Status))
 			return
 		}
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	s.route(sw, r, token)
-	rec.Status = sw.status
+	sw := &server.StatusWriter{ResponseWriter: w}
+	s.mu.Lock()
+	h := s.handler // SetNetwork may replace it
+	s.mu.Unlock()
+	h.ServeHTTP(sw, r)
+	rec.Status = sw.Status
+	if rec.Status == 0 {
+		rec.Status = http.StatusOK
+	}
+	if r.Method == http.MethodPut && rec.Status == http.StatusOK {
+		s.noteRegistrant(r, token, body)
+	}
 	s.record(rec)
+}
+
+// noteRegistrant remembers which token registered the key a PUT answered
+// 200 for, for Stored.Token.
+func (s *Server) noteRegistrant(r *http.Request, token string, body []byte) {
+	rest, _ := strings.CutPrefix(r.URL.Path, "/v1/bots/")
+	bot, _ := strings.CutSuffix(rest, "/binance-key")
+	var in struct {
+		APIKey string `json:"api_key"`
+	}
+	if json.Unmarshal(body, &in) != nil {
+		return
+	}
+	p, err := s.store.Authenticate(context.Background(), server.HashToken(token))
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.registrants[regKey{p.Subscriber.Email, bot}] = registrant{apiKey: in.APIKey, token: token}
 }
 
 func (s *Server) record(r Request) {
@@ -385,34 +559,17 @@ func drop(w http.ResponseWriter) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
 			if tc, ok := conn.(*net.TCPConn); ok {
-				tc.SetLinger(0)
+				_ = tc.SetLinger(0) // without it, a plain close: still no answer
 			}
-			conn.Close()
+			_ = conn.Close()
 			return
 		}
 	}
 	panic(http.ErrAbortHandler)
 }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
+// bearer is the token as presented, for Request.Token; the handler applies
+// its own rules to it.
 func bearer(r *http.Request) string {
 	h := r.Header.Get("Authorization")
 	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
@@ -421,6 +578,7 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
+// codeForStatus is the error code a fault without a Body answers with.
 func codeForStatus(status int) string {
 	switch status {
 	case http.StatusUnauthorized:
@@ -448,202 +606,14 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// writeError answers a fault with a contract error body.
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, message
-	writeJSON(w, status, b)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, _ := json.Marshal(b) // two strings: cannot fail
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-// route dispatches by path, then method, so that a known path with a wrong
-// method is a 405 and an unknown path a 404, both with a JSON body.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, token string) {
-	path := r.URL.Path
-	allow := func(methods ...string) bool {
-		for _, m := range methods {
-			if r.Method == m {
-				return true
-			}
-		}
-		w.Header().Set("Allow", strings.Join(methods, ", "))
-		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method "+r.Method+" is not allowed on "+path)
-		return false
-	}
-	if path == "/v1/me" {
-		if allow(http.MethodGet) {
-			s.me(w, token)
-		}
-		return
-	}
-	if rest, ok := strings.CutPrefix(path, "/v1/bots/"); ok {
-		if bot, ok := strings.CutSuffix(rest, "/binance-key"); ok && bot != "" && !strings.Contains(bot, "/") {
-			if allow(http.MethodPut, http.MethodGet, http.MethodDelete) {
-				s.binanceKey(w, r, token, bot)
-			}
-			return
-		}
-	}
-	writeError(w, http.StatusNotFound, CodeNoSuchEndpoint, "no such endpoint: "+path)
-}
-
-func (s *Server) me(w http.ResponseWriter, token string) {
-	s.mu.Lock()
-	acc, ok := s.accounts[token]
-	s.mu.Unlock()
-	if token == "" || !ok {
-		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "the access token is invalid or has expired")
-		return
-	}
-	list := append([]string{}, acc.Bots...)
-	sort.Strings(list)
-	writeJSON(w, http.StatusOK, map[string]any{"email": acc.Email, "bots": list})
-}
-
-type registrationBody struct {
-	Bot          string    `json:"bot"`
-	APIKey       string    `json:"api_key"`
-	Status       string    `json:"status"`
-	RegisteredAt time.Time `json:"registered_at"`
-}
-
-func toBody(st Stored) registrationBody {
-	return registrationBody{Bot: st.Bot, APIKey: st.APIKey, Status: StatusActive, RegisteredAt: st.RegisteredAt}
-}
-
-// binanceKey checks in the documented order: token (401), bot known (404),
-// subscription (403), then the operation.
-func (s *Server) binanceKey(w http.ResponseWriter, r *http.Request, token, bot string) {
-	s.mu.Lock()
-	acc, ok := s.accounts[token]
-	s.mu.Unlock()
-	if token == "" || !ok {
-		writeError(w, http.StatusUnauthorized, CodeUnauthorized, "the access token is invalid or has expired")
-		return
-	}
-	if b, known := bots.Lookup(bot); !known || b.ID != bot {
-		writeError(w, http.StatusNotFound, CodeUnknownBot, "there is no bot "+bot)
-		return
-	}
-	if !contains(acc.Bots, bot) {
-		writeError(w, http.StatusForbidden, CodeNotSubscribed, "this account has no subscription to "+bot)
-		return
-	}
-	key := regKey{acc.Email, bot}
-	switch r.Method {
-	case http.MethodGet:
-		s.mu.Lock()
-		st, ok := s.regs[key]
-		s.mu.Unlock()
-		if !ok {
-			writeError(w, http.StatusNotFound, CodeNotFound, "no key is registered for "+bot)
-			return
-		}
-		writeJSON(w, http.StatusOK, toBody(st))
-	case http.MethodDelete:
-		s.mu.Lock()
-		_, ok := s.regs[key]
-		delete(s.regs, key)
-		s.mu.Unlock()
-		if !ok {
-			writeError(w, http.StatusNotFound, CodeNotFound, "no key is registered for "+bot)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	case http.MethodPut:
-		s.put(w, r, token, acc, key)
-	}
-}
-
-// The api_key shape Binance issues. It is compiled on first use: the
-// sandbox links this package into smartradex, whose start-up should not pay
-// for a regexp it rarely needs.
-var apiKeyShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9]{64}$`) })
-
-func (s *Server) put(w http.ResponseWriter, r *http.Request, token string, acc account, key regKey) {
-	var in struct {
-		APIKey    *string `json:"api_key"`
-		APISecret *string `json:"api_secret"`
-		KeyType   *string `json:"key_type"`
-		Label     *string `json:"label"`
-	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body could not be read")
-		return
-	}
-	if len(data) > maxRequestBody {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body is too large")
-		return
-	}
-	if err := json.Unmarshal(data, &in); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "the body is not a JSON object")
-		return
-	}
-	if msg := validate(in.APIKey, in.APISecret, in.KeyType, in.Label); msg != "" {
-		writeError(w, http.StatusUnprocessableEntity, CodeInvalidRequest, msg)
-		return
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, st := range s.regs {
-		if st.APIKey == *in.APIKey && k != key {
-			writeError(w, http.StatusConflict, CodeKeyInUse, "this API key is already registered for another bot")
-			return
-		}
-	}
-	st := Stored{Email: acc.Email, Token: token, Bot: key.bot, APIKey: *in.APIKey, APISecret: *in.APISecret,
-		KeyType: *in.KeyType, RegisteredAt: s.now()}
-	if in.Label != nil {
-		st.Label = *in.Label
-	}
-	if old, ok := s.regs[key]; ok && old.APIKey == st.APIKey {
-		// The same key again: idempotent, the first registration time stays.
-		st.RegisteredAt = old.RegisteredAt
-	}
-	s.regs[key] = st
-	writeJSON(w, http.StatusOK, toBody(st))
-}
-
-// validate returns why the fields are invalid, or "". Messages never echo
-// a value: the secret must not come back in an error.
-func validate(apiKey, secret, keyType, label *string) string {
-	switch {
-	case apiKey == nil || secret == nil || keyType == nil:
-		return "api_key, api_secret and key_type are required"
-	case !apiKeyShape().MatchString(*apiKey):
-		return "api_key must be 64 letters and digits"
-	}
-	switch *keyType {
-	case "HMAC":
-		if !apiKeyShape().MatchString(*secret) {
-			return "for an HMAC key, api_secret must be 64 letters and digits"
-		}
-	case "ED25519", "RSA":
-		if !strings.Contains(*secret, "-----BEGIN PRIVATE KEY-----") || !strings.Contains(*secret, "-----END PRIVATE KEY-----") {
-			return "for an " + *keyType + " key, api_secret must be the PKCS#8 private key in PEM form"
-		}
-	default:
-		return "key_type must be HMAC, ED25519 or RSA"
-	}
-	if label != nil && len([]rune(*label)) > 100 {
-		return "label must be at most 100 characters"
-	}
-	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	_, _ = w.Write(append(data, '\n')) // the client may have gone: nothing to do about it
 }
 
 // StartTest starts a service for the test t, with one account for token

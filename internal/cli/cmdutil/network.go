@@ -1,0 +1,49 @@
+package cmdutil
+
+import (
+	"context"
+	"sync"
+
+	"github.com/smartradex/smartradex/internal/service"
+)
+
+// networks keeps each Factory's answer of GET /v1/network, so that a
+// command asks once however many keys it checks.
+var networks sync.Map // *Factory → *networkOnce
+
+type networkOnce struct {
+	once sync.Once
+	n    *service.Network
+	err  error
+}
+
+// Network is the service's addresses and ip_lock (GET /v1/network, no
+// token sent), asked once per process. A service that does not publish
+// them answers ip_lock "off".
+func (f *Factory) Network(ctx context.Context) (*service.Network, error) {
+	v, _ := networks.LoadOrStore(f, &networkOnce{})
+	no := v.(*networkOnce)
+	no.once.Do(func() {
+		base, err := f.ServiceURL()
+		if err != nil {
+			no.err = err
+			return
+		}
+		hc, err := f.httpClient()
+		if err != nil {
+			no.err = err
+			return
+		}
+		opts := service.Options{BaseURL: base, HTTP: hc}
+		if log := f.DebugLog(); log != nil {
+			opts.Log = log
+		}
+		c, err := service.NewPublic(opts)
+		if err != nil {
+			no.err = err
+			return
+		}
+		no.n, no.err = c.Network(ctx)
+	})
+	return no.n, no.err
+}

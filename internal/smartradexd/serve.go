@@ -1,0 +1,278 @@
+package smartradexd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartradex/smartradex/internal/binance"
+	"github.com/smartradex/smartradex/internal/seal"
+	"github.com/smartradex/smartradex/internal/server"
+	"github.com/smartradex/smartradex/internal/server/store"
+	"github.com/smartradex/smartradex/internal/server/store/dbopen"
+)
+
+// The HTTP server's limits. A request carries at most a 64 KiB body, so
+// 30 s to read it is generous; the handler's longest work is one database
+// transaction.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 16 << 10
+	// shutdownTimeout bounds the wait for in-flight requests after SIGTERM.
+	shutdownTimeout = 20 * time.Second
+)
+
+type serveOptions struct {
+	addr              string
+	db                string
+	vaultKey          string
+	binanceURL        string
+	egressIPs         []string
+	ipLock            string
+	binanceSourceAddr string
+	checkInterval     time.Duration
+	tlsCert, tlsKey   string
+}
+
+func newServeCmd(e *env) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the key service's API",
+		Long: `serve answers the v1 API on --addr, with /healthz, /readyz and /metrics beside
+it. Without --db and --vault-key it keeps smartradexd.db and vault.key in
+$XDG_DATA_HOME/smartradexd, generating the vault key on first start.
+Logs are JSON lines on standard error. SIGTERM or SIGINT: readiness fails,
+requests in flight finish (at most 20 s), then the process exits.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(e, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", defaultAddress, "address to listen on (host:port; port 0 picks a free one)")
+	f.StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
+	f.StringVar(&o.vaultKey, "vault-key", "", "file holding the vault private key (default: vault.key in the data directory, generated on first start)")
+	f.StringVar(&o.binanceURL, "binance-url", binance.DefaultBaseURL, "Binance API base URL the service checks keys with")
+	f.StringSliceVar(&o.egressIPs, "egress-ips", nil, "the addresses the service calls Binance from, published by GET /v1/network (IP,IP; at most 30)")
+	f.StringVar(&o.ipLock, "ip-lock", "off", "IP lock of registered keys: required, recommended or off")
+	f.StringVar(&o.binanceSourceAddr, "binance-source-addr", "", "local address to call Binance from (default: the system's choice)")
+	f.DurationVar(&o.checkInterval, "check-interval", 6*time.Hour, "how often every stored key is checked again with Binance (0 disables)")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM), with --tls-key")
+	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM), with --tls-cert")
+	return cmd
+}
+
+// check validates the flags before anything is opened.
+func (o *serveOptions) check() (server.Config, error) {
+	var cfg server.Config
+	switch o.ipLock {
+	case "required", "recommended", "off":
+		cfg.IPLock = o.ipLock
+	default:
+		return cfg, usagef("--ip-lock must be required, recommended or off, not %q", o.ipLock)
+	}
+	for _, s := range o.egressIPs {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return cfg, usagef("--egress-ips: %q is not an IP address", s)
+		}
+		cfg.EgressIPs = append(cfg.EgressIPs, a.Unmap())
+	}
+	if cfg.IPLock != "off" && len(cfg.EgressIPs) == 0 {
+		return cfg, usagef("--ip-lock %s needs --egress-ips: the addresses keys are locked to", cfg.IPLock)
+	}
+	if err := server.CheckNetwork(cfg.EgressIPs, cfg.IPLock); err != nil {
+		return cfg, usagef("--egress-ips: %v", err)
+	}
+	if o.binanceSourceAddr != "" {
+		a, err := netip.ParseAddr(o.binanceSourceAddr)
+		if err != nil || a.Zone() != "" {
+			return cfg, usagef("--binance-source-addr: %q is not an IP address", o.binanceSourceAddr)
+		}
+		cfg.BinanceSourceAddr = a.Unmap()
+	}
+	if o.checkInterval < 0 {
+		return cfg, usagef("--check-interval must be a duration such as 6h, or 0 to disable the periodic check")
+	}
+	u, err := url.Parse(o.binanceURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return cfg, usagef("--binance-url must be an http(s) URL without user information")
+	}
+	cfg.BinanceURL = strings.TrimSuffix(o.binanceURL, "/")
+	insp, err := server.NewInspector(cfg.BinanceURL, cfg.BinanceSourceAddr)
+	if err != nil {
+		return cfg, usagef("--binance-url: plain http:// only to this computer (127.0.0.1, localhost), otherwise https://")
+	}
+	cfg.Inspector = insp
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return cfg, usagef("--tls-cert and --tls-key go together")
+	}
+	if _, _, err := net.SplitHostPort(o.addr); err != nil {
+		return cfg, usagef("--addr must be host:port, e.g. %s", defaultAddress)
+	}
+	return cfg, nil
+}
+
+func runServe(e *env, o *serveOptions) error {
+	cfg, err := o.check()
+	if err != nil {
+		return err
+	}
+	if err := checkSourceAddr(e.ctx, cfg.BinanceSourceAddr); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+
+	vault, err := o.openVault(e, log)
+	if err != nil {
+		return err
+	}
+	log.Info("vault key", "key_id", vault.Public().ID())
+
+	dsn := o.db
+	if dsn == "" {
+		if dsn, err = defaultDB(e.getenv); err != nil {
+			return err
+		}
+	}
+	st, err := openUnmigrated(e.ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close() }()
+	// A database down at start is no reason not to start: the service
+	// answers 503 and fails readiness until it can migrate it.
+	migrated := st.Migrate(e.ctx)
+	if migrated != nil && !errors.Is(migrated, store.ErrUnavailable) {
+		return migrateError(dsn, migrated)
+	}
+
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	handler := server.New(cfg, st, vault, log)
+	if migrated == nil {
+		log.Info("database ready", "db", dbopen.Redact(dsn))
+	} else {
+		log.Warn("database unavailable: serving 503 until it can be migrated", errorAttr(migrateError(dsn, migrated)))
+		handler.Hold()
+		retrying := make(chan struct{})
+		go func() { defer close(retrying); migrateLater(e.ctx, st, handler, dsn, log) }()
+		defer func() { <-retrying }() // before the store is closed
+	}
+	if o.checkInterval > 0 {
+		checking := make(chan struct{})
+		go func() { defer close(checking); handler.RunChecks(e.ctx, o.checkInterval) }()
+		defer func() { <-checking }() // before the store is closed
+	}
+	ln, err := (&net.ListenConfig{}).Listen(e.ctx, "tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		TLSConfig:         tlsConfig,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(e.ctx) },
+	}
+	served := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			served <- srv.ServeTLS(ln, "", "")
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+	egress := make([]string, 0, len(cfg.EgressIPs))
+	for _, a := range cfg.EgressIPs {
+		egress = append(egress, a.String())
+	}
+	log.Info("listening on "+ln.Addr().String(), "addr", ln.Addr().String(), "tls", tlsConfig != nil, "ip_lock", cfg.IPLock,
+		"egress_ips", egress, "binance_source_addr", sourceText(cfg.BinanceSourceAddr), "check_interval", o.checkInterval.String())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-e.ctx.Done():
+	}
+	// Readiness fails first, so a load balancer stops sending; then the
+	// requests in flight finish, within the deadline.
+	log.Info("shutting down")
+	handler.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutting down: requests still in flight after %s: %w", shutdownTimeout, err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openVault reads --vault-key, or the data directory's vault.key, which is
+// generated on first start.
+func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, error) {
+	if o.vaultKey != "" {
+		return loadVaultKey(o.vaultKey)
+	}
+	dir, err := dataDir(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "vault.key")
+	k, err := loadVaultKey(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return k, err
+	}
+	if k, err = writeVaultKey(path); err != nil {
+		return nil, err
+	}
+	log.Warn("vault key generated: back it up, sealed secrets cannot be opened without it", "path", path, "key_id", k.Public().ID())
+	return k, nil
+}
+
+// checkSourceAddr refuses a --binance-source-addr this host does not have:
+// every check would fail, and the operator would learn it from Binance's
+// silence.
+func checkSourceAddr(ctx context.Context, a netip.Addr) error {
+	if !a.IsValid() {
+		return nil
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", netip.AddrPortFrom(a, 0).String())
+	if err != nil {
+		return usagef("--binance-source-addr: %s is not an address of this host", a)
+	}
+	return ln.Close()
+}
+
+func sourceText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
