@@ -26,9 +26,10 @@ var demoKeys = []DemoKeyInfo{
 
 // shownScreens draws every screen of the guided flow at w×h and returns,
 // for each, what a person sees and the texts that must all be visible.
-func shownScreens(t *testing.T, lang i18n.Lang, sandbox bool, w, h int) (shown []string, want [][]string) {
+func shownScreens(t *testing.T, lang i18n.Lang, sandbox bool, egress []string, w, h int) (shown []string, want [][]string) {
 	t.Helper()
-	opts := Options{Sandbox: sandbox}
+	opts := Options{Sandbox: sandbox, EgressIPs: egress}
+	n := len(Steps(btc, egress))
 	if sandbox {
 		opts.DemoKeys = demoKeys
 	}
@@ -39,7 +40,7 @@ func shownScreens(t *testing.T, lang i18n.Lang, sandbox bool, w, h int) (shown [
 		return d.Screens()
 	}
 	ctx := context.Background()
-	steps := run([]string{"enter", "enter", "enter", "enter"}, func(u *UI) error { return u.Tutorial(ctx, btc) })
+	steps := run(strings.Split(strings.Repeat("enter ", n), " ")[:n], func(u *UI) error { return u.Tutorial(ctx, btc) })
 	creds := run([]string{"ctrl+c"}, func(u *UI) error { _, _, err := u.AskCredentials(ctx, btc, nil); return err })
 	// The longest refusal there is: every kind of box wrong at once.
 	fixes := New(nil, nil, lang, Options{}).BoxFixes(worstRefusal)
@@ -48,9 +49,9 @@ func shownScreens(t *testing.T, lang i18n.Lang, sandbox bool, w, h int) (shown [
 
 	u := New(nil, nil, lang, opts)
 	var texts []prompt.Screen
-	for i, s := range Steps(btc, nil) {
+	for i, s := range Steps(btc, egress) {
 		next := true
-		texts = append(texts, u.StepScreen(i, 4, s, &next))
+		texts = append(texts, u.StepScreen(i, n, s, &next))
 	}
 	var k, sec string
 	var back bool
@@ -82,37 +83,39 @@ func TestEveryScreenFits(t *testing.T) {
 	for _, size := range []struct{ w, h int }{{80, 24}, {60, 35}, {100, 35}} {
 		for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
 			for _, sandbox := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%dx%d/%s/sandbox=%v", size.w, size.h, lang, sandbox), func(t *testing.T) {
-					shown, want := shownScreens(t, lang, sandbox, size.w, size.h)
-					if len(shown) != 6 {
-						t.Fatalf("%d screens drawn, want 6", len(shown))
-					}
-					for i, sc := range shown {
-						lines := strings.Split(strings.TrimRight(sc, "\n"), "\n")
-						if len(lines) > size.h {
-							t.Errorf("screen %d: %d lines in a %d-line window:\n%s", i, len(lines), size.h, sc)
+				for _, egress := range [][]string{nil, {"203.0.113.10", "203.0.113.11"}} {
+					t.Run(fmt.Sprintf("%dx%d/%s/sandbox=%v/locked=%v", size.w, size.h, lang, sandbox, egress != nil), func(t *testing.T) {
+						shown, want := shownScreens(t, lang, sandbox, egress, size.w, size.h)
+						if n := len(Steps(btc, egress)) + 2; len(shown) != n {
+							t.Fatalf("%d screens drawn, want %d", len(shown), n)
 						}
-						for _, l := range lines {
-							if n := utf8.RuneCountInString(strings.TrimRight(l, " ")); n > size.w {
-								t.Errorf("screen %d: a line of %d columns: %q", i, n, l)
+						for i, sc := range shown {
+							lines := strings.Split(strings.TrimRight(sc, "\n"), "\n")
+							if len(lines) > size.h {
+								t.Errorf("screen %d: %d lines in a %d-line window:\n%s", i, len(lines), size.h, sc)
 							}
-						}
-						for _, b := range []string{"Next", "Back", "Suivant", "Retour"} {
-							if i < 4 && strings.Contains(strings.Join(want[i], " "), b) && !strings.Contains(sc, b) {
-								t.Errorf("screen %d lacks the button %q", i, b)
+							for _, l := range lines {
+								if n := utf8.RuneCountInString(strings.TrimRight(l, " ")); n > size.w {
+									t.Errorf("screen %d: a line of %d columns: %q", i, n, l)
+								}
 							}
-						}
-						if i < len(want) {
-							for _, part := range want[i] {
-								// A line may break after a hyphen ("collez-/les").
-								w := strings.ReplaceAll(prompttest.Flat(part), "- ", "-")
-								if !strings.Contains(strings.ReplaceAll(prompttest.Flat(sc), "- ", "-"), w) {
-									t.Errorf("screen %d does not show all of its text (cut or a word split):\nwant %s\n---\n%s", i, w, sc)
+							for _, b := range []string{"Next", "Back", "Suivant", "Retour"} {
+								if i < len(Steps(btc, egress)) && strings.Contains(strings.Join(want[i], " "), b) && !strings.Contains(sc, b) {
+									t.Errorf("screen %d lacks the button %q", i, b)
+								}
+							}
+							if i < len(want) {
+								for _, part := range want[i] {
+									// A line may break after a hyphen ("collez-/les").
+									w := strings.ReplaceAll(prompttest.Flat(part), "- ", "-")
+									if !strings.Contains(strings.ReplaceAll(prompttest.Flat(sc), "- ", "-"), w) {
+										t.Errorf("screen %d does not show all of its text (cut or a word split):\nwant %s\n---\n%s", i, w, sc)
+									}
 								}
 							}
 						}
-					}
-				})
+					})
+				}
 			}
 		}
 	}
@@ -120,12 +123,13 @@ func TestEveryScreenFits(t *testing.T) {
 
 // happyPathWords counts the words a person reads on the way to an
 // accepted key: the four steps, the paste screen and the summary.
-func happyPathWords(lang i18n.Lang) int {
-	u := New(nil, nil, lang, Options{})
+func happyPathWords(lang i18n.Lang, egress []string) int {
+	u := New(nil, nil, lang, Options{EgressIPs: egress})
 	var texts []string
-	for i, s := range Steps(btc, nil) {
+	steps := Steps(btc, egress)
+	for i, s := range steps {
 		next := true
-		sc := u.StepScreen(i, 4, s, &next)
+		sc := u.StepScreen(i, len(steps), s, &next)
 		texts = append(texts, screenText(sc)...)
 		texts = append(texts, sc.Fields[0].Affirmative, sc.Fields[0].Negative)
 	}
@@ -149,10 +153,12 @@ func happyPathWords(lang i18n.Lang) int {
 
 func TestHappyPathWordCount(t *testing.T) {
 	for _, lang := range []i18n.Lang{i18n.EN, i18n.FR} {
-		n := happyPathWords(lang)
-		t.Logf("%s: %d words on the happy path", lang, n)
-		if n > 350 || n < 150 {
-			t.Errorf("%s: %d words on the happy path, want 150 to 350", lang, n)
+		for _, egress := range [][]string{nil, {"203.0.113.10", "203.0.113.11"}} {
+			n := happyPathWords(lang, egress)
+			t.Logf("%s, locked=%v: %d words on the happy path", lang, egress != nil, n)
+			if n > 350 || n < 150 {
+				t.Errorf("%s, locked=%v: %d words on the happy path, want 150 to 350", lang, egress != nil, n)
+			}
 		}
 	}
 }

@@ -639,14 +639,20 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 		return nil, renderFixes(fl.lang, err), f.T("onboard.recheck.rejected_title"), nil
 	}
 	// Another bot's key or sub-account: said before "accepted" is.
-	if cerr := enroll.Conflict(fl.deps, fl.bot.ID, *creds, checked.Inspection.UID); cerr != nil {
+	if cerr := enroll.Conflict(fl.deps, fl.bot.ID, *creds, checkedUID(checked)); cerr != nil {
 		if apperr.KindOf(cerr) != apperr.Refused {
 			return nil, nil, "", cerr
 		}
 		return checked, renderFixes(fl.lang, cerr), f.T("onboard.recheck.conflict_title"), nil
 	}
 	if checked.Verdict.OK() {
-		fl.printAccepted(checked)
+		if checked.Unchecked || checked.Inspection == nil {
+			// A locked key SmartradeX checks from its addresses when it
+			// registers it: say so, as keys check does.
+			fl.printVerdict(viewOf(*creds), checked)
+		} else {
+			fl.printAccepted(checked)
+		}
 		return checked, nil, "", nil
 	}
 	// A refusal is shown once, by the screen that offers what to do.
