@@ -52,5 +52,5 @@ func sourceLabel(f cmdutil.Messages, source string) string {
 func envTokenSet(f *cmdutil.Factory) bool { return f.Env("SMARTRADEX_TOKEN") != "" }
 
 // AskTokenFunc asks for the access token at the prompt, checking it with
-// the service; see cmdutil.Factory.AskToken.
+// the service; see cmdutil.AskToken.
 type AskTokenFunc func(ctx context.Context, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error)

@@ -46,7 +46,7 @@ type LoginOptions struct {
 // NewCmdLogin builds `auth login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{
-		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, AskToken: f.AskToken, Save: f.SaveServiceToken,
+		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, Save: f.SaveServiceToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {
@@ -55,6 +55,9 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 			return c, nil
 		},
 		Prompter: f.Prompter,
+		AskToken: func(ctx context.Context, p prompt.Prompter, title, description string, check func(string) (*service.Me, error)) (string, *service.Me, error) {
+			return cmdutil.AskToken(ctx, f.Messages(), p, title, description, check)
+		},
 	}
 	opts.VaultKey = func(ctx context.Context, token string) (string, error) {
 		trust, err := f.VaultTrust()

@@ -14,6 +14,7 @@ import (
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/sandbox"
 )
 
 // Globals are the values of the global flags (and their environment variables).
@@ -51,6 +52,9 @@ type Factory struct {
 	debugFrom time.Time
 	stores    factoryStores
 	sandbox   sandboxSlot
+	sandboxOn bool
+	network   networkOnce
+	trust     trustOnce
 }
 
 // New returns a Factory over the given streams and environment.
@@ -62,6 +66,9 @@ func New(io *iostreams.IOStreams, getenv func(string) string) *Factory {
 		Globals:  &Globals{},
 		Redactor: &redact.Redactor{},
 		lang:     i18n.EN,
+		// The environment's answer, for a Factory used without the
+		// command tree; the root command decides with the flags too.
+		sandboxOn: sandbox.Enabled(getenv),
 	}
 }
 

@@ -7,10 +7,8 @@ import (
 	"github.com/smartradex/smartradex/internal/service"
 )
 
-// networks keeps each Factory's answer of GET /v1/network, so that a
+// networkOnce keeps a Factory's answer of GET /v1/network, so that a
 // command asks once however many keys it checks.
-var networks sync.Map // *Factory → *networkOnce
-
 type networkOnce struct {
 	once sync.Once
 	n    *service.Network
@@ -21,8 +19,7 @@ type networkOnce struct {
 // token sent), asked once per process. A service that does not publish
 // them answers ip_lock "off".
 func (f *Factory) Network(ctx context.Context) (*service.Network, error) {
-	v, _ := networks.LoadOrStore(f, &networkOnce{})
-	no := v.(*networkOnce)
+	no := &f.network
 	no.once.Do(func() {
 		base, err := f.ServiceURL()
 		if err != nil {

@@ -164,9 +164,12 @@ func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 	return service.New(opts)
 }
 
-// trusts keeps each Factory's vault key trust (like storeCache), so that
-// the vault key is fetched once per process and service.
-var trusts sync.Map // *Factory → *service.Trust
+// trustOnce keeps a Factory's vault key trust, so that the vault key is
+// fetched once per process and service.
+type trustOnce struct {
+	mu sync.Mutex
+	t  *service.Trust
+}
 
 // VaultTrust is the process's trust in the service's vault keys (see
 // service.Trust): --accept-vault-key, SMARTRADEX_VAULT_KEY_ID, the key ID
@@ -174,8 +177,10 @@ var trusts sync.Map // *Factory → *service.Trust
 // the index. A malformed ID is a usage error. The sandbox has its own
 // pins, in its home, and ignores SMARTRADEX_VAULT_KEY_ID.
 func (f *Factory) VaultTrust() (*service.Trust, error) {
-	if v, ok := trusts.Load(f); ok {
-		return v.(*service.Trust), nil
+	f.trust.mu.Lock()
+	defer f.trust.mu.Unlock()
+	if f.trust.t != nil {
+		return f.trust.t, nil
 	}
 	accept, err := vaultKeyID(f.Globals.AcceptVaultKey, "--accept-vault-key")
 	if err != nil {
@@ -200,8 +205,8 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 			f.Errf("service.vault_key_pinned", keyID, origin)
 		},
 	}
-	v, _ := trusts.LoadOrStore(f, t)
-	return v.(*service.Trust), nil
+	f.trust.t = t
+	return t, nil
 }
 
 // VaultKeyIDValue is the pflag.Value of --accept-vault-key: a malformed ID
@@ -280,7 +285,8 @@ func (f *Factory) ServiceBots() []bots.Bot {
 // shown. Any other failure of check (the service out of reach) ends the
 // question; the caller then gets it from check again, which is asked once
 // per value however often the prompt validates it.
-func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error) {
+// Every token it is given is registered with m's redactor.
+func AskToken(ctx context.Context, m Messages, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error) {
 	type result struct {
 		me  *service.Me
 		err error
@@ -290,7 +296,7 @@ func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, descri
 		if r, ok := seen[token]; ok {
 			return r.me, r.err
 		}
-		f.AddSecret(token)
+		m.AddSecret(token)
 		me, err := check(token)
 		seen[token] = result{me, err}
 		return me, err
@@ -298,7 +304,7 @@ func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, descri
 	validate := func(s string) error {
 		s = strings.TrimSpace(s)
 		if s == "" {
-			return errors.New(f.T("auth.login.prompt_required"))
+			return errors.New(m.T("auth.login.prompt_required"))
 		}
 		if _, err := once(s); apperr.KindOf(err) == apperr.Rejected {
 			msg := i18n.M("auth.prompt.rejected")
@@ -306,7 +312,7 @@ func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, descri
 			if errors.As(err, &e) && e.Code == "service.bad_token" {
 				msg = i18n.M("auth.prompt.malformed")
 			}
-			return prompt.UserError(f.Lang(), apperr.New(apperr.Rejected, "auth.rejected", msg, i18n.M("auth.prompt.rejected_hint")), s)
+			return prompt.UserError(m.Lang, apperr.New(apperr.Rejected, "auth.rejected", msg, i18n.M("auth.prompt.rejected_hint")), s)
 		}
 		return nil
 	}

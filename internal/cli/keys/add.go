@@ -25,8 +25,10 @@ import (
 
 // AddOptions are the inputs of `keys add` and `keys rotate`.
 type AddOptions struct {
-	F  *cmdutil.Factory
-	IO *iostreams.IOStreams
+	// Env is the run's language, stores, clients and sandbox, resolved
+	// from the Factory when the command runs.
+	Env *cmdEnv
+	IO  *iostreams.IOStreams
 	// Prompter, when set, asks every guided question (tests pass a
 	// *prompt.Fake); nil means the terminal.
 	Prompter prompt.Prompter
@@ -53,7 +55,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *AddOptions) er
 }
 
 func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error, rotate bool) *cobra.Command {
-	opts := &AddOptions{F: f, IO: f.IO, Rotate: rotate}
+	opts := &AddOptions{IO: f.IO, Rotate: rotate}
 	name := "add"
 	if rotate {
 		name = "rotate"
@@ -66,7 +68,7 @@ func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 		// The guided flow's screens each carry the sandbox banner.
 		Annotations: map[string]string{cmdutil.AnnotationLabelsScreens: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
+			opts.JSON, opts.Env = f.Globals.JSON, newCmdEnv(f)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -92,7 +94,7 @@ func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 // addFlow is one run of add or rotate.
 type addFlow struct {
 	o       *AddOptions
-	f       *cmdutil.Factory
+	f       *cmdEnv
 	lang    i18n.Lang
 	guided  bool
 	sandbox bool
@@ -104,7 +106,7 @@ type addFlow struct {
 }
 
 func addRun(ctx context.Context, o *AddOptions) error {
-	f := o.F
+	f := o.Env
 	fl := &addFlow{o: o, f: f, lang: f.Lang(), guided: o.IO.CanPrompt(), sandbox: f.SandboxOn()}
 	fl.in = &Intake{IO: o.IO, Lang: fl.lang, Getenv: f.Getenv, AddSecret: f.AddSecret, Debugf: f.Debugf,
 		APIKey: o.APIKey, SecretStdin: o.SecretStdin, Command: o.command(), Name: "keys " + o.name()}

@@ -65,7 +65,7 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 		},
 	}
 	opts.Settle = func(ctx context.Context, bots ...string) ([]enroll.SyncResult, error) {
-		d, err := enrollDeps(f, true)
+		d, err := enrollDeps(newCmdEnv(f), true)
 		if err != nil {
 			return nil, err
 		}
