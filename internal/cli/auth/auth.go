@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +50,9 @@ func sourceLabel(f cmdutil.Messages, source string) string {
 }
 
 // envTokenSet tells whether SMARTRADEX_TOKEN overrides the saved token.
-func envTokenSet(f *cmdutil.Factory) bool { return f.Env("SMARTRADEX_TOKEN") != "" }
+func envTokenSet(f *cmdutil.Factory) bool {
+	return strings.TrimSpace(f.Getenv("SMARTRADEX_TOKEN")) != ""
+}
 
 // AskTokenFunc asks for the access token at the prompt, checking it with
 // the service; see cmdutil.AskToken.

@@ -14,7 +14,7 @@ func TestDebugfConcurrentAndRedacted(t *testing.T) {
 	io, _, _, errOut := iostreams.Test()
 	f := New(io, func(string) string { return "" })
 	f.Globals.Debug = true
-	f.AddSecret("s3cr3t-value-xyz")
+	f.Redactor.Add("s3cr3t-value-xyz")
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)

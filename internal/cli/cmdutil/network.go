@@ -21,21 +21,7 @@ type networkOnce struct {
 func (f *Factory) Network(ctx context.Context) (*service.Network, error) {
 	no := &f.network
 	no.once.Do(func() {
-		base, err := f.ServiceURL()
-		if err != nil {
-			no.err = err
-			return
-		}
-		hc, err := f.httpClient()
-		if err != nil {
-			no.err = err
-			return
-		}
-		opts := service.Options{BaseURL: base, HTTP: hc}
-		if log := f.DebugLog(); log != nil {
-			opts.Log = log
-		}
-		c, err := service.NewPublic(opts)
+		c, err := f.publicService()
 		if err != nil {
 			no.err = err
 			return
@@ -43,4 +29,22 @@ func (f *Factory) Network(ctx context.Context) (*service.Network, error) {
 		no.n, no.err = c.Network(ctx)
 	})
 	return no.n, no.err
+}
+
+// publicService is a client, without token, of the service in use
+// (ServiceURL), for the requests that need none.
+func (f *Factory) publicService() (*service.Client, error) {
+	base, err := f.ServiceURL()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := f.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	opts := service.Options{BaseURL: base, HTTP: hc}
+	if log := f.debugLog(); log != nil {
+		opts.Log = log
+	}
+	return service.NewPublic(opts)
 }

@@ -32,7 +32,7 @@ func (f *Factory) ServiceURL() (string, error) {
 	if err != nil || ok {
 		return u, err
 	}
-	if f.Env("SMARTRADEX_TOKEN") == "" {
+	if f.env("SMARTRADEX_TOKEN") == "" {
 		rec, known, err := f.SavedTokenServiceURL()
 		if err != nil {
 			f.Debugf("service: the saved token's service is unknown (%v); the production service is used", err)
@@ -56,8 +56,8 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 	if f.SandboxOn() {
 		return sandboxToken, "sandbox", nil
 	}
-	if t := f.Env("SMARTRADEX_TOKEN"); t != "" {
-		f.AddSecret(t)
+	if t := f.env("SMARTRADEX_TOKEN"); t != "" {
+		f.Redactor.Add(t)
 		return t, TokenSourceEnv, nil
 	}
 	raw, err := f.ServiceURL()
@@ -90,7 +90,7 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 		return "", "", err
 	}
 	t = strings.TrimSpace(t)
-	f.AddSecret(t)
+	f.Redactor.Add(t)
 	if !known {
 		// Saved by an earlier version: for the production service.
 		if def, _ := CanonicalServiceURL(service.DefaultBaseURL()); !sameService(def, inUse) {
@@ -128,7 +128,7 @@ func (f *Factory) ServiceClientFor(token string) (*service.Client, error) {
 // `auth login` and the inline login of `keys add`, which must check a
 // token before it is saved (with SaveServiceToken).
 func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
-	base, err := f.LoginServiceURL()
+	base, err := f.loginServiceURL()
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
 
 func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 	token = strings.TrimSpace(token)
-	f.AddSecret(token)
+	f.Redactor.Add(token)
 	// One spelling per service, so that its vault key is pinned under the
 	// name its token is recorded with. A refused address is left to
 	// service.New to explain.
@@ -158,7 +158,7 @@ func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 		// is pinned under one name.
 		opts.Origin = "sandbox"
 	}
-	if log := f.DebugLog(); log != nil {
+	if log := f.debugLog(); log != nil {
 		opts.Log = log
 	}
 	return service.New(opts)
@@ -188,7 +188,7 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 	}
 	var explicit string
 	if !f.SandboxOn() {
-		if explicit, err = vaultKeyID(f.Env("SMARTRADEX_VAULT_KEY_ID"), "SMARTRADEX_VAULT_KEY_ID"); err != nil {
+		if explicit, err = vaultKeyID(f.env("SMARTRADEX_VAULT_KEY_ID"), "SMARTRADEX_VAULT_KEY_ID"); err != nil {
 			return nil, err
 		}
 	}
@@ -202,7 +202,7 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 		Compiled: buildinfo.VaultKeyID,
 		Accept:   accept,
 		Notify: func(origin, keyID string, _ bool) {
-			f.Errf("service.vault_key_pinned", keyID, origin)
+			f.Messages().Errf("service.vault_key_pinned", keyID, origin)
 		},
 	}
 	f.trust.t = t
@@ -251,22 +251,9 @@ const botsTimeout = 3 * time.Second
 // nil on any failure, so that the built-in list is used. cli.Run makes it
 // the source of internal/bots, asked only by the commands that need it.
 func (f *Factory) ServiceBots() []bots.Bot {
-	base, err := f.ServiceURL()
+	c, err := f.publicService()
 	if err != nil {
 		f.Debugf("bots: no service (%v); the built-in list is used", err)
-		return nil
-	}
-	hc, err := f.httpClient()
-	if err != nil {
-		return nil
-	}
-	opts := service.Options{BaseURL: base, HTTP: hc}
-	if log := f.DebugLog(); log != nil {
-		opts.Log = log
-	}
-	c, err := service.NewPublic(opts)
-	if err != nil {
-		f.Debugf("bots: %v; the built-in list is used", err)
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), botsTimeout)

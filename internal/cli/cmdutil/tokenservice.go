@@ -38,17 +38,17 @@ func (f *Factory) explicitServiceURL() (string, bool, error) {
 	if u := strings.TrimSpace(f.Globals.ServiceURL); u != "" {
 		return u, true, nil
 	}
-	if u := f.Env("SMARTRADEX_SERVICE_URL"); u != "" {
+	if u := f.env("SMARTRADEX_SERVICE_URL"); u != "" {
 		return u, true, nil
 	}
 	return "", false, nil
 }
 
-// LoginServiceURL is the service `auth login` (and the inline login of
+// loginServiceURL is the service `auth login` (and the inline login of
 // `keys add`) checks a new token against: the one chosen for this run,
 // else the production service. A saved token's service is not followed:
 // logging in is how a service is chosen.
-func (f *Factory) LoginServiceURL() (string, error) {
+func (f *Factory) loginServiceURL() (string, error) {
 	u, ok, err := f.explicitServiceURL()
 	if err != nil || ok {
 		return u, err
@@ -56,9 +56,9 @@ func (f *Factory) LoginServiceURL() (string, error) {
 	return service.DefaultBaseURL(), nil
 }
 
-// TokenService is the record of the saved token's service, in the
+// tokenService is the record of the saved token's service, in the
 // configuration directory.
-func (f *Factory) TokenService() (*state.TokenService, error) {
+func (f *Factory) tokenService() (*state.TokenService, error) {
 	dir, err := f.ConfigDir()
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (f *Factory) TokenService() (*state.TokenService, error) {
 // version, which belongs to the production service, or no token). A record
 // that cannot be read is an error: the token is then sent nowhere.
 func (f *Factory) SavedTokenServiceURL() (rec state.TokenRecord, known bool, err error) {
-	ts, err := f.TokenService()
+	ts, err := f.tokenService()
 	if err != nil {
 		return state.TokenRecord{}, false, err
 	}
@@ -86,7 +86,7 @@ func (f *Factory) SavedTokenServiceURL() (rec state.TokenRecord, known bool, err
 // sent nowhere. Never is a token recorded for a service it was not
 // checked against.
 func (f *Factory) SaveServiceToken(ctx context.Context, store secrets.Store, token string) (string, error) {
-	raw, err := f.LoginServiceURL()
+	raw, err := f.loginServiceURL()
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +94,7 @@ func (f *Factory) SaveServiceToken(ctx context.Context, store secrets.Store, tok
 	if err != nil {
 		return "", err
 	}
-	ts, err := f.TokenService()
+	ts, err := f.tokenService()
 	if err != nil {
 		return "", err
 	}
@@ -117,7 +117,7 @@ func (f *Factory) SaveServiceToken(ctx context.Context, store secrets.Store, tok
 // whether there was a token, and returns the service the record named ("" if
 // none).
 func (f *Factory) ForgetServiceToken(ctx context.Context, store secrets.Store) (deleted bool, serviceURL string, err error) {
-	ts, err := f.TokenService()
+	ts, err := f.tokenService()
 	if err != nil {
 		return false, "", err
 	}

@@ -196,7 +196,7 @@ func TestSaveServiceToken(t *testing.T) {
 		if u, _ := f2.ServiceURL(); u != urlA {
 			t.Errorf("followed %q", u)
 		}
-		if u, _ := f2.LoginServiceURL(); u != service.DefaultBaseURL() {
+		if u, _ := f2.loginServiceURL(); u != service.DefaultBaseURL() {
 			t.Errorf("login to %q", u)
 		}
 		if tok, _, err := f2.ServiceToken(ctx); err != nil || tok != tokA {
@@ -282,7 +282,7 @@ func TestUnreadableRecordSendsNothing(t *testing.T) {
 		t.Fatalf("ServiceToken = %v after %d reads", err, store.gets)
 	}
 	// Logging in again is the fix: it does not depend on the record.
-	if u, err := f.LoginServiceURL(); err != nil || u != service.DefaultBaseURL() {
+	if u, err := f.loginServiceURL(); err != nil || u != service.DefaultBaseURL() {
 		t.Errorf("LoginServiceURL = %q, %v", u, err)
 	}
 	f.Globals.ServiceURL = urlA
