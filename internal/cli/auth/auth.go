@@ -18,19 +18,11 @@ import (
 
 // NewCmdAuth returns the `auth` command group.
 func NewCmdAuth(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "auth",
-		Short: f.T("auth.short"),
-		Long:  f.T("auth.long"),
-		Args:  cobra.ArbitraryArgs,
-		RunE:  cmdutil.GroupRunE,
-	}
-	cmd.AddCommand(
+	return cmdutil.NewGroup("auth", f.T("auth.short"), f.T("auth.long"),
 		NewCmdLogin(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdLogout(f, nil),
 	)
-	return cmd
 }
 
 // Account is the part of the service client the auth commands need.

@@ -78,16 +78,10 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 		Short:   f.T("auth.login.short"),
 		Long:    f.T("auth.login.long"),
 		Example: "  smartradex auth login\n  smartradex auth login --with-token < token.txt",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, loginRun, func() error {
 			opts.JSON, opts.Msg, opts.EnvToken = f.Globals.JSON, f.Messages(), envTokenSet(f)
-			if _, err := f.SecretStore(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return loginRun(cmd.Context(), opts)
-		},
+			return cmdutil.CheckStore(f)
+		}),
 	}
 	cmd.Flags().BoolVar(&opts.WithToken, "with-token", false, f.T("auth.login.flag_with_token"))
 	return cmd

@@ -67,13 +67,10 @@ func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 		Example: f.T("keys." + name + ".example"),
 		// The guided flow's screens each carry the sandbox banner.
 		Annotations: map[string]string{cmdutil.AnnotationLabelsScreens: "true"},
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, addRun, func() error {
 			opts.JSON, opts.Env = f.Globals.JSON, newCmdEnv(f)
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return addRun(cmd.Context(), opts)
-		},
+			return nil
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Bot, "bot", "", f.T("keys.add.flag_bot"))

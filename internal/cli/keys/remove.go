@@ -54,19 +54,10 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions)
 		Short:   f.T("keys.remove.short"),
 		Long:    f.T("keys.remove.long") + "\n\n" + f.T("keys.remove.long_service"),
 		Example: "  smartradex keys remove --bot btc-spot\n  smartradex keys remove --bot btc-spot --yes --json\n  smartradex keys remove --bot btc-spot --keep-registration",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, removeRun, func() error {
 			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
-			// A misspelt --keyring, SMARTRADEX_KEYRING or
-			// SMARTRADEX_KEYRING_TIMEOUT is reported even when this run
-			// would not need the store. Building it does no I/O.
-			if _, err := f.SecretStore(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return removeRun(cmd.Context(), opts)
-		},
+			return cmdutil.CheckStore(f)
+		}),
 	}
 	cmd.Flags().StringVar(&opts.Bot, "bot", "", f.T("keys.remove.flag_bot"))
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, f.T("keys.remove.flag_yes"))

@@ -31,13 +31,10 @@ func NewCmdSync(f *cmdutil.Factory, runF func(context.Context, *SyncOptions) err
 		Short:   f.T("keys.sync.short"),
 		Long:    f.T("keys.sync.long"),
 		Example: "  smartradex keys sync\n  smartradex keys sync --json",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, syncRun, func() error {
 			opts.JSON, opts.Env = f.Globals.JSON, newCmdEnv(f)
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return syncRun(cmd.Context(), opts)
-		},
+			return nil
+		}),
 	}
 }
 
