@@ -35,11 +35,16 @@ func (f *Factory) explicitServiceURL() (string, bool, error) {
 		}
 		return sb.ServiceURL, true, nil
 	}
+	// A URL given here is checked before it is shown or compared: a value
+	// that is not an address (a secret pasted in the wrong place) is
+	// never echoed.
 	if u := strings.TrimSpace(f.Globals.ServiceURL); u != "" {
-		return u, true, nil
+		_, err := service.CheckURL(u)
+		return u, err == nil, err
 	}
 	if u := f.Env("SMARTRADEX_SERVICE_URL"); u != "" {
-		return u, true, nil
+		_, err := service.CheckURL(u)
+		return u, err == nil, err
 	}
 	return "", false, nil
 }
