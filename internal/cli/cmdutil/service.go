@@ -124,7 +124,7 @@ func (f *Factory) ServiceClientFor(token string) (*service.Client, error) {
 	return f.serviceClient(base, token)
 }
 
-// ServiceWithToken is a client of LoginServiceURL with a given token, for
+// ServiceWithToken is a client of loginServiceURL with a given token, for
 // `auth login` and the inline login of `keys add`, which must check a
 // token before it is saved (with SaveServiceToken).
 func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {

@@ -35,11 +35,16 @@ func (f *Factory) explicitServiceURL() (string, bool, error) {
 		}
 		return sb.ServiceURL, true, nil
 	}
+	// A URL given here is checked before it is shown or compared: a value
+	// that is not an address (a secret pasted in the wrong place) is
+	// never echoed.
 	if u := strings.TrimSpace(f.Globals.ServiceURL); u != "" {
-		return u, true, nil
+		_, err := service.CheckURL(u)
+		return u, err == nil, err
 	}
 	if u := f.env("SMARTRADEX_SERVICE_URL"); u != "" {
-		return u, true, nil
+		_, err := service.CheckURL(u)
+		return u, err == nil, err
 	}
 	return "", false, nil
 }
@@ -79,7 +84,7 @@ func (f *Factory) SavedTokenServiceURL() (rec state.TokenRecord, known bool, err
 }
 
 // SaveServiceToken saves token, checked against the service of
-// LoginServiceURL, in store and records that service beside the index; it
+// loginServiceURL, in store and records that service beside the index; it
 // returns the service's URL. The record is written first: if the token
 // cannot be saved, the record is put back, and if that fails too, the
 // record's fingerprint no longer matches the token kept, which is then
