@@ -18,7 +18,7 @@ import (
 var linked = []any{
 	forms, exchange, secrets,
 	// Called by smartradex where the compiler does not inline them.
-	(*cobra.Command).RegisterFlagCompletionFunc,
+	(*cobra.Command).RegisterFlagCompletionFunc, (*cobra.Command).Context,
 	(*huh.Form).WithInput, (*huh.Form).WithOutput,
 	(*huh.Input).Title, (*huh.Input).Description, (*huh.Input).EchoMode, (*huh.Input).Validate, (*huh.Input).Value,
 }

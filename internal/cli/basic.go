@@ -12,49 +12,46 @@ import (
 )
 
 func newVersionCmd(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:         "version",
-		Short:       f.T("version.short"),
-		Annotations: map[string]string{instantAnnotation: "true"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			v, commit, date := buildinfo.Get()
-			if f.Globals.JSON {
-				return cmdutil.PrintJSON(f.IO.Out, map[string]string{
-					"version": v, "commit": commit, "date": date, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH,
-				})
+	return newInstantCmd("version", f.T("version.short"), func() error {
+		v, commit, date := buildinfo.Get()
+		if f.Globals.JSON {
+			return cmdutil.PrintJSON(f.IO.Out, map[string]string{
+				"version": v, "commit": commit, "date": date, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH,
+			})
+		}
+		line := "smartradex " + v
+		if commit != "" {
+			line += " (" + commit
+			if date != "" {
+				line += ", " + date
 			}
-			line := "smartradex " + v
-			if commit != "" {
-				line += " (" + commit
-				if date != "" {
-					line += ", " + date
-				}
-				line += ")"
-			}
-			fmt.Fprintln(f.IO.Out, line)
-			return nil
-		},
-	}
+			line += ")"
+		}
+		fmt.Fprintln(f.IO.Out, line)
+		return nil
+	})
 }
 
 func newBotsCmd(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:         "bots",
-		Short:       f.T("bots.short"),
-		Annotations: map[string]string{instantAnnotation: "true"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			all := bots.All()
-			if f.Globals.JSON {
-				return cmdutil.PrintJSON(f.IO.Out, all)
-			}
-			var rows [][]string
-			for _, b := range all {
-				rows = append(rows, []string{b.ID, b.Name, b.Label})
-			}
-			cmdutil.Table(f.IO.Out, []string{f.T("bots.col_id"), f.T("bots.col_name"), f.T("bots.col_label")}, rows)
-			return nil
-		},
-	}
+	return newInstantCmd("bots", f.T("bots.short"), func() error {
+		all := bots.All()
+		if f.Globals.JSON {
+			return cmdutil.PrintJSON(f.IO.Out, all)
+		}
+		var rows [][]string
+		for _, b := range all {
+			rows = append(rows, []string{b.ID, b.Name, b.Label})
+		}
+		cmdutil.Table(f.IO.Out, []string{f.T("bots.col_id"), f.T("bots.col_name"), f.T("bots.col_label")}, rows)
+		return nil
+	})
+}
+
+// newInstantCmd is a command that only prints (see instantAnnotation).
+func newInstantCmd(use, short string, run func() error) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short, RunE: func(*cobra.Command, []string) error { return run() }}
+	setInstant(c)
+	return c
 }
 
 func newExitCodesTopic(f *cmdutil.Factory) *cobra.Command {

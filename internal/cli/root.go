@@ -160,6 +160,8 @@ func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:          cobra.ArbitraryArgs,
 		RunE:          cmdutil.GroupRunE,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// Decided once, from the parsed flags, before the command runs.
+			f.ResolveSandbox()
 			if f.WatchInterrupts != nil && !isInstant(cmd) {
 				f.WatchInterrupts()
 			}
@@ -167,7 +169,7 @@ func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 			guidedScreens := cmd.Annotations[cmdutil.AnnotationLabelsScreens] == "true" && f.IO.CanPrompt()
 			if f.SandboxOn() && !guidedScreens {
 				// Every run in the sandbox says so, whatever the command.
-				fmt.Fprintln(f.IO.ErrOut, f.SandboxLabel()+" "+f.T("sandbox.banner"))
+				fmt.Fprintln(f.IO.ErrOut, cmdutil.SandboxLabel(f.Lang(), true)+" "+f.T("sandbox.banner"))
 			}
 			return nil
 		},

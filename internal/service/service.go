@@ -87,11 +87,9 @@ func newClient(opts Options, needToken bool) (*Client, error) {
 	if strings.TrimSpace(raw) == "" {
 		raw = defaultBaseURL
 	}
-	base, err := httpx.CheckBaseURL(raw)
+	base, err := checkURL(raw)
 	if err != nil {
-		// CheckBaseURL quotes the raw value, which may carry a password or
-		// a query: the user sees a cleaned copy instead.
-		return nil, apperr.New(apperr.Usage, "service.bad_url", BadURLMessage(raw, err), i18n.M("service.bad_url_hint", defaultBaseURL))
+		return nil, err
 	}
 	token := strings.TrimSpace(opts.Token)
 	if token == "" && needToken {
@@ -154,6 +152,28 @@ func validToken(t string) bool {
 		}
 	}
 	return true
+}
+
+// CheckURL is raw as a service base URL, or the usage error that says why
+// it cannot be one (service.bad_url, exit 2), quoting no part of it that
+// is not an address. Commands check a URL given to them with it before
+// they show it or send anything.
+func CheckURL(raw string) (string, error) {
+	u, err := checkURL(raw)
+	if err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+func checkURL(raw string) (*url.URL, error) {
+	base, err := httpx.CheckBaseURL(raw)
+	if err != nil {
+		// CheckBaseURL quotes the raw value, which may carry a password or
+		// a query: the user sees a cleaned copy instead.
+		return nil, apperr.New(apperr.Usage, "service.bad_url", BadURLMessage(raw, err), i18n.M("service.bad_url_hint", defaultBaseURL))
+	}
+	return base, nil
 }
 
 // BadURLMessage explains why a service base URL was refused by

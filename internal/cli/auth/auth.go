@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,19 +18,11 @@ import (
 
 // NewCmdAuth returns the `auth` command group.
 func NewCmdAuth(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "auth",
-		Short: f.T("auth.short"),
-		Long:  f.T("auth.long"),
-		Args:  cobra.ArbitraryArgs,
-		RunE:  cmdutil.GroupRunE,
-	}
-	cmd.AddCommand(
+	return cmdutil.NewGroup("auth", f.T("auth.short"), f.T("auth.long"),
 		NewCmdLogin(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdLogout(f, nil),
 	)
-	return cmd
 }
 
 // Account is the part of the service client the auth commands need.
@@ -49,8 +42,10 @@ func sourceLabel(f cmdutil.Messages, source string) string {
 }
 
 // envTokenSet tells whether SMARTRADEX_TOKEN overrides the saved token.
-func envTokenSet(f *cmdutil.Factory) bool { return f.Env("SMARTRADEX_TOKEN") != "" }
+func envTokenSet(f *cmdutil.Factory) bool {
+	return strings.TrimSpace(f.Getenv("SMARTRADEX_TOKEN")) != ""
+}
 
 // AskTokenFunc asks for the access token at the prompt, checking it with
-// the service; see cmdutil.Factory.AskToken.
+// the service; see cmdutil.AskToken.
 type AskTokenFunc func(ctx context.Context, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error)

@@ -46,7 +46,7 @@ type LoginOptions struct {
 // NewCmdLogin builds `auth login`; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{
-		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, AskToken: f.AskToken, Save: f.SaveServiceToken,
+		IO: f.IO, Debugf: f.Debugf, Store: f.SecretStore, Save: f.SaveServiceToken,
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {
@@ -55,6 +55,9 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 			return c, nil
 		},
 		Prompter: f.Prompter,
+		AskToken: func(ctx context.Context, p prompt.Prompter, title, description string, check func(string) (*service.Me, error)) (string, *service.Me, error) {
+			return cmdutil.AskToken(ctx, f.Messages(), p, title, description, check)
+		},
 	}
 	opts.VaultKey = func(ctx context.Context, token string) (string, error) {
 		trust, err := f.VaultTrust()
@@ -75,16 +78,10 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) e
 		Short:   f.T("auth.login.short"),
 		Long:    f.T("auth.login.long"),
 		Example: "  smartradex auth login\n  smartradex auth login --with-token < token.txt",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, loginRun, func() error {
 			opts.JSON, opts.Msg, opts.EnvToken = f.Globals.JSON, f.Messages(), envTokenSet(f)
-			if _, err := f.SecretStore(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return loginRun(cmd.Context(), opts)
-		},
+			return cmdutil.CheckStore(f)
+		}),
 	}
 	cmd.Flags().BoolVar(&opts.WithToken, "with-token", false, f.T("auth.login.flag_with_token"))
 	return cmd

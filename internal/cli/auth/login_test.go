@@ -45,8 +45,11 @@ func newLogin(t *testing.T, lang i18n.Lang, answers ...any) *loginFixture {
 	store := secrets.NewMemory()
 	fake := &prompt.Fake{Answers: answers}
 	opts := &LoginOptions{
-		IO: ios, Msg: f.Messages(), Debugf: f.Debugf, AskToken: f.AskToken, Store: func() (secrets.Store, error) { return store, nil },
+		IO: ios, Msg: f.Messages(), Debugf: f.Debugf, Store: func() (secrets.Store, error) { return store, nil },
 		Save: f.SaveServiceToken,
+		AskToken: func(ctx context.Context, p prompt.Prompter, title, desc string, check func(string) (*service.Me, error)) (string, *service.Me, error) {
+			return cmdutil.AskToken(ctx, f.Messages(), p, title, desc, check)
+		},
 		Client: func(token string) (Account, error) {
 			c, err := f.ServiceWithToken(token)
 			if err != nil {

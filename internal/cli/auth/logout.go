@@ -32,13 +32,10 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions)
 		Short:   f.T("auth.logout.short"),
 		Long:    f.T("auth.logout.long"),
 		Example: "  smartradex auth logout",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, logoutRun, func() error {
 			opts.JSON, opts.Msg, opts.EnvToken = f.Globals.JSON, f.Messages(), envTokenSet(f)
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return logoutRun(cmd.Context(), opts)
-		},
+			return nil
+		}),
 	}
 }
 

@@ -50,13 +50,10 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 		Short:   f.T("auth.status.short"),
 		Long:    f.T("auth.status.long"),
 		Example: "  smartradex auth status\n  smartradex auth status --json",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, statusRun, func() error {
 			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return statusRun(cmd.Context(), opts)
-		},
+			return nil
+		}),
 	}
 }
 

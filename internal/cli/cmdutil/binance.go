@@ -4,9 +4,9 @@ import (
 	"github.com/smartradex/smartradex/internal/binance"
 )
 
-// BinanceURL is the Binance base URL: the sandbox's stand-in, else
+// binanceURL is the Binance base URL: the sandbox's stand-in, else
 // --binance-url, else SMARTRADEX_BINANCE_URL, else Binance's own.
-func (f *Factory) BinanceURL() string {
+func (f *Factory) binanceURL() string {
 	if f.SandboxOn() {
 		if sb, err := f.Sandbox(); err == nil {
 			return sb.BinanceURL
@@ -18,7 +18,7 @@ func (f *Factory) BinanceURL() string {
 	if f.Globals.BinanceURL != "" {
 		return f.Globals.BinanceURL
 	}
-	if v := f.Env("SMARTRADEX_BINANCE_URL"); v != "" {
+	if v := f.env("SMARTRADEX_BINANCE_URL"); v != "" {
 		return v
 	}
 	return binance.DefaultBaseURL
@@ -36,8 +36,8 @@ func (f *Factory) Binance() (*binance.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := binance.Options{BaseURL: f.BinanceURL(), HTTP: hc}
-	if log := f.DebugLog(); log != nil {
+	opts := binance.Options{BaseURL: f.binanceURL(), HTTP: hc}
+	if log := f.debugLog(); log != nil {
 		opts.Log = log
 	}
 	return binance.New(opts)

@@ -14,6 +14,7 @@ import (
 	"github.com/smartradex/smartradex/internal/iostreams"
 	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/redact"
+	"github.com/smartradex/smartradex/internal/sandbox"
 )
 
 // Globals are the values of the global flags (and their environment variables).
@@ -51,6 +52,9 @@ type Factory struct {
 	debugFrom time.Time
 	stores    factoryStores
 	sandbox   sandboxSlot
+	sandboxOn bool
+	network   networkOnce
+	trust     trustOnce
 }
 
 // New returns a Factory over the given streams and environment.
@@ -62,6 +66,9 @@ func New(io *iostreams.IOStreams, getenv func(string) string) *Factory {
 		Globals:  &Globals{},
 		Redactor: &redact.Redactor{},
 		lang:     i18n.EN,
+		// The environment's answer, for a Factory used without the
+		// command tree; the root command decides with the flags too.
+		sandboxOn: sandbox.Enabled(getenv),
 	}
 }
 
@@ -74,11 +81,8 @@ func (f *Factory) Lang() i18n.Lang { return f.lang }
 // T renders a catalogue message in the user's language.
 func (f *Factory) T(key string, args ...any) string { return f.lang.T(key, args...) }
 
-// Render renders a Message in the user's language.
-func (f *Factory) Render(m i18n.Message) string { return f.lang.Render(m) }
-
-// Env returns an environment variable, trimmed.
-func (f *Factory) Env(name string) string { return strings.TrimSpace(f.Getenv(name)) }
+// env returns an environment variable, trimmed.
+func (f *Factory) env(name string) string { return strings.TrimSpace(f.Getenv(name)) }
 
 // Debugf writes a diagnostic line to stderr when --debug is on. Every line
 // passes through the redactor, so a secret registered with AddSecret is
@@ -96,16 +100,10 @@ func (f *Factory) Debugf(format string, args ...any) {
 	fmt.Fprintf(f.IO.ErrOut, "debug: +%dms %s\n", time.Since(f.debugFrom).Milliseconds(), f.Redactor.Redact(line))
 }
 
-// DebugLog returns Debugf when --debug is on, else nil (so clients skip work).
-func (f *Factory) DebugLog() func(string, ...any) {
+// debugLog returns Debugf when --debug is on, else nil (so clients skip work).
+func (f *Factory) debugLog() func(string, ...any) {
 	if !f.Globals.Debug {
 		return nil
 	}
 	return f.Debugf
 }
-
-// AddSecret registers values that must never be printed.
-func (f *Factory) AddSecret(secrets ...string) { f.Redactor.Add(secrets...) }
-
-// Errf writes a localised line to stderr.
-func (f *Factory) Errf(key string, args ...any) { f.Messages().Errf(key, args...) }

@@ -14,7 +14,7 @@ import (
 // that each client keeps its own default. A slow link needs more than the
 // defaults; a CI job may want to give up sooner.
 func (f *Factory) httpClient() (*http.Client, error) {
-	v := f.Env("SMARTRADEX_HTTP_TIMEOUT")
+	v := f.env("SMARTRADEX_HTTP_TIMEOUT")
 	if v == "" {
 		return nil, nil
 	}

@@ -7,10 +7,8 @@ import (
 	"github.com/smartradex/smartradex/internal/service"
 )
 
-// networks keeps each Factory's answer of GET /v1/network, so that a
+// networkOnce keeps a Factory's answer of GET /v1/network, so that a
 // command asks once however many keys it checks.
-var networks sync.Map // *Factory → *networkOnce
-
 type networkOnce struct {
 	once sync.Once
 	n    *service.Network
@@ -21,24 +19,9 @@ type networkOnce struct {
 // token sent), asked once per process. A service that does not publish
 // them answers ip_lock "off".
 func (f *Factory) Network(ctx context.Context) (*service.Network, error) {
-	v, _ := networks.LoadOrStore(f, &networkOnce{})
-	no := v.(*networkOnce)
+	no := &f.network
 	no.once.Do(func() {
-		base, err := f.ServiceURL()
-		if err != nil {
-			no.err = err
-			return
-		}
-		hc, err := f.httpClient()
-		if err != nil {
-			no.err = err
-			return
-		}
-		opts := service.Options{BaseURL: base, HTTP: hc}
-		if log := f.DebugLog(); log != nil {
-			opts.Log = log
-		}
-		c, err := service.NewPublic(opts)
+		c, err := f.publicService()
 		if err != nil {
 			no.err = err
 			return
@@ -46,4 +29,22 @@ func (f *Factory) Network(ctx context.Context) (*service.Network, error) {
 		no.n, no.err = c.Network(ctx)
 	})
 	return no.n, no.err
+}
+
+// publicService is a client, without token, of the service in use
+// (ServiceURL), for the requests that need none.
+func (f *Factory) publicService() (*service.Client, error) {
+	base, err := f.ServiceURL()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := f.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	opts := service.Options{BaseURL: base, HTTP: hc}
+	if log := f.debugLog(); log != nil {
+		opts.Log = log
+	}
+	return service.NewPublic(opts)
 }

@@ -12,7 +12,7 @@ import (
 // only when f.IO.CanPrompt(). Tests set f.Prompt.
 func (f *Factory) Prompter() prompt.Prompter {
 	if f.Prompt == nil {
-		f.Prompt = forms.New(f.IO.In, f.IO.ErrOut, f.lang, prompt.Accessible(f.Env))
+		f.Prompt = forms.New(f.IO.In, f.IO.ErrOut, f.lang, prompt.Accessible(f.env))
 	}
 	return f.Prompt
 }

@@ -20,11 +20,16 @@ type sandboxSlot struct {
 	err  error
 }
 
-// SandboxOn tells whether this run is a sandbox run: --sandbox, or
-// SMARTRADEX_SANDBOX=1.
-func (f *Factory) SandboxOn() bool {
-	return f.Globals.Sandbox || sandbox.Enabled(f.Getenv)
+// ResolveSandbox decides whether this run is a sandbox run: --sandbox, or
+// SMARTRADEX_SANDBOX=1. The root command calls it once the flags are
+// parsed, before any command runs; SandboxOn reads the answer.
+func (f *Factory) ResolveSandbox() {
+	f.sandboxOn = f.Globals.Sandbox || sandbox.Enabled(f.Getenv)
 }
+
+// SandboxOn tells whether this run is a sandbox run, as ResolveSandbox
+// decided.
+func (f *Factory) SandboxOn() bool { return f.sandboxOn }
 
 // Sandbox starts (once per process) the sandbox's stand-ins in its own
 // home. Every factory method that reaches Binance, the service, the secret
@@ -79,10 +84,11 @@ func (f *Factory) Finish() {
 // them when the command can prompt.
 const AnnotationLabelsScreens = "smartradex/labels-screens"
 
-// SandboxLabel is the on-screen marker of sandbox output, or "".
-func (f *Factory) SandboxLabel() string {
-	if !f.SandboxOn() {
+// SandboxLabel is the on-screen marker of sandbox output in lang, or ""
+// outside the sandbox.
+func SandboxLabel(lang i18n.Lang, on bool) string {
+	if !on {
 		return ""
 	}
-	return "[" + f.T("prompt.sandbox_label") + "]"
+	return "[" + lang.T("prompt.sandbox_label") + "]"
 }

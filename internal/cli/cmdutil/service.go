@@ -32,7 +32,7 @@ func (f *Factory) ServiceURL() (string, error) {
 	if err != nil || ok {
 		return u, err
 	}
-	if f.Env("SMARTRADEX_TOKEN") == "" {
+	if f.env("SMARTRADEX_TOKEN") == "" {
 		rec, known, err := f.SavedTokenServiceURL()
 		if err != nil {
 			f.Debugf("service: the saved token's service is unknown (%v); the production service is used", err)
@@ -56,8 +56,8 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 	if f.SandboxOn() {
 		return sandboxToken, "sandbox", nil
 	}
-	if t := f.Env("SMARTRADEX_TOKEN"); t != "" {
-		f.AddSecret(t)
+	if t := f.env("SMARTRADEX_TOKEN"); t != "" {
+		f.Redactor.Add(t)
 		return t, TokenSourceEnv, nil
 	}
 	raw, err := f.ServiceURL()
@@ -90,7 +90,7 @@ func (f *Factory) ServiceToken(ctx context.Context) (token, source string, err e
 		return "", "", err
 	}
 	t = strings.TrimSpace(t)
-	f.AddSecret(t)
+	f.Redactor.Add(t)
 	if !known {
 		// Saved by an earlier version: for the production service.
 		if def, _ := CanonicalServiceURL(service.DefaultBaseURL()); !sameService(def, inUse) {
@@ -124,11 +124,11 @@ func (f *Factory) ServiceClientFor(token string) (*service.Client, error) {
 	return f.serviceClient(base, token)
 }
 
-// ServiceWithToken is a client of LoginServiceURL with a given token, for
+// ServiceWithToken is a client of loginServiceURL with a given token, for
 // `auth login` and the inline login of `keys add`, which must check a
 // token before it is saved (with SaveServiceToken).
 func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
-	base, err := f.LoginServiceURL()
+	base, err := f.loginServiceURL()
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
 
 func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 	token = strings.TrimSpace(token)
-	f.AddSecret(token)
+	f.Redactor.Add(token)
 	// One spelling per service, so that its vault key is pinned under the
 	// name its token is recorded with. A refused address is left to
 	// service.New to explain.
@@ -158,15 +158,18 @@ func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 		// is pinned under one name.
 		opts.Origin = "sandbox"
 	}
-	if log := f.DebugLog(); log != nil {
+	if log := f.debugLog(); log != nil {
 		opts.Log = log
 	}
 	return service.New(opts)
 }
 
-// trusts keeps each Factory's vault key trust (like storeCache), so that
-// the vault key is fetched once per process and service.
-var trusts sync.Map // *Factory → *service.Trust
+// trustOnce keeps a Factory's vault key trust, so that the vault key is
+// fetched once per process and service.
+type trustOnce struct {
+	mu sync.Mutex
+	t  *service.Trust
+}
 
 // VaultTrust is the process's trust in the service's vault keys (see
 // service.Trust): --accept-vault-key, SMARTRADEX_VAULT_KEY_ID, the key ID
@@ -174,8 +177,10 @@ var trusts sync.Map // *Factory → *service.Trust
 // the index. A malformed ID is a usage error. The sandbox has its own
 // pins, in its home, and ignores SMARTRADEX_VAULT_KEY_ID.
 func (f *Factory) VaultTrust() (*service.Trust, error) {
-	if v, ok := trusts.Load(f); ok {
-		return v.(*service.Trust), nil
+	f.trust.mu.Lock()
+	defer f.trust.mu.Unlock()
+	if f.trust.t != nil {
+		return f.trust.t, nil
 	}
 	accept, err := vaultKeyID(f.Globals.AcceptVaultKey, "--accept-vault-key")
 	if err != nil {
@@ -183,7 +188,7 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 	}
 	var explicit string
 	if !f.SandboxOn() {
-		if explicit, err = vaultKeyID(f.Env("SMARTRADEX_VAULT_KEY_ID"), "SMARTRADEX_VAULT_KEY_ID"); err != nil {
+		if explicit, err = vaultKeyID(f.env("SMARTRADEX_VAULT_KEY_ID"), "SMARTRADEX_VAULT_KEY_ID"); err != nil {
 			return nil, err
 		}
 	}
@@ -197,11 +202,11 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 		Compiled: buildinfo.VaultKeyID,
 		Accept:   accept,
 		Notify: func(origin, keyID string, _ bool) {
-			f.Errf("service.vault_key_pinned", keyID, origin)
+			f.Messages().Errf("service.vault_key_pinned", keyID, origin)
 		},
 	}
-	v, _ := trusts.LoadOrStore(f, t)
-	return v.(*service.Trust), nil
+	f.trust.t = t
+	return t, nil
 }
 
 // VaultKeyIDValue is the pflag.Value of --accept-vault-key: a malformed ID
@@ -246,22 +251,9 @@ const botsTimeout = 3 * time.Second
 // nil on any failure, so that the built-in list is used. cli.Run makes it
 // the source of internal/bots, asked only by the commands that need it.
 func (f *Factory) ServiceBots() []bots.Bot {
-	base, err := f.ServiceURL()
+	c, err := f.publicService()
 	if err != nil {
 		f.Debugf("bots: no service (%v); the built-in list is used", err)
-		return nil
-	}
-	hc, err := f.httpClient()
-	if err != nil {
-		return nil
-	}
-	opts := service.Options{BaseURL: base, HTTP: hc}
-	if log := f.DebugLog(); log != nil {
-		opts.Log = log
-	}
-	c, err := service.NewPublic(opts)
-	if err != nil {
-		f.Debugf("bots: %v; the built-in list is used", err)
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), botsTimeout)
@@ -280,7 +272,8 @@ func (f *Factory) ServiceBots() []bots.Bot {
 // shown. Any other failure of check (the service out of reach) ends the
 // question; the caller then gets it from check again, which is asked once
 // per value however often the prompt validates it.
-func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error) {
+// Every token it is given is registered with m's redactor.
+func AskToken(ctx context.Context, m Messages, p prompt.Prompter, title, description string, check func(token string) (*service.Me, error)) (string, *service.Me, error) {
 	type result struct {
 		me  *service.Me
 		err error
@@ -290,7 +283,7 @@ func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, descri
 		if r, ok := seen[token]; ok {
 			return r.me, r.err
 		}
-		f.AddSecret(token)
+		m.AddSecret(token)
 		me, err := check(token)
 		seen[token] = result{me, err}
 		return me, err
@@ -298,7 +291,7 @@ func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, descri
 	validate := func(s string) error {
 		s = strings.TrimSpace(s)
 		if s == "" {
-			return errors.New(f.T("auth.login.prompt_required"))
+			return errors.New(m.T("auth.login.prompt_required"))
 		}
 		if _, err := once(s); apperr.KindOf(err) == apperr.Rejected {
 			msg := i18n.M("auth.prompt.rejected")
@@ -306,7 +299,7 @@ func (f *Factory) AskToken(ctx context.Context, p prompt.Prompter, title, descri
 			if errors.As(err, &e) && e.Code == "service.bad_token" {
 				msg = i18n.M("auth.prompt.malformed")
 			}
-			return prompt.UserError(f.Lang(), apperr.New(apperr.Rejected, "auth.rejected", msg, i18n.M("auth.prompt.rejected_hint")), s)
+			return prompt.UserError(m.Lang, apperr.New(apperr.Rejected, "auth.rejected", msg, i18n.M("auth.prompt.rejected_hint")), s)
 		}
 		return nil
 	}

@@ -57,7 +57,7 @@ func (f *Factory) KeyringBackend() (string, error) {
 	}
 	name := strings.TrimSpace(f.Globals.Keyring)
 	if name == "" {
-		name = f.Env("SMARTRADEX_KEYRING")
+		name = f.env("SMARTRADEX_KEYRING")
 	}
 	name = strings.ToLower(name)
 	switch name {
@@ -127,7 +127,7 @@ func (f *Factory) SecretStoreFor(backend string) (secrets.Store, error) {
 // keyringTimeout reads SMARTRADEX_KEYRING_TIMEOUT: a Go duration ("5s") or
 // a number of seconds ("5").
 func (f *Factory) keyringTimeout() (time.Duration, error) {
-	v := f.Env("SMARTRADEX_KEYRING_TIMEOUT")
+	v := f.env("SMARTRADEX_KEYRING_TIMEOUT")
 	if v == "" {
 		return secrets.DefaultTimeout, nil
 	}
@@ -187,7 +187,7 @@ func (f *Factory) askPassphrase(ctx context.Context, path string, confirm bool) 
 func (f *Factory) passphraseFunc(path string) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		if p := f.Getenv("SMARTRADEX_PASSPHRASE"); p != "" {
-			f.AddSecret(p)
+			f.Redactor.Add(p)
 			return p, nil
 		}
 		if !f.IO.CanPrompt() {
@@ -199,7 +199,7 @@ func (f *Factory) passphraseFunc(path string) func(context.Context) (string, err
 		if err != nil {
 			return "", err
 		}
-		f.AddSecret(p)
+		f.Redactor.Add(p)
 		return p, nil
 	}
 }

@@ -141,7 +141,7 @@ func TestPassphraseSources(t *testing.T) {
 	if errCode(err) != "secrets.passphrase_needed" || apperr.KindOf(err) != apperr.Usage {
 		t.Fatalf("no tty: %v", err)
 	}
-	if !strings.Contains(f.Render(err.(*apperr.Error).Hints[0]), "SMARTRADEX_PASSPHRASE") {
+	if !strings.Contains(f.Lang().Render(err.(*apperr.Error).Hints[0]), "SMARTRADEX_PASSPHRASE") {
 		t.Errorf("hint does not name SMARTRADEX_PASSPHRASE")
 	}
 

@@ -35,20 +35,25 @@ func (f *Factory) explicitServiceURL() (string, bool, error) {
 		}
 		return sb.ServiceURL, true, nil
 	}
+	// A URL given here is checked before it is shown or compared: a value
+	// that is not an address (a secret pasted in the wrong place) is
+	// never echoed.
 	if u := strings.TrimSpace(f.Globals.ServiceURL); u != "" {
-		return u, true, nil
+		_, err := service.CheckURL(u)
+		return u, err == nil, err
 	}
-	if u := f.Env("SMARTRADEX_SERVICE_URL"); u != "" {
-		return u, true, nil
+	if u := f.env("SMARTRADEX_SERVICE_URL"); u != "" {
+		_, err := service.CheckURL(u)
+		return u, err == nil, err
 	}
 	return "", false, nil
 }
 
-// LoginServiceURL is the service `auth login` (and the inline login of
+// loginServiceURL is the service `auth login` (and the inline login of
 // `keys add`) checks a new token against: the one chosen for this run,
 // else the production service. A saved token's service is not followed:
 // logging in is how a service is chosen.
-func (f *Factory) LoginServiceURL() (string, error) {
+func (f *Factory) loginServiceURL() (string, error) {
 	u, ok, err := f.explicitServiceURL()
 	if err != nil || ok {
 		return u, err
@@ -56,9 +61,9 @@ func (f *Factory) LoginServiceURL() (string, error) {
 	return service.DefaultBaseURL(), nil
 }
 
-// TokenService is the record of the saved token's service, in the
+// tokenService is the record of the saved token's service, in the
 // configuration directory.
-func (f *Factory) TokenService() (*state.TokenService, error) {
+func (f *Factory) tokenService() (*state.TokenService, error) {
 	dir, err := f.ConfigDir()
 	if err != nil {
 		return nil, err
@@ -71,7 +76,7 @@ func (f *Factory) TokenService() (*state.TokenService, error) {
 // version, which belongs to the production service, or no token). A record
 // that cannot be read is an error: the token is then sent nowhere.
 func (f *Factory) SavedTokenServiceURL() (rec state.TokenRecord, known bool, err error) {
-	ts, err := f.TokenService()
+	ts, err := f.tokenService()
 	if err != nil {
 		return state.TokenRecord{}, false, err
 	}
@@ -79,14 +84,14 @@ func (f *Factory) SavedTokenServiceURL() (rec state.TokenRecord, known bool, err
 }
 
 // SaveServiceToken saves token, checked against the service of
-// LoginServiceURL, in store and records that service beside the index; it
+// loginServiceURL, in store and records that service beside the index; it
 // returns the service's URL. The record is written first: if the token
 // cannot be saved, the record is put back, and if that fails too, the
 // record's fingerprint no longer matches the token kept, which is then
 // sent nowhere. Never is a token recorded for a service it was not
 // checked against.
 func (f *Factory) SaveServiceToken(ctx context.Context, store secrets.Store, token string) (string, error) {
-	raw, err := f.LoginServiceURL()
+	raw, err := f.loginServiceURL()
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +99,7 @@ func (f *Factory) SaveServiceToken(ctx context.Context, store secrets.Store, tok
 	if err != nil {
 		return "", err
 	}
-	ts, err := f.TokenService()
+	ts, err := f.tokenService()
 	if err != nil {
 		return "", err
 	}
@@ -117,7 +122,7 @@ func (f *Factory) SaveServiceToken(ctx context.Context, store secrets.Store, tok
 // whether there was a token, and returns the service the record named ("" if
 // none).
 func (f *Factory) ForgetServiceToken(ctx context.Context, store secrets.Store) (deleted bool, serviceURL string, err error) {
-	ts, err := f.TokenService()
+	ts, err := f.tokenService()
 	if err != nil {
 		return false, "", err
 	}

@@ -112,7 +112,7 @@ func TestSavedTokenIsSentOnlyToItsService(t *testing.T) {
 		{name: "not logged in, flag", flag: urlB, wantURL: urlB, wantCode: "service.not_logged_in", wantGets: 1},
 		{name: "environment token goes where asked", recordFor: urlA, token: tokA, flag: urlB, env: map[string]string{"SMARTRADEX_TOKEN": tokB}, wantURL: urlB, wantTok: tokB},
 		{name: "environment token ignores the record", recordFor: urlA, token: tokA, env: map[string]string{"SMARTRADEX_TOKEN": tokB}, wantURL: service.DefaultBaseURL(), wantTok: tokB},
-		{name: "bad address", recordFor: urlA, token: tokA, flag: "http://example.com", wantURL: "http://example.com", wantCode: "service.bad_url"},
+		{name: "bad address", recordFor: urlA, token: tokA, flag: "http://example.com", wantCode: "service.bad_url"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +139,13 @@ func TestSavedTokenIsSentOnlyToItsService(t *testing.T) {
 			}
 			f := tokenFactory(t, env, store)
 			f.Globals.ServiceURL = tc.flag
-			if got, err := f.ServiceURL(); err != nil || got != tc.wantURL {
+			got, err := f.ServiceURL()
+			switch {
+			case tc.wantURL == "" && errCode(err) != "service.bad_url":
+				// An address that cannot be one is refused before it is
+				// shown or compared.
+				t.Errorf("ServiceURL = %q, %v; want service.bad_url", got, err)
+			case tc.wantURL != "" && (err != nil || got != tc.wantURL):
 				t.Errorf("ServiceURL = %q, %v; want %q", got, err, tc.wantURL)
 			}
 			tok, _, err := f.ServiceToken(ctx)
@@ -196,7 +202,7 @@ func TestSaveServiceToken(t *testing.T) {
 		if u, _ := f2.ServiceURL(); u != urlA {
 			t.Errorf("followed %q", u)
 		}
-		if u, _ := f2.LoginServiceURL(); u != service.DefaultBaseURL() {
+		if u, _ := f2.loginServiceURL(); u != service.DefaultBaseURL() {
 			t.Errorf("login to %q", u)
 		}
 		if tok, _, err := f2.ServiceToken(ctx); err != nil || tok != tokA {
@@ -282,7 +288,7 @@ func TestUnreadableRecordSendsNothing(t *testing.T) {
 		t.Fatalf("ServiceToken = %v after %d reads", err, store.gets)
 	}
 	// Logging in again is the fix: it does not depend on the record.
-	if u, err := f.LoginServiceURL(); err != nil || u != service.DefaultBaseURL() {
+	if u, err := f.loginServiceURL(); err != nil || u != service.DefaultBaseURL() {
 		t.Errorf("LoginServiceURL = %q, %v", u, err)
 	}
 	f.Globals.ServiceURL = urlA

@@ -34,14 +34,11 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Short:   f.T("doctor.short"),
 		Long:    f.T("doctor.long"),
 		Example: "  smartradex doctor\n  smartradex doctor --json",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, Run, func() error {
 			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
 			opts.Deps = FactoryDeps(f)
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return Run(cmd.Context(), opts)
-		},
+			return nil
+		}),
 	}
 	return cmd
 }

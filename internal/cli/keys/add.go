@@ -26,8 +26,10 @@ import (
 
 // AddOptions are the inputs of `keys add` and `keys rotate`.
 type AddOptions struct {
-	F  *cmdutil.Factory
-	IO *iostreams.IOStreams
+	// Env is the run's language, stores, clients and sandbox, resolved
+	// from the Factory when the command runs.
+	Env *cmdEnv
+	IO  *iostreams.IOStreams
 	// Prompter, when set, asks every guided question (tests pass a
 	// *prompt.Fake); nil means the terminal.
 	Prompter prompt.Prompter
@@ -54,7 +56,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *AddOptions) er
 }
 
 func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error, rotate bool) *cobra.Command {
-	opts := &AddOptions{F: f, IO: f.IO, Rotate: rotate}
+	opts := &AddOptions{IO: f.IO, Rotate: rotate}
 	name := "add"
 	if rotate {
 		name = "rotate"
@@ -66,13 +68,10 @@ func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 		Example: f.T("keys." + name + ".example"),
 		// The guided flow's screens each carry the sandbox banner.
 		Annotations: map[string]string{cmdutil.AnnotationLabelsScreens: "true"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return addRun(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, runF, addRun, func() error {
+			opts.JSON, opts.Env = f.Globals.JSON, newCmdEnv(f)
+			return nil
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Bot, "bot", "", f.T("keys.add.flag_bot"))
@@ -93,7 +92,7 @@ func newAddCmd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error
 // addFlow is one run of add or rotate.
 type addFlow struct {
 	o       *AddOptions
-	f       *cmdutil.Factory
+	f       *cmdEnv
 	lang    i18n.Lang
 	guided  bool
 	sandbox bool
@@ -105,7 +104,7 @@ type addFlow struct {
 }
 
 func addRun(ctx context.Context, o *AddOptions) error {
-	f := o.F
+	f := o.Env
 	fl := &addFlow{o: o, f: f, lang: f.Lang(), guided: o.IO.CanPrompt(), sandbox: f.SandboxOn()}
 	fl.in = &Intake{IO: o.IO, Lang: fl.lang, Getenv: f.Getenv, AddSecret: f.AddSecret, Debugf: f.Debugf,
 		APIKey: o.APIKey, SecretStdin: o.SecretStdin, Command: o.command(), Name: "keys " + o.name()}
@@ -295,7 +294,7 @@ func (fl *addFlow) preflight(ctx context.Context) error {
 }
 
 // storeName is the desktop password store as its users know it.
-func storeName(f *cmdutil.Factory, goos string) string {
+func storeName(f interface{ T(string, ...any) string }, goos string) string {
 	switch goos {
 	case "darwin":
 		return f.T("onboard.store.darwin")

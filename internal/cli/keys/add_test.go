@@ -71,7 +71,7 @@ func newGuided(t *testing.T, lang i18n.Lang, env map[string]string, answers ...a
 }
 
 func (g *guided) run(opts AddOptions) error {
-	opts.F, opts.IO, opts.Prompter = g.f, g.ios, g.hook
+	opts.Env, opts.IO, opts.Prompter = newCmdEnv(g.f), g.ios, g.hook
 	return addRun(context.Background(), &opts)
 }
 

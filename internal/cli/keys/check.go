@@ -60,7 +60,7 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 		Lang:      f.Lang(),
 		Getenv:    f.Getenv,
 		Now:       f.Now,
-		AddSecret: f.AddSecret,
+		AddSecret: f.Redactor.Add,
 		Debugf:    f.Debugf,
 		Network:   f.Network,
 		Service:   f.Service,

@@ -189,9 +189,9 @@ func TestSecretNeverLeaks(t *testing.T) {
 				f := cmdutil.New(ios, func(k string) string { return env[k] })
 				f.Globals.Debug, f.Globals.JSON = true, asJSON
 				opts, _ := testOptions(nil, nil)
-				opts.IO, opts.Getenv, opts.AddSecret, opts.Debugf, opts.JSON, opts.SecretStdin = ios, f.Getenv, f.AddSecret, f.Debugf, asJSON, true
+				opts.IO, opts.Getenv, opts.AddSecret, opts.Debugf, opts.JSON, opts.SecretStdin = ios, f.Getenv, f.Redactor.Add, f.Debugf, asJSON, true
 				opts.Binance = func() (Inspector, error) {
-					c, err := binance.New(binance.Options{BaseURL: srv.URL, Log: f.DebugLog(), Sleep: func(context.Context, time.Duration) error { return nil }})
+					c, err := binance.New(binance.Options{BaseURL: srv.URL, Log: f.Debugf, Sleep: func(context.Context, time.Duration) error { return nil }})
 					return c, err
 				}
 				err := checkRun(context.Background(), opts)
@@ -202,9 +202,9 @@ func TestSecretNeverLeaks(t *testing.T) {
 				var e *apperr.Error
 				printed := out.String() + errOut.String()
 				if errors.As(err, &e) {
-					printed += e.Error() + f.Render(e.Message)
+					printed += e.Error() + f.Lang().Render(e.Message)
 					for _, h := range e.Hints {
-						printed += f.Render(h)
+						printed += f.Lang().Render(h)
 					}
 				}
 				if o.kind != apperr.Usage && !strings.Contains(errOut.String(), "debug:") {
@@ -250,17 +250,17 @@ func TestSwappedPairShowsNoPartOfTheSecret(t *testing.T) {
 		f.SetLang(lang)
 		f.Globals.Debug = true
 		opts, _ := testOptions(nil, env)
-		opts.IO, opts.Lang, opts.AddSecret, opts.Debugf = ios, lang, f.AddSecret, f.Debugf
+		opts.IO, opts.Lang, opts.AddSecret, opts.Debugf = ios, lang, f.Redactor.Add, f.Debugf
 		opts.Binance = func() (Inspector, error) {
-			return binance.New(binance.Options{BaseURL: srv.URL, Log: f.DebugLog(), Sleep: func(context.Context, time.Duration) error { return nil }})
+			return binance.New(binance.Options{BaseURL: srv.URL, Log: f.Debugf, Sleep: func(context.Context, time.Duration) error { return nil }})
 		}
 		err := checkRun(context.Background(), opts)
 		printed := out.String() + errOut.String()
 		var e *apperr.Error
 		if errors.As(err, &e) {
-			printed += e.Error() + "\n" + f.Render(e.Message) + "\n"
+			printed += e.Error() + "\n" + f.Lang().Render(e.Message) + "\n"
 			for _, h := range e.Hints {
-				printed += f.Render(h) + "\n"
+				printed += f.Lang().Render(h) + "\n"
 			}
 		}
 		return printed, err

@@ -105,7 +105,7 @@ func NewCmdGenerate(f *cmdutil.Factory, runF func(context.Context, *GenerateOpti
 func continueGenerated(f *cmdutil.Factory) ContinueFunc {
 	return func(ctx context.Context, o *GenerateOptions, bot bots.Bot, apiKey string, replace bool) error {
 		return addRun(ctx, &AddOptions{
-			F: f, IO: o.IO, Prompter: o.Prompter,
+			Env: newCmdEnv(f), IO: o.IO, Prompter: o.Prompter,
 			Bot: bot.ID, APIKey: apiKey, UseGenerated: true, Replace: replace, JSON: o.JSON,
 		})
 	}

@@ -11,14 +11,7 @@ import (
 
 // NewCmdKeys returns the `keys` command group.
 func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "keys",
-		Short: f.T("keys.short"),
-		Long:  f.T("keys.long"),
-		Args:  cobra.ArbitraryArgs,
-		RunE:  cmdutil.GroupRunE,
-	}
-	cmd.AddCommand(
+	return cmdutil.NewGroup("keys", f.T("keys.short"), f.T("keys.long"),
 		NewCmdCheck(f, nil),
 		NewCmdList(f, nil),
 		NewCmdRemove(f, nil),
@@ -28,5 +21,4 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 		NewCmdRotate(f, nil),
 		NewCmdSync(f, nil),
 	)
-	return cmd
 }

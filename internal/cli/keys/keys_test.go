@@ -219,7 +219,7 @@ func TestListStoreUnavailable(t *testing.T) {
 }
 
 func (e *env) removeOpts(bot string, yes bool) *RemoveOptions {
-	return &RemoveOptions{F: e.f, IO: e.ios, Bot: bot, Yes: yes,
+	return &RemoveOptions{Msg: e.f.Messages(), IO: e.ios, Bot: bot, Yes: yes,
 		Index: func() (*state.Index, error) { return e.ix, nil },
 		// The engine's service steps are tested in internal/enroll and end
 		// to end; here the registration is left alone.

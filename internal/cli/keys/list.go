@@ -33,19 +33,10 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 		Short:   f.T("keys.list.short"),
 		Long:    f.T("keys.list.long"),
 		Example: "  smartradex keys list\n  smartradex keys list --json",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, listRun, func() error {
 			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
-			// A misspelt --keyring, SMARTRADEX_KEYRING or
-			// SMARTRADEX_KEYRING_TIMEOUT is reported even when this run
-			// would not need the store. Building it does no I/O.
-			if _, err := f.SecretStore(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return listRun(cmd.Context(), opts)
-		},
+			return cmdutil.CheckStore(f)
+		}),
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 
 // RemoveOptions are the inputs of `keys remove`.
 type RemoveOptions struct {
-	F     *cmdutil.Factory
+	Msg   cmdutil.Messages
 	IO    *iostreams.IOStreams
 	Index func() (*state.Index, error)
 	// Confirm asks a yes/no question on the terminal.
@@ -37,12 +37,12 @@ type RemoveOptions struct {
 
 // NewCmdRemove builds `keys remove`; runF replaces the run function in tests.
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions) error) *cobra.Command {
-	opts := &RemoveOptions{F: f, IO: f.IO, Index: f.Index}
+	opts := &RemoveOptions{IO: f.IO, Index: f.Index}
 	opts.Confirm = func(ctx context.Context, q string) (bool, error) {
 		return f.Prompter().Confirm(ctx, q, "", f.T("keys.remove.confirm_yes"), f.T("keys.remove.confirm_no"), false)
 	}
 	opts.Remove = func(ctx context.Context, req enroll.RemoveRequest) (*enroll.RemoveResult, error) {
-		d, err := enrollDeps(f, false)
+		d, err := enrollDeps(newCmdEnv(f), false)
 		if err != nil {
 			return nil, err
 		}
@@ -54,19 +54,10 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions)
 		Short:   f.T("keys.remove.short"),
 		Long:    f.T("keys.remove.long") + "\n\n" + f.T("keys.remove.long_service"),
 		Example: "  smartradex keys remove --bot btc-spot\n  smartradex keys remove --bot btc-spot --yes --json\n  smartradex keys remove --bot btc-spot --keep-registration",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
-			// A misspelt --keyring, SMARTRADEX_KEYRING or
-			// SMARTRADEX_KEYRING_TIMEOUT is reported even when this run
-			// would not need the store. Building it does no I/O.
-			if _, err := f.SecretStore(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return removeRun(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, runF, removeRun, func() error {
+			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
+			return cmdutil.CheckStore(f)
+		}),
 	}
 	cmd.Flags().StringVar(&opts.Bot, "bot", "", f.T("keys.remove.flag_bot"))
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, f.T("keys.remove.flag_yes"))
@@ -79,7 +70,7 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions)
 }
 
 func removeRun(ctx context.Context, opts *RemoveOptions) error {
-	f := opts.F
+	f := opts.Msg
 	bot := strings.ToLower(strings.TrimSpace(opts.Bot))
 	if bot == "" {
 		return cmdutil.UsageError("keys.remove.bot_required", i18n.M("keys.remove.bot_required"),

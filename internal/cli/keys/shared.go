@@ -43,17 +43,17 @@ func backendLabel(f interface{ T(string, ...any) string }, backend string) strin
 	return backend
 }
 
-// enrollDeps wires the enrolment engine to the factory's stores, index and
+// enrollDeps wires the enrolment engine to the run's stores, index and
 // clients; withBinance is false for commands that never ask Binance.
-func enrollDeps(f *cmdutil.Factory, withBinance bool) (enroll.Deps, error) {
-	d := enroll.Deps{Service: f.Service, StoreFor: f.SecretStoreFor, Now: f.Now, Network: f.Network}
+func enrollDeps(f *cmdEnv, withBinance bool) (enroll.Deps, error) {
+	d := enroll.Deps{Service: f.Service, StoreFor: f.StoreFor, Now: f.Now, Network: f.Network}
 	var err error
 	if withBinance {
 		if d.Binance, err = f.Binance(); err != nil {
 			return d, err
 		}
 	}
-	if d.Store, err = f.SecretStore(); err != nil {
+	if d.Store, err = f.Store(); err != nil {
 		return d, err
 	}
 	d.Index, err = f.Index()

@@ -16,26 +16,25 @@ import (
 
 // SyncOptions are the inputs of `keys sync`.
 type SyncOptions struct {
-	F    *cmdutil.Factory
+	// Env is the run's language, stores, clients and sandbox, resolved
+	// from the Factory when the command runs.
+	Env  *cmdEnv
 	IO   *iostreams.IOStreams
 	JSON bool
 }
 
 // NewCmdSync builds `keys sync`; runF replaces the run function in tests.
 func NewCmdSync(f *cmdutil.Factory, runF func(context.Context, *SyncOptions) error) *cobra.Command {
-	opts := &SyncOptions{F: f, IO: f.IO}
+	opts := &SyncOptions{IO: f.IO}
 	return &cobra.Command{
 		Use:     "sync",
 		Short:   f.T("keys.sync.short"),
 		Long:    f.T("keys.sync.long"),
 		Example: "  smartradex keys sync\n  smartradex keys sync --json",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.Globals.JSON
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return syncRun(cmd.Context(), opts)
-		},
+		RunE: cmdutil.RunE(opts, runF, syncRun, func() error {
+			opts.JSON, opts.Env = f.Globals.JSON, newCmdEnv(f)
+			return nil
+		}),
 	}
 }
 
@@ -81,7 +80,7 @@ func printSettled(f cmdutil.Messages, r enroll.SyncResult) {
 }
 
 func syncRun(ctx context.Context, o *SyncOptions) error {
-	f := o.F
+	f := o.Env
 	// Binance is asked again about every key before it is sent.
 	d, err := enrollDeps(f, true)
 	if err != nil {

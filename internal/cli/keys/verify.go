@@ -65,7 +65,7 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 		},
 	}
 	opts.Settle = func(ctx context.Context, bots ...string) ([]enroll.SyncResult, error) {
-		d, err := enrollDeps(f, true)
+		d, err := enrollDeps(newCmdEnv(f), true)
 		if err != nil {
 			return nil, err
 		}
@@ -76,16 +76,10 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 		Short:   f.T("keys.verify.short"),
 		Long:    f.T("keys.verify.long"),
 		Example: "  smartradex keys verify\n  smartradex keys verify --bot btc-spot --json",
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, runF, verifyRun, func() error {
 			opts.JSON, opts.Msg = f.Globals.JSON, f.Messages()
-			if _, err := f.SecretStore(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return verifyRun(cmd.Context(), opts)
-		},
+			return cmdutil.CheckStore(f)
+		}),
 	}
 	cmd.Flags().StringVar(&opts.Bot, "bot", "", f.T("keys.verify.flag_bot"))
 	_ = cmd.RegisterFlagCompletionFunc("bot", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
