@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/smartradex/smartradex/internal/service/servicetest"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -34,14 +36,45 @@ func intentCmds() map[string]func(*testscript.TestScript, bool, []string) {
 // service.
 func cmdServiceArrived(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
-		ts.Fatalf("usage: service-arrived METHOD PATH-PREFIX N")
+		ts.Fatalf("usage: service-arrived METHOD PATH-PREFIX N|+N")
 	}
+	rel, relative := strings.CutPrefix(args[2], "+")
 	var want int
-	_, err := fmt.Sscan(args[2], &want)
+	_, err := fmt.Sscan(rel, &want)
 	ts.Check(err)
+	if relative {
+		// Counted from the last service-fault: how many requests came
+		// before depends on timing (a delayed PUT may commit before the
+		// next command asks), the one the fault holds does not.
+		want += arrivalsAtFault(ts, args[0], args[1])
+	}
 	poll(ts, "the service to receive "+args[0]+" "+args[1], func() bool {
 		return serviceArrived(ts, args[0], args[1], want)
 	})
+}
+
+// faultMarks holds, per running script, the requests the service had
+// received when the script last injected a fault.
+var faultMarks sync.Map // *testscript.TestScript -> []servicetest.Request
+
+// markFault records what the service has received so far, for
+// service-arrived +N.
+func markFault(ts *testscript.TestScript) {
+	faultMarks.Store(ts, serviceStand(ts).Arrived())
+}
+
+func arrivalsAtFault(ts *testscript.TestScript, method, prefix string) int {
+	v, ok := faultMarks.Load(ts)
+	if !ok {
+		ts.Fatalf("service-arrived +N counts from a service-fault, and there was none")
+	}
+	n := 0
+	for _, r := range v.([]servicetest.Request) {
+		if r.Method == method && strings.HasPrefix(r.Path, prefix) {
+			n++
+		}
+	}
+	return n
 }
 
 // serviceArrived tells whether the service has received at least n

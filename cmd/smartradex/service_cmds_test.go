@@ -66,6 +66,7 @@ func cmdServiceFault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 || len(args) > 8 {
 		ts.Fatalf("usage: service-fault METHOD|* PATH STATUS|reset [TIMES] [code=CODE] [body=FILE] [delay=D] [detach]")
 	}
+	markFault(ts)
 	f := servicetest.Fault{Method: args[0], Path: args[1], Times: 1}
 	if f.Method == "*" {
 		f.Method = ""
