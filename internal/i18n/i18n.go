@@ -1,7 +1,7 @@
 // Package i18n holds smartradex's user-facing text in French and English.
-// Every message has a key; each area of the program keeps its messages in
-// a catalog_*.go file of this package, and a test checks that no key lacks
-// a language and that both languages take the same arguments.
+// Every message has a key; the messages whose keys start with "x." are in
+// catalog_x.go, and tests check that no key lacks a language, that both
+// languages take the same arguments, and that every key the code uses exists.
 package i18n
 
 import (

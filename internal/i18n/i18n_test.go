@@ -1,8 +1,13 @@
 package i18n
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -226,4 +231,41 @@ func mustLookup(t *testing.T, l Lang, key string) string {
 		t.Fatalf("%s: no key %q", l, key)
 	}
 	return v
+}
+
+// Each catalogue file holds the keys of one prefix, and is named after it:
+// the messages of `keys.` are in catalog_keys.go, and nowhere else.
+func TestCatalogueFilesAreNamedAfterTheirPrefix(t *testing.T) {
+	paths, err := filepath.Glob("catalog_*.go")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no catalogue file: %v", err)
+	}
+	fset := token.NewFileSet()
+	for _, path := range paths {
+		prefix := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "catalog_"), ".go") + "."
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		ast.Inspect(f, func(node ast.Node) bool {
+			kv, ok := node.(*ast.KeyValueExpr)
+			if !ok {
+				return true
+			}
+			lit, ok := kv.Key.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			key, _ := strconv.Unquote(lit.Value)
+			n++
+			if !strings.HasPrefix(key, prefix) {
+				t.Errorf("%s: key %q does not start with %q", path, key, prefix)
+			}
+			return true
+		})
+		if n == 0 {
+			t.Errorf("%s holds no message", path)
+		}
+	}
 }
