@@ -30,7 +30,7 @@ func init() {
 		"policy.ip_unrestricted_recommended":        "the key is not limited to SmartradeX's addresses (“%s” is not chosen): %s, and Binance may delete a key without an IP restriction — on Binance, click Edit restrictions on this key, choose “Restrict access to trusted IPs only”, paste SmartradeX's addresses and click Save",
 		"policy.ip_unrestricted_required":           "SmartradeX accepts only keys limited to its addresses, and this key is not (“%s” is not chosen; %s) — on Binance, click Edit restrictions on this key, choose “Restrict access to trusted IPs only”, paste SmartradeX's addresses and click Save",
 		"policy.ip_unrestricted_ends":               "Binance switches its “%s” right off on %s",
-		"policy.ip_unrestricted_ends_unknown":       "Binance switches its “%s” right off 30 days after the key was created",
+		"policy.ip_unrestricted_ends_unknown":       "Binance switches its “%s” right off 30 days after it was enabled",
 	})
 	register(FR, map[string]string{
 		"policy.label.enableReading":                "Permettre la lecture",
@@ -60,6 +60,6 @@ func init() {
 		"policy.ip_unrestricted_recommended":        "la clé n'est pas limitée aux adresses de SmartradeX (« %s » n'est pas choisi) : %s, et Binance peut supprimer une clé sans restriction IP — sur Binance, cliquez sur Modifier les restrictions pour cette clé, choisissez « Restreindre l'accès aux adresses IP de confiance uniquement », collez les adresses de SmartradeX et cliquez sur Enregistrer",
 		"policy.ip_unrestricted_required":           "SmartradeX n'accepte que des clés limitées à ses adresses, et celle-ci ne l'est pas (« %s » n'est pas choisi ; %s) — sur Binance, cliquez sur Modifier les restrictions pour cette clé, choisissez « Restreindre l'accès aux adresses IP de confiance uniquement », collez les adresses de SmartradeX et cliquez sur Enregistrer",
 		"policy.ip_unrestricted_ends":               "Binance désactive son droit « %s » le %s",
-		"policy.ip_unrestricted_ends_unknown":       "Binance désactive son droit « %s » 30 jours après la création de la clé",
+		"policy.ip_unrestricted_ends_unknown":       "Binance désactive son droit « %s » 30 jours après son activation",
 	})
 }

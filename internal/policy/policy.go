@@ -40,10 +40,6 @@ const (
 	IPLockRequired    = "required"
 )
 
-// UnrestrictedTradingLife is how long Binance leaves the trading right on a
-// key without an IP restriction, counted from its creation.
-const UnrestrictedTradingLife = 30 * 24 * time.Hour
-
 // Context is what the judgement depends on besides the body: the moment (for
 // the expiry of a trading right) and whether SmartradeX wants keys locked to
 // its addresses. Where the body was seen from is not part of it: the
@@ -282,19 +278,13 @@ func Judge(raw []byte, c Context) (Verdict, error) {
 }
 
 // unrestrictedFinding tells what Binance does to a key without an IP
-// restriction: the date its trading right ends (Binance's own, else 30 days
-// after the key was created), and that it may delete such a key.
+// restriction: the date its trading right ends when Binance gives one
+// (tradingAuthorityExpirationTime), else Binance's rule in words — the 30
+// days run from when the right was enabled, which the key does not tell,
+// so no date is made up — and that Binance may delete such a key.
 func unrestrictedFinding(v Verdict, c Context) Finding {
-	var ends *time.Time
-	switch {
-	case v.TradingExpiresAt != nil:
-		ends = v.TradingExpiresAt
-	case v.CreatedAt != nil:
-		t := v.CreatedAt.Add(UnrestrictedTradingLife)
-		ends = &t
-	}
 	var when i18n.Message
-	if ends != nil {
+	if ends := v.TradingExpiresAt; ends != nil {
 		when = i18n.M("policy.ip_unrestricted_ends", Label(FieldSpotTrading), formatDate(*ends, c.Now))
 	} else {
 		when = i18n.M("policy.ip_unrestricted_ends_unknown", Label(FieldSpotTrading))

@@ -64,12 +64,12 @@ func redactText(red *redact.Redactor, s string) string {
 // "hint: " line per hint.
 func (e ErrorJSON) Print(w io.Writer, lang i18n.Lang) {
 	if e.cancelled {
-		fmt.Fprintln(w, e.Message)
+		fmt.Fprintln(w, Wrapped(w, e.Message, ""))
 	} else {
-		fmt.Fprintln(w, lang.T("error.prefix")+e.Message)
+		fmt.Fprintln(w, Wrapped(w, lang.T("error.prefix")+e.Message, ""))
 	}
 	for _, h := range e.Hints {
-		fmt.Fprintln(w, lang.T("error.hint_prefix")+h)
+		fmt.Fprintln(w, Wrapped(w, lang.T("error.hint_prefix")+h, "  "))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/smartradex/smartradex/internal/i18n"
+	"github.com/smartradex/smartradex/internal/prompt"
 	"github.com/smartradex/smartradex/internal/redact"
 )
 
@@ -38,7 +39,7 @@ func (m Messages) Redact(s string) string {
 
 // Errf writes a localised line to stderr, redacted.
 func (m Messages) Errf(key string, args ...any) {
-	fmt.Fprintln(m.ErrOut, m.Redact(m.T(key, args...)))
+	fmt.Fprintln(m.ErrOut, Wrapped(m.ErrOut, m.Redact(m.T(key, args...)), ""))
 }
 
 // AddSecret registers values that must never be printed.
@@ -52,4 +53,14 @@ func (m Messages) AddSecret(secrets ...string) {
 // stdout already carries a result of its own.
 func (m Messages) PrintError(err error) {
 	DescribeError(m.Lang, m.Redactor, err).Print(m.ErrOut, m.Lang)
+}
+
+// Wrapped is s wrapped by words to the width of w when w is a terminal
+// (lines after the first of a paragraph start with indent), and s itself
+// otherwise: what scripts read stays one line per message.
+func Wrapped(w io.Writer, s, indent string) string {
+	if width := prompt.TermWidth(w); width > 0 {
+		return prompt.Wrap(s, width, indent)
+	}
+	return s
 }

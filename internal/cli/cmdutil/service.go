@@ -202,7 +202,11 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 		Compiled: buildinfo.VaultKeyID,
 		Accept:   accept,
 		Notify: func(origin, keyID string, _ bool) {
-			f.Messages().Errf("service.vault_key_pinned", keyID, origin)
+			// The sandbox's own stand-in key is nothing to trust or
+			// remember for a person practising.
+			if !f.SandboxOn() {
+				f.Messages().Errf("service.vault_key_pinned", keyID, origin)
+			}
 		},
 	}
 	f.trust.t = t

@@ -3,6 +3,7 @@ package keys
 import (
 	"errors"
 	"fmt"
+	"github.com/smartradex/smartradex/internal/onboard"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
@@ -156,9 +157,15 @@ func ipLockOf(c *enroll.Checked) string {
 
 func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, c *enroll.Checked) {
 	out := io.Out
+	// On a terminal, sentences are wrapped by words to its width (and
+	// typeset for French); piped output stays one line per sentence.
+	para := func(s string) string { return s }
+	if width := onboard.TermWidth(out); width > 0 {
+		para = func(s string) string { return onboard.Wrap(onboard.Typeset(l, s), width, "") }
+	}
 	if c.Unchecked {
 		fmt.Fprintf(out, "%s %s (%s)\n", l.T("keys.check.field_key"), key.Masked(), key.Type)
-		fmt.Fprintln(out, l.T("keys.check.locked_unchecked"))
+		fmt.Fprintln(out, para(l.T("keys.check.locked_unchecked")))
 		return
 	}
 	v := c.Verdict
@@ -191,21 +198,21 @@ func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, c *enrol
 	cmdutil.Table(out, []string{l.T("keys.check.col_right"), l.T("keys.check.col_state"), l.T("keys.check.col_verdict")}, rows)
 	fmt.Fprintln(out)
 	if v.OK() {
-		fmt.Fprintln(out, io.Green(l.T("keys.check.accepted")))
+		fmt.Fprintln(out, io.Green(para(l.T("keys.check.accepted"))))
 	} else {
-		fmt.Fprintln(out, io.Red(l.T("keys.check.refused", len(v.Problems))))
+		fmt.Fprintln(out, io.Red(para(l.T("keys.check.refused", len(v.Problems)))))
 		for _, p := range v.Problems {
-			fmt.Fprintf(out, "  - %s\n", l.Render(p.Message))
+			fmt.Fprintln(out, para("  - "+l.Render(p.Message)))
 		}
 	}
 	for _, w := range v.Warnings {
-		fmt.Fprintf(out, "%s%s\n", io.Yellow(l.T("keys.check.warning_prefix")), l.Render(w.Message))
+		fmt.Fprintln(out, para(io.Yellow(l.T("keys.check.warning_prefix"))+l.Render(w.Message)))
 	}
 	if c.NetworkErr != nil {
-		fmt.Fprintf(out, "%s%s\n", io.Yellow(l.T("keys.check.warning_prefix")), l.T("keys.check.network_unknown"))
+		fmt.Fprintln(out, para(io.Yellow(l.T("keys.check.warning_prefix"))+l.T("keys.check.network_unknown")))
 	}
 	if v.OK() {
-		fmt.Fprintln(out, l.T("keys.check.transfer_note"))
+		fmt.Fprintln(out, para(l.T("keys.check.transfer_note")))
 	}
 }
 
