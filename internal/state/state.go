@@ -217,22 +217,11 @@ func (ix *Index) Load() (*Snapshot, error) {
 // process: it re-reads the file, calls fn, and writes the result atomically.
 // When fn returns an error nothing is written and that error is returned.
 func (ix *Index) Update(ctx context.Context, fn func(*Snapshot) error) error {
-	if err := os.MkdirAll(ix.dir, 0o700); err != nil {
-		return ix.ioError("state.io_write", err)
-	}
-	unlock, err := atomicfile.Lock(ctx, ix.path+".lock", lockWait)
+	unlock, err := lockFile(ctx, ix.dir, ix.path, func(err error) error { return ix.ioError("state.io_write", err) })
 	if err != nil {
-		if errors.Is(err, atomicfile.ErrLockTimeout) {
-			return apperr.Wrap(apperr.Unexpected, "state.locked", err,
-				i18n.M("state.locked", ix.path), i18n.M("state.locked_hint"))
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return ix.ioError("state.io_write", err)
+		return err
 	}
 	defer unlock()
-	atomicfile.RemoveStaleTemps(ix.path)
 
 	snap, err := ix.Load()
 	if err != nil {
@@ -371,4 +360,28 @@ func (ix *Index) wrapParse(err error) error {
 func (ix *Index) ioError(op string, err error) error {
 	return apperr.Wrap(apperr.Unexpected, "state.io", err,
 		i18n.M("state.io", i18n.M(op), ix.path), i18n.M("state.io_hint", ix.dir))
+}
+
+// lockFile takes the lock of the file at path, in dir (made 0700), and
+// removes the temporary files an interrupted write left beside it: what
+// every read-modify-write of a file here starts with. ioError words a
+// failure of the file system; a lock held too long by another smartradex
+// is state.locked.
+func lockFile(ctx context.Context, dir, path string, ioError func(error) error) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, ioError(err)
+	}
+	unlock, err = atomicfile.Lock(ctx, path+".lock", lockWait)
+	if err != nil {
+		if errors.Is(err, atomicfile.ErrLockTimeout) {
+			return nil, apperr.Wrap(apperr.Unexpected, "state.locked", err,
+				i18n.M("state.locked", path), i18n.M("state.locked_hint"))
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, ioError(err)
+	}
+	atomicfile.RemoveStaleTemps(path)
+	return unlock, nil
 }

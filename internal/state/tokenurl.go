@@ -134,21 +134,11 @@ func (t *TokenService) write(rec TokenRecord) error {
 }
 
 func (t *TokenService) locked(ctx context.Context, fn func() error) error {
-	if err := os.MkdirAll(t.dir, 0o700); err != nil {
-		return t.ioError(err)
-	}
-	unlock, err := atomicfile.Lock(ctx, t.path+".lock", lockWait)
+	unlock, err := lockFile(ctx, t.dir, t.path, t.ioError)
 	if err != nil {
-		if errors.Is(err, atomicfile.ErrLockTimeout) {
-			return apperr.Wrap(apperr.Unexpected, "state.locked", err, i18n.M("state.locked", t.path), i18n.M("state.locked_hint"))
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return t.ioError(err)
+		return err
 	}
 	defer unlock()
-	atomicfile.RemoveStaleTemps(t.path)
 	return fn()
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -75,21 +74,11 @@ func (p *VaultPins) SetPin(ctx context.Context, origin, keyID, source string) er
 	if !ValidKeyID(keyID) || (source != "first_use" && source != "accepted") {
 		return apperr.New(apperr.Unexpected, "state.vault_pin_invalid", i18n.M("error.unexpected", "a malformed vault key pin"))
 	}
-	if err := os.MkdirAll(p.dir, 0o700); err != nil {
-		return p.ioError(err)
-	}
-	unlock, err := atomicfile.Lock(ctx, p.path+".lock", lockWait)
+	unlock, err := lockFile(ctx, p.dir, p.path, p.ioError)
 	if err != nil {
-		if errors.Is(err, atomicfile.ErrLockTimeout) {
-			return apperr.Wrap(apperr.Unexpected, "state.locked", err, i18n.M("state.locked", p.path), i18n.M("state.locked_hint"))
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return p.ioError(err)
+		return err
 	}
 	defer unlock()
-	atomicfile.RemoveStaleTemps(p.path)
 	f, err := p.load()
 	if err != nil {
 		return err
