@@ -122,27 +122,17 @@ func (s *Server) handleCheckKey() http.Handler {
 		if !ok {
 			return
 		}
-		var seen inspection
-		var wait time.Duration
-		throttled := false
-		in, status, code, msg := s.readPutThen(w, r, bot, func(in putRequest, secret []byte) {
-			var ok bool
-			if ok, wait = s.checkAllowed(); !ok {
-				throttled = true
-				return
-			}
-			ctx, cancel := s.requestCheckContext(r.Context())
-			defer cancel()
-			seen = s.inspect(ctx, in.apiKey, secret)
-		})
+		var rc requestCheck
+		in, status, code, msg := s.readPutThen(w, r, bot, s.checkWhileWaiting(r, &rc))
 		if status != 0 {
 			writeError(w, status, code, msg)
 			return
 		}
-		if throttled {
-			tooManyChecks(w, wait)
+		if rc.throttled {
+			tooManyChecks(w, rc.wait)
 			return
 		}
+		seen := rc.seen
 		outcome, _ := s.judge(seen)
 		s.metrics.checked("request", outcome)
 		s.log.LogAttrs(r.Context(), levelFor(200), "key checked", requestIDAttr(r.Context()), slog.String("bot", bot),
@@ -207,4 +197,29 @@ func (s *Server) recheckAll(ctx context.Context, keys []store.Key, n int, trigge
 		}()
 	}
 	wg.Wait()
+}
+
+// requestCheck is what checking a key while its client waits gave: what
+// Binance said from the service's address, or, beyond the budget of such
+// checks, how long the client should wait.
+type requestCheck struct {
+	seen      inspection
+	throttled bool
+	wait      time.Duration
+}
+
+// checkWhileWaiting is the step readPutThen runs with the opened secret of
+// a check or a checking PUT: it spends one check of the budget and asks
+// Binance, recording the outcome in rc.
+func (s *Server) checkWhileWaiting(r *http.Request, rc *requestCheck) func(putRequest, []byte) {
+	return func(in putRequest, secret []byte) {
+		var ok bool
+		if ok, rc.wait = s.checkAllowed(); !ok {
+			rc.throttled = true
+			return
+		}
+		ctx, cancel := s.requestCheckContext(r.Context())
+		defer cancel()
+		rc.seen = s.inspect(ctx, in.apiKey, secret)
+	}
 }

@@ -160,31 +160,21 @@ func (s *Server) handlePutKey() http.Handler {
 			return
 		}
 		checking := s.cfg.IPLock == policy.IPLockRequired || s.cfg.IPLock == policy.IPLockRecommended
-		var seen inspection
+		var rc requestCheck
 		var use func(putRequest, []byte)
-		var wait time.Duration
-		throttled := false
 		if checking {
-			use = func(in putRequest, secret []byte) {
-				var ok bool
-				if ok, wait = s.checkAllowed(); !ok {
-					throttled = true
-					return
-				}
-				ctx, cancel := s.requestCheckContext(r.Context())
-				defer cancel()
-				seen = s.inspect(ctx, in.apiKey, secret)
-			}
+			use = s.checkWhileWaiting(r, &rc)
 		}
 		in, status, code, msg := s.readPutThen(w, r, bot, use)
 		if status != 0 {
 			writeError(w, status, code, msg)
 			return
 		}
-		if throttled {
-			tooManyChecks(w, wait)
+		if rc.throttled {
+			tooManyChecks(w, rc.wait)
 			return
 		}
+		seen := rc.seen
 		var check *store.Check
 		if checking {
 			outcome, verdict := s.judge(seen)
