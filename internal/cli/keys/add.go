@@ -123,31 +123,24 @@ func addRun(ctx context.Context, o *AddOptions) error {
 	}
 	var creds binance.Credentials
 	var checked *enroll.Checked
+	var out enrolled
 	var err error
 	if fl.guided {
-		creds, checked, err = fl.guidedInput(ctx)
+		// The guided flow stores and registers the key itself: a mistake
+		// SmartradeX finds as it registers a locked key is one more
+		// mistake the user can mend in the same run.
+		creds, checked, out, err = fl.guidedInput(ctx)
 	} else {
 		creds, checked, err = fl.scriptedInput(ctx)
+		if err == nil {
+			out = fl.enroll(ctx, creds, checked)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	req := enroll.Request{Bot: fl.bot, Creds: creds, Replace: o.Replace, NoRegister: o.NoRegister, FromGenerated: o.UseGenerated}
-	var res *enroll.Result
-	var doErr error
-	do := func(ctx context.Context) error {
-		if o.Rotate {
-			res, doErr = enroll.Rotate(ctx, fl.deps, req, checked)
-		} else {
-			res, doErr = enroll.Add(ctx, fl.deps, req, checked)
-		}
-		return doErr
-	}
-	if fl.guided {
-		err = fl.ui.Spin(ctx, f.T("keys.add.saving"), do)
-	} else {
-		err = do(ctx)
-	}
+	res, doErr := out.res, out.doErr
+	err = out.err
 	if res == nil {
 		return err
 	}
@@ -165,6 +158,35 @@ func addRun(ctx context.Context, o *AddOptions) error {
 		}
 	}
 	return fl.report(res, checked, viewOf(creds), err)
+}
+
+// enrolled is what storing and registering the key came to: res and
+// doErr are enroll's answer, err the run's (a Ctrl-C during the spinner).
+type enrolled struct {
+	res        *enroll.Result
+	doErr, err error
+}
+
+// enroll stores the checked key and registers it (Add, or Rotate for keys
+// rotate), under the spinner in the guided flow.
+func (fl *addFlow) enroll(ctx context.Context, creds binance.Credentials, checked *enroll.Checked) enrolled {
+	o := fl.o
+	req := enroll.Request{Bot: fl.bot, Creds: creds, Replace: o.Replace, NoRegister: o.NoRegister, FromGenerated: o.UseGenerated}
+	var out enrolled
+	do := func(ctx context.Context) error {
+		if o.Rotate {
+			out.res, out.doErr = enroll.Rotate(ctx, fl.deps, req, checked)
+		} else {
+			out.res, out.doErr = enroll.Add(ctx, fl.deps, req, checked)
+		}
+		return out.doErr
+	}
+	if fl.guided {
+		out.err = fl.ui.Spin(ctx, fl.f.T("keys.add.saving"), do)
+	} else {
+		out.err = do(ctx)
+	}
+	return out
 }
 
 func (fl *addFlow) pickBot(ctx context.Context) error {
@@ -486,7 +508,7 @@ func (fl *addFlow) printError(err error) {
 
 // guidedInput walks the tutorial, asks for the key and checks it, asking
 // again (without pasting again) while Binance refuses it.
-func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enroll.Checked, error) {
+func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enroll.Checked, enrolled, error) {
 	f := fl.f
 	uiOpts := onboard.Options{Sandbox: fl.sandbox, Prompter: fl.basePrompter(), Now: f.Now}
 	if fl.sandbox {
@@ -506,11 +528,11 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 	// Nothing is asked after the key exists on Binance that could have
 	// been asked before.
 	if err := fl.preflight(ctx); err != nil {
-		return binance.Credentials{}, nil, err
+		return binance.Credentials{}, nil, enrolled{}, err
 	}
 	if !fl.o.SkipTutorial && !fl.o.UseGenerated {
 		if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
-			return binance.Credentials{}, nil, err
+			return binance.Credentials{}, nil, enrolled{}, err
 		}
 	}
 	// Values given by flag or environment are used as they are.
@@ -540,7 +562,7 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 	}
 	creds, ok, err := given()
 	if err != nil {
-		return creds, nil, err
+		return creds, nil, enrolled{}, err
 	}
 	for {
 		if !ok {
@@ -553,25 +575,35 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			})
 			if errors.Is(err, onboard.ErrBackToSteps) {
 				if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
-					return binance.Credentials{}, nil, err
+					return binance.Credentials{}, nil, enrolled{}, err
 				}
 				continue
 			}
 			if err != nil {
-				return binance.Credentials{}, nil, err
+				return binance.Credentials{}, nil, enrolled{}, err
 			}
 			ok = true
 		}
 		checked, fixes, title, err := fl.guidedCheck(ctx, &creds)
 		if err != nil {
-			return creds, nil, err
+			return creds, nil, enrolled{}, err
 		}
 		if fixes == nil {
-			return creds, checked, nil
+			out := fl.enroll(ctx, creds, checked)
+			fixes, title = fl.refusedAtRegistration(out)
+			if fixes == nil {
+				fixes, title = fl.takeBackSeen(ctx, out)
+			}
+			if fixes == nil {
+				return creds, checked, out, nil
+			}
+			// Nothing was kept for this key (enroll takes it back): the
+			// user mends it as any refused key.
+			checked = nil
 		}
 		choice, err := fl.ui.AskWhatNext(ctx, title, fixes)
 		if err != nil {
-			return creds, nil, err
+			return creds, nil, enrolled{}, err
 		}
 		refused := func() error {
 			if checked == nil {
@@ -587,16 +619,16 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			}
 		case onboard.RecheckRepaste, onboard.RecheckSteps:
 			if fl.o.UseGenerated {
-				return creds, nil, refused()
+				return creds, nil, enrolled{}, refused()
 			}
 			if choice == onboard.RecheckSteps {
 				if err := fl.ui.Tutorial(ctx, fl.bot); err != nil {
-					return binance.Credentials{}, nil, err
+					return binance.Credentials{}, nil, enrolled{}, err
 				}
 			}
 			ok = false
 		default:
-			return creds, nil, refused()
+			return creds, nil, enrolled{}, refused()
 		}
 	}
 }
@@ -656,6 +688,91 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 	}
 	// A refusal is shown once, by the screen that offers what to do.
 	return checked, fl.ui.BoxFixes(checked.Verdict.Problems), "", nil
+}
+
+// refusedAtRegistration turns a refusal that SmartradeX's registering PUT
+// found for a locked key into the fixes and title of the recheck screen:
+// Binance refused the key from SmartradeX's address (unknown key, secret
+// that does not match, IP list without SmartradeX's address), or
+// SmartradeX refused the key (in use for another bot, rights it refuses,
+// a key it finds invalid). Only when enroll kept nothing (res is nil): a
+// key left registered or pending is reported as before. nil fixes: not
+// such a refusal.
+func (fl *addFlow) refusedAtRegistration(out enrolled) (fixes []string, title string) {
+	if out.res != nil || out.doErr == nil || out.err != out.doErr || fl.o.UseGenerated {
+		return nil, ""
+	}
+	var ae *apperr.Error
+	if !errors.As(out.doErr, &ae) {
+		return nil, ""
+	}
+	switch ae.Code {
+	case "service.binance_rejected":
+		title = fl.f.T("onboard.recheck.rejected_title")
+	case "service.key_in_use":
+		title = fl.f.T("onboard.recheck.conflict_title")
+	case "service.key_refused", "service.invalid":
+		title = fl.f.T("onboard.recheck.service_refused_title")
+	default:
+		return nil, ""
+	}
+	cp := *ae
+	cp.Hints = nil
+	for _, h := range ae.Hints {
+		switch h.Key {
+		case "enroll.locked_not_kept_hint", "enroll.refused_not_kept_hint", "enroll.unchecked_hint":
+			// They name a command to run again: the screen offers it.
+		default:
+			cp.Hints = append(cp.Hints, h)
+		}
+	}
+	return renderFixes(fl.lang, &cp), title
+}
+
+// takeBackSeen handles what only the registering PUT of a locked key can
+// show: the key on the sub-account of another bot, or rights this
+// smartradex refuses in what SmartradeX saw. The key is registered by
+// then; a new add (not a rotation, which would have to restore the old
+// key) takes it back, here and at SmartradeX, and returns the fixes and
+// title of the recheck screen. nil fixes: not such a case, or the key
+// could not be taken back (the error is reported as before).
+func (fl *addFlow) takeBackSeen(ctx context.Context, out enrolled) (fixes []string, title string) {
+	res := out.res
+	if fl.o.Rotate || fl.o.UseGenerated || fl.o.NoRegister || res == nil || !res.Registered || res.Replaced != nil ||
+		out.doErr == nil || out.err != out.doErr {
+		return nil, ""
+	}
+	var ae *apperr.Error
+	if !errors.As(out.doErr, &ae) {
+		return nil, ""
+	}
+	switch ae.Code {
+	case "enroll.same_key", "enroll.same_subaccount":
+		cp := *ae
+		cp.Hints = nil
+		for _, h := range ae.Hints {
+			if h.Key != "enroll.seen_conflict_hint" {
+				cp.Hints = append(cp.Hints, h)
+			}
+		}
+		fixes, title = renderFixes(fl.lang, &cp), fl.f.T("onboard.recheck.conflict_title")
+	case "enroll.seen_refused":
+		if res.Seen == nil {
+			return nil, ""
+		}
+		fixes = fl.ui.BoxFixes(res.Seen.Verdict.Problems)
+	default:
+		return nil, ""
+	}
+	err := fl.ui.Spin(ctx, fl.f.T("keys.add.taking_back"), func(ctx context.Context) error {
+		_, err := enroll.Remove(ctx, fl.deps, enroll.RemoveRequest{Bot: fl.bot.ID})
+		return err
+	})
+	if err != nil {
+		fl.f.Debugf("keys add: the key SmartradeX registered could not be taken back: %v", err)
+		return nil, ""
+	}
+	return fixes, title
 }
 
 // mendable reports whether Binance refused the credentials themselves
