@@ -346,3 +346,156 @@ func TestGuidedPreflightStoreFallsBackToTheFile(t *testing.T) {
 		t.Fatalf("entry %+v", e)
 	}
 }
+
+// lockKeys makes g's service want keys locked to its address (ip_lock
+// recommended, as the sandbox does) and check them with Binance from that
+// address, and adds the locked demo keys.
+func (g *guided) lockKeys(t *testing.T) {
+	t.Helper()
+	as, err := g.bin.ListenAs(binancetest.SandboxServiceIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.svc.SetNetwork(servicetest.Network{IPLock: "recommended", EgressIPs: []string{binancetest.SandboxServiceIP}, BinanceURL: as}); err != nil {
+		t.Fatal(err)
+	}
+	g.bin.AddLockedDemoKeys()
+}
+
+// lockedKey is a key locked to the service's address on sub-account uid,
+// with the locked demo key's rights changed by set.
+func lockedKey(t *testing.T, tag string, uid int64, set map[string]any) binancetest.Key {
+	t.Helper()
+	base := demoKey(t, "locked")
+	var rights map[string]any
+	if err := json.Unmarshal(base.Restrictions, &rights); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range set {
+		rights[k] = v
+	}
+	raw, err := json.Marshal(rights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := func(s string) string { return s + strings.Repeat("x", 64-len(s)) }
+	return binancetest.Key{APIKey: pad("DEMOTestLockedApiKey" + tag), Secret: pad("DEMOTestLockedSecret" + tag),
+		Restrictions: raw, UID: uid, IPs: []string{binancetest.SandboxServiceIP}}
+}
+
+// TestGuidedLockedMistakesEndAccepted plays each mistake that, with a key
+// locked to SmartradeX's address, only SmartradeX can find as it registers
+// the key: each shows its cause and the recheck menu with nothing kept for
+// the refused key, and the run ends with a key accepted and registered.
+func TestGuidedLockedMistakesEndAccepted(t *testing.T) {
+	locked, elsewhere := demoKey(t, "locked"), demoKey(t, "locked-elsewhere")
+	other := lockedKey(t, "Other", 900000099, nil)
+	sameSub := lockedKey(t, "SameSub", binancetest.DemoUIDLocked, nil)
+	withdrawing := lockedKey(t, "Withdraw", 900000098, map[string]any{"enableWithdrawals": true})
+	unknown := strings.Repeat("Zq7", 21) + "Z"
+	cases := []struct {
+		name    string
+		first   bool  // "locked" is added for eth-spot first
+		answers []any // after the tutorial
+		// mend plays the user fixing the key on Binance while the menu is shown.
+		mend  func(g *guided)
+		fault *servicetest.Fault
+		want  string // the registered key
+		shown []string
+	}{
+		{"IP list without SmartradeX's address, check again", false,
+			[]any{elsewhere.APIKey, elsewhere.Secret, "now"},
+			func(g *guided) { g.bin.SetIPs(elsewhere.APIKey, []string{binancetest.SandboxServiceIP}) }, nil, elsewhere.APIKey,
+			[]string{"Binance does not accept this key", binancetest.SandboxServiceIP}},
+		{"a key Binance does not know, paste another", false,
+			[]any{unknown, locked.Secret, "repaste", locked.APIKey, locked.Secret}, nil, nil, locked.APIKey,
+			[]string{"Binance does not accept this key"}},
+		{"a secret that does not match, paste again", false,
+			[]any{locked.APIKey, elsewhere.Secret, "repaste", locked.APIKey, locked.Secret}, nil, nil, locked.APIKey,
+			[]string{"Binance does not accept this key"}},
+		{"another bot's sub-account, paste another", true,
+			[]any{sameSub.APIKey, sameSub.Secret, "repaste", other.APIKey, other.Secret}, nil, nil, other.APIKey,
+			[]string{"This key belongs to another bot", "sub-account"}},
+		{"rights SmartradeX refuses, check again", false,
+			[]any{withdrawing.APIKey, withdrawing.Secret, "now"},
+			func(g *guided) {
+				g.bin.SetRestrictions(withdrawing.APIKey, lockedKey(t, "", 0, nil).Restrictions)
+			}, nil, withdrawing.APIKey,
+			[]string{"SmartradeX does not accept this key"}},
+		{"SmartradeX holds the key for another bot, paste another", false,
+			[]any{locked.APIKey, locked.Secret, "repaste", other.APIKey, other.Secret}, nil,
+			&servicetest.Fault{Method: "PUT", Path: "/v1/bots/btc-spot/binance-key", Status: 409, Times: 1,
+				Body: `{"error":{"code":"key_in_use","message":"registered for bot eth-spot"}}`}, other.APIKey,
+			[]string{"This key belongs to another bot", "already registered for another bot"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			answers := c.answers
+			if c.first {
+				answers = append([]any{locked.APIKey, locked.Secret}, answers...)
+			}
+			g := newGuided(t, i18n.EN, nil, answers...)
+			g.lockKeys(t)
+			for _, k := range []binancetest.Key{other, sameSub, withdrawing} {
+				g.bin.AddKey(k)
+			}
+			if c.first {
+				if err := g.run(AddOptions{Bot: "eth-spot", SkipTutorial: true}); err != nil {
+					t.Fatalf("first add: %v\n%s", err, g.stderr.String())
+				}
+			}
+			if c.fault != nil {
+				g.svc.Inject(*c.fault)
+			}
+			menus := 0
+			g.hook.onSelect = func() {
+				menus++
+				// The refused key is kept nowhere while the menu is shown.
+				if e := g.entry(t, "btc-spot"); e != nil {
+					t.Errorf("a key is stored for the bot at the menu: %s", e.APIKey)
+				}
+				if reg, found := g.svc.Registration("btc-spot"); found {
+					t.Errorf("a key is registered for the bot at the menu: %s", reg.APIKey)
+				}
+				if c.mend != nil {
+					c.mend(g)
+				}
+			}
+			if err := g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true}); err != nil {
+				t.Fatalf("add: %v\n%s", err, g.stderr.String())
+			}
+			if menus != 1 || g.fake.Remaining() != 0 {
+				t.Errorf("%d menus shown, %d answers left", menus, g.fake.Remaining())
+			}
+			if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != c.want {
+				t.Fatalf("registered %+v (found %v), want %s", reg, found, c.want)
+			}
+			if e := g.entry(t, "btc-spot"); e == nil || e.APIKey != c.want || e.Status != state.StatusRegistered {
+				t.Fatalf("stored %+v, want %s registered", e, c.want)
+			}
+			var asked strings.Builder
+			for _, q := range g.fake.Asked {
+				asked.WriteString(q.Title + "\n" + q.Description + "\n")
+			}
+			for _, w := range c.shown {
+				if !strings.Contains(asked.String(), w) {
+					t.Errorf("no screen says %q:\n%s", w, asked.String())
+				}
+			}
+			out := g.stdout.String()
+			want := 1
+			if c.first {
+				want = 2
+			}
+			// Never for the refused key: "accepted" comes only once it is.
+			if n := strings.Count(out, "is set up: you are done"); n != want {
+				t.Errorf("%d keys said set up, want %d:\n%s", n, want, out)
+			}
+			for _, s := range []string{locked.Secret, elsewhere.Secret, other.Secret, sameSub.Secret, withdrawing.Secret} {
+				if strings.Contains(out+g.stderr.String()+asked.String(), s) {
+					t.Fatal("a secret was shown")
+				}
+			}
+		})
+	}
+}
