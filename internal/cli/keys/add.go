@@ -690,6 +690,10 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 	return checked, fl.ui.BoxFixes(checked.Verdict.Problems), "", nil
 }
 
+// binanceBadSignature is Binance's -1022: the signature does not match,
+// that is the secret is not the key's.
+const binanceBadSignature = -1022
+
 // refusedAtRegistration turns a refusal that SmartradeX's registering PUT
 // found for a locked key into the fixes and title of the recheck screen:
 // Binance refused the key from SmartradeX's address (unknown key, secret
@@ -717,6 +721,16 @@ func (fl *addFlow) refusedAtRegistration(out enrolled) (fixes []string, title st
 		return nil, ""
 	}
 	cp := *ae
+	var re *service.RejectedError
+	if errors.As(out.doErr, &re) && re.BinanceCode == binanceBadSignature {
+		// The IP list is not the cause: the secret pasted is not this
+		// key's (or the key is not an HMAC one). Said first, alone.
+		from := re.SeenFrom
+		if from == "" {
+			from = "SmartradeX"
+		}
+		return []string{fl.f.T("onboard.recheck.secret_mismatch", from), fl.f.T("onboard.recheck.secret_mismatch_hint")}, title
+	}
 	cp.Hints = nil
 	for _, h := range ae.Hints {
 		switch h.Key {

@@ -412,7 +412,7 @@ func TestGuidedLockedMistakesEndAccepted(t *testing.T) {
 			[]string{"Binance does not accept this key"}},
 		{"a secret that does not match, paste again", false,
 			[]any{locked.APIKey, elsewhere.Secret, "repaste", locked.APIKey, locked.Secret}, nil, nil, locked.APIKey,
-			[]string{"Binance does not accept this key"}},
+			[]string{"Binance does not accept this key", "the Secret Key does not match this API Key"}},
 		{"another bot's sub-account, paste another", true,
 			[]any{sameSub.APIKey, sameSub.Secret, "repaste", other.APIKey, other.Secret}, nil, nil, other.APIKey,
 			[]string{"This key belongs to another bot", "sub-account"}},
