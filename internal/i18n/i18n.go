@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Lang is a supported language.
@@ -35,26 +36,47 @@ func M(key string, args ...any) Message { return Message{Key: key, Args: args} }
 // IsZero reports whether m is the empty message.
 func (m Message) IsZero() bool { return m.Key == "" }
 
-// catalog holds, per language, the entries of each catalogue file as they
-// were registered. They are looked up in turn rather than merged into one
-// map: merging would make every run pay, at start-up, for copying
-// hundreds of entries it never reads. A test checks that no key is
-// registered twice.
-var catalog = map[Lang][]map[string]string{}
+// catalog holds, per language, each catalogue file by the prefix of its
+// keys (catalog_keys.go holds "keys."). A file's map is built the first
+// time one of its keys is looked up, not at start-up: a run pays only for
+// the messages of the areas it speaks of (`smartradex version` builds one
+// small map). Tests check that every key is in the file its prefix names.
+var catalog = map[Lang]map[string]*catalogFile{}
 
-// register adds a catalogue file's entries.
-func register(lang Lang, entries map[string]string) {
-	catalog[lang] = append(catalog[lang], entries)
+type catalogFile struct {
+	once    sync.Once
+	build   func() map[string]string
+	entries map[string]string
+}
+
+func (f *catalogFile) get() map[string]string {
+	f.once.Do(func() { f.entries = f.build() })
+	return f.entries
+}
+
+// register adds the catalogue file of the keys that start with prefix+".".
+func register(lang Lang, prefix string, build func() map[string]string) {
+	if catalog[lang] == nil {
+		catalog[lang] = map[string]*catalogFile{}
+	}
+	if catalog[lang][prefix] != nil {
+		panic("i18n: two catalogue files for " + string(lang) + " " + prefix)
+	}
+	catalog[lang][prefix] = &catalogFile{build: build}
 }
 
 // lookup returns the text of key in language l.
 func lookup(l Lang, key string) (string, bool) {
-	for _, entries := range catalog[l] {
-		if v, ok := entries[key]; ok {
-			return v, true
-		}
+	prefix, _, ok := strings.Cut(key, ".")
+	if !ok {
+		return "", false
 	}
-	return "", false
+	f := catalog[l][prefix]
+	if f == nil {
+		return "", false
+	}
+	v, ok := f.get()[key]
+	return v, ok
 }
 
 // OneSuffix marks the singular form of a message that counts something:
@@ -182,8 +204,8 @@ func Detect(flag string, getenv func(string) string) (Lang, error) {
 // Keys returns every key of language l, sorted.
 func Keys(l Lang) []string {
 	var keys []string
-	for _, entries := range catalog[l] {
-		for k := range entries {
+	for _, f := range catalog[l] {
+		for k := range f.get() {
 			keys = append(keys, k)
 		}
 	}

@@ -125,12 +125,20 @@ func TestFrenchElision(t *testing.T) {
 func TestNoKeyIsRegisteredTwice(t *testing.T) {
 	for _, l := range Langs {
 		seen := map[string]bool{}
-		for _, entries := range catalog[l] {
-			for k := range entries {
+		for prefix, f := range catalog[l] {
+			for k := range f.get() {
 				if seen[k] {
 					t.Errorf("%s: key %q is registered twice", l, k)
 				}
 				seen[k] = true
+				// Looked up by its prefix: a key registered under
+				// another would never be found.
+				if !strings.HasPrefix(k, prefix+".") {
+					t.Errorf("%s: key %q is registered under %q", l, k, prefix)
+				}
+				if _, ok := lookup(l, k); !ok {
+					t.Errorf("%s: key %q cannot be looked up", l, k)
+				}
 			}
 		}
 		if len(seen) == 0 {
@@ -169,10 +177,14 @@ func TestDetect(t *testing.T) {
 
 func TestRenderNestedAndMissing(t *testing.T) {
 	for _, l := range Langs {
-		defer func(parts []map[string]string) { catalog[l] = parts }(catalog[l])
+		defer delete(catalog[l], "test")
 	}
-	register(EN, map[string]string{"test.outer": "outer(%s)", "test.inner": "inner %d"})
-	register(FR, map[string]string{"test.outer": "extérieur(%s)", "test.inner": "intérieur %d"})
+	register(EN, "test", func() map[string]string {
+		return map[string]string{"test.outer": "outer(%s)", "test.inner": "inner %d"}
+	})
+	register(FR, "test", func() map[string]string {
+		return map[string]string{"test.outer": "extérieur(%s)", "test.inner": "intérieur %d"}
+	})
 	if got := FR.Render(M("test.outer", M("test.inner", 3))); got != "extérieur(intérieur 3)" {
 		t.Errorf("nested render = %q", got)
 	}

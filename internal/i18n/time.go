@@ -39,30 +39,3 @@ func At(t, now time.Time) Message {
 	}
 	return M("time.at_date", t.Format("2006-01-02"), t.Format("15:04"))
 }
-
-func init() {
-	register(EN, map[string]string{
-		"time.seconds":        "%d s",
-		"time.minutes":        "%d min",
-		"time.hours":          "%d h",
-		"time.hours_minutes":  "%d h %d min",
-		"time.days":           "%d days",
-		"time.days#one":       "%d day",
-		"time.days_hours":     "%d days %d h",
-		"time.days_hours#one": "%d day %d h",
-		"time.at_clock":       "%s",
-		"time.at_date":        "%s at %s",
-	})
-	register(FR, map[string]string{
-		"time.seconds":        "%d s",
-		"time.minutes":        "%d min",
-		"time.hours":          "%d h",
-		"time.hours_minutes":  "%d h %d min",
-		"time.days":           "%d jours",
-		"time.days#one":       "%d jour",
-		"time.days_hours":     "%d jours %d h",
-		"time.days_hours#one": "%d jour %d h",
-		"time.at_clock":       "%s",
-		"time.at_date":        "le %s à %s",
-	})
-}
