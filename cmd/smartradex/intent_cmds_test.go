@@ -68,9 +68,15 @@ func arrivalsAtFault(ts *testscript.TestScript, method, prefix string) int {
 	if !ok {
 		ts.Fatalf("service-arrived +N counts from a service-fault, and there was none")
 	}
+	return countArrived(v.([]servicetest.Request), method, prefix)
+}
+
+// countArrived counts the requests of method ("" for any) whose path
+// starts with prefix.
+func countArrived(reqs []servicetest.Request, method, prefix string) int {
 	n := 0
-	for _, r := range v.([]servicetest.Request) {
-		if r.Method == method && strings.HasPrefix(r.Path, prefix) {
+	for _, r := range reqs {
+		if (method == "" || r.Method == method) && strings.HasPrefix(r.Path, prefix) {
 			n++
 		}
 	}

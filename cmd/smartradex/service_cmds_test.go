@@ -132,9 +132,10 @@ func cmdServiceRegister(ts *testscript.TestScript, neg bool, args []string) {
 // service has received (matching METHOD and PATH-PREFIX).
 func cmdServiceRequests(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 3 {
-		ts.Fatalf("usage: service-requests [METHOD] [PATH-PREFIX] N")
+		ts.Fatalf("usage: service-requests [METHOD] [PATH-PREFIX] N|+N")
 	}
-	want, err := strconv.Atoi(args[len(args)-1])
+	last, sinceFault := strings.CutPrefix(args[len(args)-1], "+")
+	want, err := strconv.Atoi(last)
 	ts.Check(err)
 	var method, prefix string
 	if len(args) > 1 {
@@ -142,6 +143,20 @@ func cmdServiceRequests(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if len(args) > 2 {
 		prefix = args[1]
+	}
+	if sinceFault {
+		// +N: the requests received since the last service-fault, whose
+		// number does not depend on how earlier ones raced a delayed
+		// commit.
+		m := method
+		if m == "*" {
+			m = ""
+		}
+		got := countArrived(serviceStand(ts).Arrived(), m, prefix) - arrivalsAtFault(ts, m, prefix)
+		if got != want {
+			ts.Fatalf("the service received %d requests since the last service-fault, want %d", got, want)
+		}
+		return
 	}
 	var got []string
 	for _, r := range serviceStand(ts).Requests() {
