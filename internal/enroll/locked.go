@@ -226,7 +226,7 @@ func seenRefused(seen *Checked, bot string) error {
 func seenConflict(d Deps, req Request, uid int64) error {
 	snap, err := d.Index.Load()
 	if err != nil || uid == 0 {
-		return nil // the rule is checked again by keys verify
+		return nil //nolint:nilerr // an unreadable index or an unknown uid: the rule is checked again by keys verify
 	}
 	if err := conflict(snap, req.Bot.ID, req.Creds, uid); err != nil {
 		return withHint(err, i18n.M("enroll.seen_conflict_hint", req.Bot.ID))

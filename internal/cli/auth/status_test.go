@@ -73,7 +73,7 @@ func TestStatusNamesTheTokensService(t *testing.T) {
 			}
 			if tc.json {
 				var doc map[string]any
-				if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
+				if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 					t.Fatalf("not JSON: %v\n%s", err, out)
 				}
 				if got, ok := doc["service_url"]; !ok || got != tc.wantURL {

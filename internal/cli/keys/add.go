@@ -289,7 +289,7 @@ func (fl *addFlow) preflight(ctx context.Context) error {
 	}
 	c, err := fl.f.Service(ctx)
 	if err != nil {
-		return nil // the user chose to log in later
+		return nil //nolint:nilerr // not logged in (the user chose later): the registration at the end says what to do
 	}
 	me, err := c.Me(ctx)
 	if err != nil {
@@ -703,7 +703,7 @@ const binanceBadSignature = -1022
 // key left registered or pending is reported as before. nil fixes: not
 // such a refusal.
 func (fl *addFlow) refusedAtRegistration(out enrolled) (fixes []string, title string) {
-	if out.res != nil || out.doErr == nil || out.err != out.doErr || fl.o.UseGenerated {
+	if out.res != nil || out.doErr == nil || out.err != out.doErr || fl.o.UseGenerated { //nolint:errorlint // identity: the error to report is enroll's own, not one made from it
 		return nil, ""
 	}
 	var ae *apperr.Error
@@ -753,7 +753,7 @@ func (fl *addFlow) refusedAtRegistration(out enrolled) (fixes []string, title st
 func (fl *addFlow) takeBackSeen(ctx context.Context, out enrolled) (fixes []string, title string) {
 	res := out.res
 	if fl.o.Rotate || fl.o.UseGenerated || fl.o.NoRegister || res == nil || !res.Registered || res.Replaced != nil ||
-		out.doErr == nil || out.err != out.doErr {
+		out.doErr == nil || out.err != out.doErr { //nolint:errorlint // identity, as in refusedAtRegistration
 		return nil, ""
 	}
 	var ae *apperr.Error

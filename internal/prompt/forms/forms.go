@@ -299,10 +299,9 @@ type pasteReplaces struct {
 func (p *pasteReplaces) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok && k.Paste {
 		for _, clear := range []tea.KeyMsg{{Type: tea.KeyEnd}, {Type: tea.KeyCtrlU}} {
-			if m, _ := p.Input.Update(clear); m != nil {
-				if in, ok := m.(*huh.Input); ok {
-					p.Input = in
-				}
+			m, _ := p.Input.Update(clear)
+			if in, ok := m.(*huh.Input); ok {
+				p.Input = in
 			}
 		}
 	}
