@@ -214,3 +214,13 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // closeRows closes rows whose error, if any, rows.Err already told.
 func closeRows(rows *sql.Rows) { _ = rows.Close() }
+
+// MigrationsDir is the migrations/ folder of an engine's embedded files:
+// the versions Migrate applies, in the order of their names.
+func MigrationsDir(files fs.FS) fs.FS {
+	sub, err := fs.Sub(files, "migrations")
+	if err != nil {
+		panic(err) // a fixed name in an embedded tree: only a build mistake fails
+	}
+	return sub
+}

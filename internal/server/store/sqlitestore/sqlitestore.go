@@ -29,13 +29,7 @@ import (
 var migrations embed.FS
 
 // Migrations are the schema's versions, for tests comparing engines.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Migrations() fs.FS { return sqldb.MigrationsDir(migrations) }
 
 // Options tune Open; the zero value is the production setting.
 type Options struct {
