@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -166,9 +167,37 @@ var ptyEnv = []string{
 
 // terminalAnswers are the replies of a terminal with a black background
 // and the cursor at the top left, by question.
-var terminalAnswers = map[string]string{
-	"\x1b]11;?": "\x1b]11;rgb:0000/0000/0000\x1b\\",
-	"\x1b[6n":   "\x1b[1;1R",
+var terminalAnswers = []struct{ question, answer string }{
+	{"\x1b]11;?", "\x1b]11;rgb:0000/0000/0000\x1b\\"},
+	{"\x1b[6n", "\x1b[1;1R"},
+}
+
+// answerTerminal writes to ctrl the answers to the questions in raw from
+// offset from on, in the order they were asked, as a terminal does:
+// termenv sends the colour question then the cursor question and takes a
+// cursor answer that comes first for "no colour support", leaving the
+// colour answer in the input, where the next prompt would read it. It
+// returns the offset to scan from next time (a question cut at the end of
+// raw is scanned again once complete).
+func answerTerminal(ctrl io.Writer, raw []byte, from int) int {
+	for {
+		next, which := -1, -1
+		for i, qa := range terminalAnswers {
+			if j := bytes.Index(raw[from:], []byte(qa.question)); j >= 0 && (next < 0 || j < next) {
+				next, which = j, i
+			}
+		}
+		if next < 0 {
+			break
+		}
+		_, _ = ctrl.Write([]byte(terminalAnswers[which].answer))
+		from += next + len(terminalAnswers[which].question)
+	}
+	// Keep the tail that could be the start of a question.
+	if keep := len(raw) - 8; keep > from {
+		from = keep
+	}
+	return from
 }
 
 // escapes matches the terminal control sequences a screen is drawn with.
@@ -262,7 +291,7 @@ func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 	go func() {
 		defer close(readDone)
 		buf := make([]byte, 4096)
-		answered := map[string]int{}
+		scanned := 0
 		for {
 			n, err := ctrl.Read(buf)
 			mu.Lock()
@@ -270,11 +299,7 @@ func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 			// Answer the terminal's questions (background colour, cursor
 			// position) as a terminal emulator does, or the program waits
 			// seconds for answers that never come.
-			for q, a := range terminalAnswers {
-				for c := bytes.Count(raw, []byte(q)); answered[q] < c; answered[q]++ {
-					_, _ = ctrl.Write([]byte(a))
-				}
-			}
+			scanned = answerTerminal(ctrl, raw, scanned)
 			mu.Unlock()
 			if err != nil {
 				return
