@@ -557,16 +557,16 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 		return nil, apperr.New(apperr.Usage, "enroll.same_as_current", i18n.M("enroll.same_as_current", bot), i18n.M("enroll.rotate_new_key_hint"))
 	}
 	if err := conflict(snap, bot, req.Creds, checked.uid()); err != nil {
-		return nil, keptOld(err, bot)
+		return nil, KeptOld(err, bot)
 	}
 	if err := secrets.Prepare(ctx, d.Store); err != nil {
-		return nil, keptOld(err, bot)
+		return nil, KeptOld(err, bot)
 	}
 	now := d.now().UTC()
 	entry := newEntry(req, checked, d.Store.Backend(), nextSlot(old, bot), now)
 	in := &state.Intent{Op: state.OpRotate, Since: now, Key: &entry, Replaces: old.APIKey}
 	if err := recordIntent(ctx, d, bot, in); err != nil {
-		return nil, keptOld(err, bot)
+		return nil, KeptOld(err, bot)
 	}
 	if err := d.Store.Set(ctx, entry.SecretName, req.Creds.Secret); err != nil {
 		// Nothing was written there: only the intent goes.
@@ -574,7 +574,7 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 			return nil, apperr.Wrap(apperr.KindOf(err), "enroll.secret_not_stored", err,
 				i18n.M("enroll.secret_not_stored", bot), i18n.M("enroll.secret_not_stored_hint", bot))
 		}
-		return nil, keptOld(err, bot)
+		return nil, KeptOld(err, bot)
 	}
 	if req.NoRegister {
 		// Nothing is sent: the new key is in force here at once, pending.
@@ -591,7 +591,7 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 		})
 		if err != nil {
 			_ = undo(ctx, d, bot, in)
-			return nil, keptOld(err, bot)
+			return nil, KeptOld(err, bot)
 		}
 		if prev != nil && (prev.SecretName != entry.SecretName || prev.Backend != entry.Backend) {
 			if store, err := d.storeFor(prev.Backend); err == nil {
@@ -631,15 +631,16 @@ func rotateLocked(ctx context.Context, d Deps, req Request, checked *Checked) (*
 		if err := undo(ctx, d, bot, in); err != nil {
 			return nil, err
 		}
-		return nil, keptOld(r.Err, bot)
+		return nil, KeptOld(r.Err, bot)
 	case OutcomeUndone:
-		return nil, keptOld(RejectedFrom(r.Err, checked.Network), bot)
+		return nil, KeptOld(RejectedFrom(r.Err, checked.Network), bot)
 	}
 	return nil, r.Err
 }
 
-// keptOld adds to a rotation failure that the old key is still in force.
-func keptOld(err error, bot string) error {
+// KeptOld adds to a rotation failure that the old key is still in force
+// (said once: an error that says it already is returned as it is).
+func KeptOld(err error, bot string) error {
 	var ae *apperr.Error
 	if !errors.As(err, &ae) {
 		return apperr.Wrap(apperr.Unexpected, "enroll.rotate_failed", err, i18n.M("enroll.rotate_failed", bot), i18n.M("enroll.old_key_kept", bot))
@@ -648,7 +649,7 @@ func keptOld(err error, bot string) error {
 	var hints []i18n.Message
 	for _, h := range ae.Hints {
 		// The new key was not kept, so there is nothing to sync.
-		if h.Key != "service.sync_hint" {
+		if h.Key != "service.sync_hint" && h.Key != "enroll.old_key_kept" {
 			hints = append(hints, h)
 		}
 	}

@@ -200,7 +200,7 @@ func settle(ctx context.Context, d Deps, bot string, in *state.Intent, fresh boo
 				if uerr := undo(ctx, d, bot, in); uerr != nil {
 					res.Outcome, res.Err = OutcomeUnsettled, uerr
 				} else {
-					res.Err = keptOld(err, bot)
+					res.Err = KeptOld(err, bot)
 				}
 				return res
 			}

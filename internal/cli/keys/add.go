@@ -405,10 +405,24 @@ func (fl *addFlow) generatedCreds(ctx context.Context, apiKey string) (binance.C
 
 // check asks Binance about the key; a generated key's failures are worded
 // for it (there is no secret key to paste again).
+//
+// A key that replaces another (keys rotate, keys add --replace) and is
+// locked to SmartradeX's addresses is checked by the service before it is
+// registered, storing nothing there: its sub-account and rights are then
+// judged while the old key is still the one in force, and a refusal leaves
+// nothing to take back. (A first key is left to the checking PUT, one
+// round trip, because taking it back restores nothing.)
 func (fl *addFlow) check(ctx context.Context, creds binance.Credentials) (*enroll.Checked, error) {
-	checked, err := enroll.Check(ctx, fl.deps, creds)
+	var opts enroll.CheckOptions
+	if (fl.o.Rotate || fl.o.Replace) && !fl.o.NoRegister {
+		opts.Bot = func(context.Context) (string, error) { return fl.bot.ID, nil }
+	}
+	checked, err := enroll.CheckWith(ctx, fl.deps, creds, opts)
 	if err != nil && fl.o.UseGenerated {
 		err = generatedKeyError(err, fl.bot.ID)
+	}
+	if err != nil && fl.o.Rotate && apperr.KindOf(err) != apperr.Cancelled {
+		err = enroll.KeptOld(err, fl.bot.ID)
 	}
 	return checked, err
 }
@@ -664,7 +678,14 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 		}
 	}
 	if err != nil {
-		if !mendable(err) || fl.o.UseGenerated {
+		if fl.o.UseGenerated {
+			return nil, nil, "", err
+		}
+		if fixes, title := fl.serviceRefusal(err); fixes != nil {
+			// SmartradeX checked the locked key of a replacement first.
+			return nil, fixes, title, nil
+		}
+		if !mendable(err) {
 			return nil, nil, "", err
 		}
 		return nil, renderFixes(fl.lang, err), f.T("onboard.recheck.rejected_title"), nil
@@ -673,6 +694,9 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 	if cerr := enroll.Conflict(fl.deps, fl.bot.ID, *creds, checkedUID(checked)); cerr != nil {
 		if apperr.KindOf(cerr) != apperr.Refused {
 			return nil, nil, "", cerr
+		}
+		if fl.o.Rotate {
+			cerr = enroll.KeptOld(cerr, fl.bot.ID)
 		}
 		return checked, renderFixes(fl.lang, cerr), f.T("onboard.recheck.conflict_title"), nil
 	}
@@ -706,8 +730,15 @@ func (fl *addFlow) refusedAtRegistration(out enrolled) (fixes []string, title st
 	if out.res != nil || out.doErr == nil || out.err != out.doErr || fl.o.UseGenerated { //nolint:errorlint // identity: the error to report is enroll's own, not one made from it
 		return nil, ""
 	}
+	return fl.serviceRefusal(out.doErr)
+}
+
+// serviceRefusal is the fixes and title of the recheck screen for a key
+// SmartradeX refused, at its check or at its registering PUT (see
+// refusedAtRegistration); nil fixes: err is not such a refusal.
+func (fl *addFlow) serviceRefusal(err error) (fixes []string, title string) {
 	var ae *apperr.Error
-	if !errors.As(out.doErr, &ae) {
+	if !errors.As(err, &ae) {
 		return nil, ""
 	}
 	switch ae.Code {
@@ -722,7 +753,7 @@ func (fl *addFlow) refusedAtRegistration(out enrolled) (fixes []string, title st
 	}
 	cp := *ae
 	var re *service.RejectedError
-	if errors.As(out.doErr, &re) && re.BinanceCode == binanceBadSignature {
+	if errors.As(err, &re) && re.BinanceCode == binanceBadSignature {
 		// The IP list is not the cause: the secret pasted is not this
 		// key's (or the key is not an HMAC one). Said first, alone.
 		from := re.SeenFrom

@@ -499,3 +499,106 @@ func TestGuidedLockedMistakesEndAccepted(t *testing.T) {
 		})
 	}
 }
+
+// TestGuidedLockedRotateMistakesEndRotated: a locked key that would
+// replace another is checked by SmartradeX before it is registered, so
+// that each mistake leads to the same menu as for a first key, while the
+// old key stays in force here and at SmartradeX — never to an error after
+// the new one was registered.
+func TestGuidedLockedRotateMistakesEndRotated(t *testing.T) {
+	locked, elsewhere := demoKey(t, "locked"), demoKey(t, "locked-elsewhere")
+	current := lockedKey(t, "Current", 900000097, nil)
+	other := lockedKey(t, "Other", 900000099, nil)
+	sameSub := lockedKey(t, "SameSub", binancetest.DemoUIDLocked, nil)
+	withdrawing := lockedKey(t, "Withdraw", 900000098, map[string]any{"enableWithdrawals": true})
+	cases := []struct {
+		name    string
+		answers []any
+		mend    func(g *guided)
+		want    string
+		shown   []string
+	}{
+		{"another bot's sub-account, paste another",
+			[]any{sameSub.APIKey, sameSub.Secret, "repaste", other.APIKey, other.Secret}, nil, other.APIKey,
+			[]string{"This key belongs to another bot", "sub-account", "still in force"}},
+		{"rights SmartradeX refuses, check again",
+			[]any{withdrawing.APIKey, withdrawing.Secret, "now"},
+			func(g *guided) {
+				g.bin.SetRestrictions(withdrawing.APIKey, lockedKey(t, "", 0, nil).Restrictions)
+			}, withdrawing.APIKey,
+			[]string{"This key is not accepted yet"}},
+		{"IP list without SmartradeX's address, check again",
+			[]any{elsewhere.APIKey, elsewhere.Secret, "now"},
+			func(g *guided) { g.bin.SetIPs(elsewhere.APIKey, []string{binancetest.SandboxServiceIP}) }, elsewhere.APIKey,
+			[]string{"Binance does not accept this key", binancetest.SandboxServiceIP, "still in force"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			answers := append([]any{locked.APIKey, locked.Secret, current.APIKey, current.Secret}, c.answers...)
+			g := newGuided(t, i18n.EN, nil, answers...)
+			g.lockKeys(t)
+			for _, k := range []binancetest.Key{current, other, sameSub, withdrawing} {
+				g.bin.AddKey(k)
+			}
+			if err := g.run(AddOptions{Bot: "eth-spot", SkipTutorial: true}); err != nil {
+				t.Fatalf("eth-spot: %v\n%s", err, g.stderr.String())
+			}
+			if err := g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true}); err != nil {
+				t.Fatalf("btc-spot: %v\n%s", err, g.stderr.String())
+			}
+			puts := func() int {
+				n := 0
+				for _, r := range g.svc.Arrived() {
+					if r.Method == "PUT" && r.Path == "/v1/bots/btc-spot/binance-key" {
+						n++
+					}
+				}
+				return n
+			}
+			before := puts()
+			menus := 0
+			g.hook.onSelect = func() {
+				menus++
+				// Nothing was sent, and the old key is in force on both sides.
+				if n := puts(); n != before {
+					t.Errorf("%d PUTs sent before the menu", n-before)
+				}
+				if e := g.entry(t, "btc-spot"); e == nil || e.APIKey != current.APIKey {
+					t.Errorf("stored at the menu: %+v, want the old key", e)
+				}
+				if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != current.APIKey {
+					t.Errorf("registered at the menu: %+v, want the old key", reg)
+				}
+				if c.mend != nil {
+					c.mend(g)
+				}
+			}
+			if err := g.run(AddOptions{Bot: "btc-spot", Rotate: true, SkipTutorial: true}); err != nil {
+				t.Fatalf("rotate: %v\n%s", err, g.stderr.String())
+			}
+			if menus != 1 || g.fake.Remaining() != 0 {
+				t.Errorf("%d menus shown, %d answers left", menus, g.fake.Remaining())
+			}
+			if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != c.want {
+				t.Fatalf("registered %+v (found %v), want %s", reg, found, c.want)
+			}
+			if e := g.entry(t, "btc-spot"); e == nil || e.APIKey != c.want || e.Status != state.StatusRegistered {
+				t.Fatalf("stored %+v, want %s registered", e, c.want)
+			}
+			var asked strings.Builder
+			for _, q := range g.fake.Asked {
+				asked.WriteString(q.Title + "\n" + q.Description + "\n")
+			}
+			for _, w := range c.shown {
+				if !strings.Contains(asked.String(), w) {
+					t.Errorf("no screen says %q:\n%s", w, asked.String())
+				}
+			}
+			for _, s := range []string{locked.Secret, elsewhere.Secret, current.Secret, other.Secret, sameSub.Secret, withdrawing.Secret} {
+				if strings.Contains(g.stdout.String()+g.stderr.String()+asked.String(), s) {
+					t.Fatal("a secret was shown")
+				}
+			}
+		})
+	}
+}
