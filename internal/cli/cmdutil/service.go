@@ -138,6 +138,17 @@ func (f *Factory) ServiceWithToken(token string) (*service.Client, error) {
 func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 	token = strings.TrimSpace(token)
 	f.Redactor.Add(token)
+	opts, err := f.trustedOptions(base)
+	if err != nil {
+		return nil, err
+	}
+	opts.Token = token
+	return service.New(opts)
+}
+
+// trustedOptions are the options of a client of the service at base that
+// judges its vault key with the process's trust.
+func (f *Factory) trustedOptions(base string) (service.Options, error) {
 	// One spelling per service, so that its vault key is pinned under the
 	// name its token is recorded with. A refused address is left to
 	// service.New to explain.
@@ -146,13 +157,13 @@ func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 	}
 	hc, err := f.httpClient()
 	if err != nil {
-		return nil, err
+		return service.Options{}, err
 	}
 	trust, err := f.VaultTrust()
 	if err != nil {
-		return nil, err
+		return service.Options{}, err
 	}
-	opts := service.Options{BaseURL: base, Token: token, HTTP: hc, Trust: trust}
+	opts := service.Options{BaseURL: base, HTTP: hc, Trust: trust}
 	if f.SandboxOn() {
 		// The sandbox's service listens on a new port each run: its key
 		// is pinned under one name.
@@ -161,7 +172,31 @@ func (f *Factory) serviceClient(base, token string) (*service.Client, error) {
 	if log := f.debugLog(); log != nil {
 		opts.Log = log
 	}
-	return service.New(opts)
+	return opts, nil
+}
+
+// PrefetchVaultKey fetches and judges the vault key of the service in use
+// ahead of a registration, without a token, so that the registering PUT
+// finds it in the process's trust instead of waiting one more round trip.
+// It is meant to run beside other requests (keys add asks Binance
+// meanwhile); a failure is left for the registration, which fetches the
+// key again and reports it.
+func (f *Factory) PrefetchVaultKey(ctx context.Context) {
+	base, err := f.ServiceURL()
+	if err != nil {
+		return
+	}
+	opts, err := f.trustedOptions(base)
+	if err != nil {
+		return
+	}
+	c, err := service.NewPublic(opts)
+	if err != nil {
+		return
+	}
+	if _, err := c.VaultKeyID(ctx); err != nil {
+		f.Debugf("service: the vault key was not fetched ahead (%v); the registration fetches it", err)
+	}
 }
 
 // trustOnce keeps a Factory's vault key trust, so that the vault key is
@@ -205,6 +240,10 @@ func (f *Factory) VaultTrust() (*service.Trust, error) {
 			// The sandbox's own stand-in key is nothing to trust or
 			// remember for a person practising.
 			if !f.SandboxOn() {
+				// Possibly from PrefetchVaultKey's goroutine: one
+				// writer at a time, as for the debug lines.
+				f.debugMu.Lock()
+				defer f.debugMu.Unlock()
 				f.Messages().Errf("service.vault_key_pinned", keyID, origin)
 			}
 		},

@@ -101,6 +101,9 @@ type addFlow struct {
 	in      *Intake
 	deps    enroll.Deps
 	bot     bots.Bot
+	// prefetched waits for the vault key fetched ahead, if one is, so
+	// that what it may print comes before the verdict.
+	prefetched func()
 }
 
 func addRun(ctx context.Context, o *AddOptions) error {
@@ -111,6 +114,23 @@ func addRun(ctx context.Context, o *AddOptions) error {
 	// Before any question or store is opened.
 	if err := fl.in.CheckTerminal(); err != nil {
 		return err
+	}
+	if !fl.guided && !o.NoRegister && f.PrefetchVaultKey != nil {
+		// The registering PUT needs the vault key: fetched while the bot
+		// list and Binance are asked, not after them. (The guided run
+		// leaves it where it is: its screens take longer than a round
+		// trip, and nothing may print beside a form.)
+		pctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			f.PrefetchVaultKey(pctx)
+		}()
+		fl.prefetched = func() { <-done }
+		defer func() {
+			cancel()
+			<-done
+		}()
 	}
 	if err := fl.pickBot(ctx); err != nil {
 		return err
@@ -443,6 +463,9 @@ func (fl *addFlow) scriptedInput(ctx context.Context) (binance.Credentials, *enr
 		return creds, nil, err
 	}
 	checked, err := fl.check(ctx, creds)
+	if fl.prefetched != nil {
+		fl.prefetched()
+	}
 	if err != nil {
 		return creds, nil, err
 	}

@@ -40,6 +40,9 @@ type cmdEnv struct {
 	// saved yet; SaveServiceToken saves a checked one.
 	ServiceWithToken func(token string) (*service.Client, error)
 	SaveServiceToken func(ctx context.Context, store secrets.Store, token string) (string, error)
+	// PrefetchVaultKey fetches the service's vault key ahead of a
+	// registration (see cmdutil.Factory.PrefetchVaultKey).
+	PrefetchVaultKey func(ctx context.Context)
 
 	msg     cmdutil.Messages
 	sandbox bool
@@ -54,6 +57,7 @@ func newCmdEnv(f *cmdutil.Factory) *cmdEnv {
 		Prompter: f.Prompter, Binance: f.Binance, Service: f.Service, Network: f.Network,
 		Store: f.SecretStore, StoreFor: f.SecretStoreFor, Index: f.Index,
 		ServiceToken: f.ServiceToken, ServiceWithToken: f.ServiceWithToken, SaveServiceToken: f.SaveServiceToken,
+		PrefetchVaultKey: f.PrefetchVaultKey,
 		msg: msg, sandbox: f.SandboxOn(),
 	}
 }
