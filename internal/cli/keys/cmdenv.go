@@ -58,7 +58,7 @@ func newCmdEnv(f *cmdutil.Factory) *cmdEnv {
 		Store: f.SecretStore, StoreFor: f.SecretStoreFor, Index: f.Index,
 		ServiceToken: f.ServiceToken, ServiceWithToken: f.ServiceWithToken, SaveServiceToken: f.SaveServiceToken,
 		PrefetchVaultKey: f.PrefetchVaultKey,
-		msg: msg, sandbox: f.SandboxOn(),
+		msg:              msg, sandbox: f.SandboxOn(),
 	}
 }
 
