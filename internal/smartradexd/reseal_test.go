@@ -17,6 +17,7 @@ import (
 
 	"github.com/smartradex/smartradex/internal/seal"
 	"github.com/smartradex/smartradex/internal/server/store"
+	"github.com/smartradex/smartradex/internal/server/store/memstore"
 )
 
 // vaultFile generates a vault key into dir/name with vault-key generate.
@@ -388,4 +389,75 @@ func TestResealRefusals(t *testing.T) {
 		"--previous-vault-key", open); r.code != ExitFailure || !strings.Contains(r.stderr, "chmod 600") {
 		t.Errorf("serve with a 0644 previous key = %d %s", r.code, r.stderr)
 	}
+}
+
+// failingAfter is a store whose ResealKey fails once n keys are resealed,
+// as a database lost in the middle of a run.
+type failingAfter struct {
+	store.Store
+	n int
+}
+
+func (f *failingAfter) ResealKey(ctx context.Context, k store.Key, sealed []byte, id string, audit ...store.AuditEvent) (bool, error) {
+	if f.n == 0 {
+		return false, store.ErrUnavailable
+	}
+	f.n--
+	return f.Store.ResealKey(ctx, k, sealed, id, audit...)
+}
+
+// Interrupted, a reseal has stored what it resealed and nothing else; run
+// again, it continues with the rest and reseals no key twice.
+func TestResealResumes(t *testing.T) {
+	dir := t.TempDir()
+	_, old := vaultFile(t, dir, "a.key")
+	_, cur := vaultFile(t, dir, "b.key")
+	st := memstore.New()
+	ctx := context.Background()
+	for i := range 5 {
+		other, err := st.AddSubscriber(ctx, fmt.Sprintf("s%d@example.com", i), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		apiKey := fmt.Sprintf("%sRESUME%02d", strings.Repeat("Q", 56), i)
+		sealed, _ := seal.Seal(old.Public(), "btc-spot", apiKey, "HMAC", []byte(fmt.Sprintf("ResumeSecret%02d", i)))
+		if _, err := st.PutKey(ctx, store.Key{SubscriberID: other.ID, Bot: "btc-spot", APIKey: apiKey, KeyType: "HMAC",
+			SealedSecret: sealed, VaultKeyID: old.Public().ID(), RegisteredAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &env{ctx: ctx}
+	if _, err := reseal(e, &failingAfter{st, 2}, old, cur); err == nil || !strings.Contains(err.Error(), "after 2 resealed") {
+		t.Fatalf("interrupted reseal: %v", err)
+	}
+	if got := vaultCountsOf(t, st); got[cur.Public().ID()] != 2 || got[old.Public().ID()] != 3 {
+		t.Fatalf("after the interruption: %v", got)
+	}
+	rep, err := reseal(e, st, old, cur)
+	if err != nil || rep.Resealed != 3 || rep.AlreadyCurrent != 2 || rep.NotCurrent != 0 {
+		t.Fatalf("resumed reseal = %+v, %v; want 3 resealed, 2 already current", rep, err)
+	}
+	rep, err = reseal(e, st, old, cur)
+	if err != nil || rep.Resealed != 0 || rep.AlreadyCurrent != 5 || rep.Changed != 0 {
+		t.Fatalf("third run = %+v, %v; want nothing more", rep, err)
+	}
+	log, _ := st.AuditLog(ctx, 0)
+	n := 0
+	for _, ev := range log {
+		if ev.Action == store.ActionKeyReseal {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Errorf("%d key.reseal events, want 5", n)
+	}
+}
+
+func vaultCountsOf(t *testing.T, st store.Store) map[string]int {
+	t.Helper()
+	got, err := st.VaultKeyCounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
