@@ -171,11 +171,12 @@ func toLastCheck(c *store.Check) *lastCheckBody {
 }
 
 // recheck checks a stored key again from the service's address and records
-// the outcome. A key whose secret does not open with the current vault key
-// (rotated since) is not checked: k is returned as it is.
+// the outcome. A key sealed to the current vault key or to a previous one
+// (Config.PreviousVaultKeys) is checked; one sealed to a key this process
+// does not hold is not: k is returned as it is.
 func (s *Server) recheck(ctx context.Context, k store.Key, trigger string) store.Key {
-	vault := s.vault.Load()
-	if vault == nil || k.VaultKeyID != vault.Public().ID() {
+	vault, _ := s.vaultKeyFor(k.VaultKeyID)
+	if vault == nil {
 		s.log.LogAttrs(ctx, levelFor(200), "key not checked: sealed to another vault key",
 			slog.Any("bot", k.Bot), slog.Any("api_key", MaskAPIKey(k.APIKey)), slog.Any("trigger", trigger))
 		return k

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,7 +93,12 @@ func labelValue(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
 }
 
-func (m *metrics) write(w io.Writer, draining bool) {
+// vaultStates orders the states of smartradexd_stored_keys.
+var vaultStates = []string{vaultCurrent, vaultPrevious, vaultOther}
+
+// write writes every metric; stored, when not nil, is how many registered
+// keys are sealed to the vault key of each state (vaultKeyFor).
+func (m *metrics) write(w io.Writer, draining bool, stored map[string]int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	fmt.Fprintln(w, "# HELP smartradexd_http_requests_total HTTP requests served, by route pattern and status class.")
@@ -126,6 +132,13 @@ func (m *metrics) write(w io.Writer, draining bool) {
 	for _, k := range sortedKeys(m.checks, func(a, b [2]string) bool { return a[0] < b[0] || a[0] == b[0] && a[1] < b[1] }) {
 		fmt.Fprintf(w, "smartradexd_key_checks_total{trigger=\"%s\",outcome=\"%s\"} %d\n", k[0], k[1], m.checks[k])
 	}
+	if stored != nil {
+		fmt.Fprintln(w, "# HELP smartradexd_stored_keys Registered keys by the vault key their secret is sealed to: current, previous (a --previous-vault-key: checked, to reseal) or other (not checked). A retired vault key may be destroyed once previous and other are 0 on every replica.")
+		fmt.Fprintln(w, "# TYPE smartradexd_stored_keys gauge")
+		for _, st := range vaultStates {
+			fmt.Fprintf(w, "smartradexd_stored_keys{vault_key=\"%s\"} %d\n", st, stored[st])
+		}
+	}
 	fmt.Fprintln(w, "# HELP smartradexd_draining 1 once shutdown has started.")
 	fmt.Fprintln(w, "# TYPE smartradexd_draining gauge")
 	d := 0
@@ -139,6 +152,32 @@ func (s *Server) handleMetrics() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		s.metrics.write(w, s.draining.Load())
+		s.metrics.write(w, s.draining.Load(), s.storedKeys(r.Context()))
 	})
+}
+
+// metricsTimeout bounds the count of stored keys a scrape makes: a scrape
+// waits for it, and a database that does not answer must not hold every
+// other metric back.
+const metricsTimeout = 3 * time.Second
+
+// storedKeys counts the registered keys by the state of their vault key;
+// nil (and no gauge) when the database cannot answer.
+func (s *Server) storedKeys(ctx context.Context) map[string]int {
+	if s.held.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(metricsTimeout, s.cfg.RequestTimeout))
+	defer cancel()
+	counts, err := s.store.VaultKeyCounts(ctx)
+	if err != nil {
+		s.log.LogAttrs(ctx, levelFor(500), "counting the stored keys for the metrics failed", errAttr(err))
+		return nil
+	}
+	out := map[string]int{}
+	for id, n := range counts {
+		_, st := s.vaultKeyFor(id)
+		out[st] += n
+	}
+	return out
 }

@@ -53,6 +53,13 @@ type Config struct {
 	// CheckPace is the least time between two starts of periodic checks;
 	// default 1 s (at most 60 checks, 1260 weight, a minute).
 	CheckPace time.Duration
+
+	// PreviousVaultKeys are vault keys retired by a rotation: the periodic
+	// and live checks open the secrets still sealed to them, until
+	// `smartradexd vault-key reseal` has sealed those again to the current
+	// key. They are never published, and a PUT sealed to one is refused
+	// (409 vault_key_changed) as before.
+	PreviousVaultKeys []*seal.PrivateKey
 }
 
 // RateLimit is a token bucket per access token (subscriber or engine),
@@ -76,9 +83,11 @@ const (
 
 // Server is the service's http.Handler. Build it with New.
 type Server struct {
-	cfg      Config
-	store    store.Store
-	vault    atomic.Pointer[seal.PrivateKey]
+	cfg   Config
+	store store.Store
+	vault atomic.Pointer[seal.PrivateKey]
+	// previous holds Config.PreviousVaultKeys by key ID; read-only.
+	previous map[string]*seal.PrivateKey
 	log      *slog.Logger
 	metrics  *metrics
 	limiter  *limiter
@@ -136,6 +145,12 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 		limiter:     newLimiter(cfg.RateLimit, cfg.Now),
 		checkBudget: newLimiter(cfg.CheckBudget, cfg.Now),
 		mux:         http.NewServeMux(),
+		previous:    map[string]*seal.PrivateKey{},
+	}
+	for _, k := range cfg.PreviousVaultKeys {
+		if k != nil {
+			s.previous[k.Public().ID()] = k
+		}
 	}
 	s.inspector = cfg.Inspector
 	if s.inspector == nil {
@@ -161,6 +176,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // for tests): from now on GET /v1/vault-key publishes the new key, and a PUT
 // sealed to the old one is 409 vault_key_changed.
 func (s *Server) SetVaultKey(k *seal.PrivateKey) { s.vault.Store(k) }
+
+// Where the vault key a secret is sealed to stands, as the checks and the
+// metrics name it.
+const (
+	vaultCurrent  = "current"
+	vaultPrevious = "previous" // one of Config.PreviousVaultKeys
+	vaultOther    = "other"    // a key this process does not hold
+)
+
+// vaultKeyFor returns the key that opens a secret sealed to the vault key
+// id, and where that key stands; nil for a key this process does not hold.
+func (s *Server) vaultKeyFor(id string) (*seal.PrivateKey, string) {
+	if cur := s.vault.Load(); cur != nil && cur.Public().ID() == id {
+		return cur, vaultCurrent
+	}
+	if k, ok := s.previous[id]; ok {
+		return k, vaultPrevious
+	}
+	return nil, vaultOther
+}
 
 // Hold makes every request that needs the database answer 503 unavailable,
 // and /readyz fail, until Release: for a database that could not be

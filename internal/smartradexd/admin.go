@@ -69,7 +69,7 @@ opens only with the key it was sealed to.`,
 		},
 	}
 	gen.Flags().StringVar(&out, "out", "", "file to create (mode 0600)")
-	return group("vault-key", "Manage the vault key", gen)
+	return group("vault-key", "Manage the vault key", gen, newResealCmd(e))
 }
 
 // adminOptions are the flags every admin command takes.

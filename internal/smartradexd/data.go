@@ -137,6 +137,20 @@ func memoryStore(name string) store.Store {
 	return s
 }
 
+// vaultKeyPath is the file of the current vault key: flag (--vault-key, or
+// SMARTRADEXD_VAULT_KEY), else vault.key in the data directory, which
+// isDefault reports. serve and vault-key reseal find it the same way.
+func vaultKeyPath(e *env, flag string) (path string, isDefault bool, err error) {
+	if flag != "" {
+		return flag, false, nil
+	}
+	dir, err := dataDir(e.getenv)
+	if err != nil {
+		return "", false, err
+	}
+	return filepath.Join(dir, "vault.key"), true, nil
+}
+
 // loadVaultKey reads the vault private key from path. The file must be
 // readable by its owner only.
 func loadVaultKey(path string) (*seal.PrivateKey, error) {

@@ -20,9 +20,12 @@ import (
 
 // Exit codes.
 const (
-	ExitOK         = 0
-	ExitFailure    = 1 // anything unexpected, a refused admin change, a database error
-	ExitUsage      = 2 // bad command, flag, argument or environment variable
+	ExitOK      = 0
+	ExitFailure = 1 // anything unexpected, a refused admin change, a database error
+	ExitUsage   = 2 // bad command, flag, argument or environment variable
+	// ExitIncomplete: vault-key reseal ran, but some keys are still not
+	// sealed to the current vault key (the output says which and why).
+	ExitIncomplete = 3
 	envPrefix      = "SMARTRADEXD_"
 	defaultAddress = "127.0.0.1:8700"
 )
@@ -42,6 +45,15 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError is a failure with an exit code of its own.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
 
 // env holds what every command reads besides its flags.
 type env struct {
@@ -72,6 +84,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !started || errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "hint: run smartradexd help for the commands and flags")
 		return ExitUsage
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	return ExitFailure
 }
@@ -107,7 +123,8 @@ func newRoot(e *env) *cobra.Command {
 administers its database. Every flag can also be set with the environment
 variable SMARTRADEXD_<FLAG>, e.g. SMARTRADEXD_DB for --db.
 
-Exit codes: 0 done, 1 failed, 2 usage error.`,
+Exit codes: 0 done, 1 failed, 2 usage error, 3 vault-key reseal left keys
+not sealed to the current vault key.`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},

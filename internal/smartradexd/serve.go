@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,6 +40,7 @@ type serveOptions struct {
 	addr              string
 	db                string
 	vaultKey          string
+	previousVaultKeys []string
 	binanceURL        string
 	egressIPs         []string
 	ipLock            string
@@ -66,6 +66,7 @@ requests in flight finish (at most 20 s), then the process exits.`,
 	f.StringVar(&o.addr, "addr", defaultAddress, "address to listen on (host:port; port 0 picks a free one)")
 	f.StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
 	f.StringVar(&o.vaultKey, "vault-key", "", "file holding the vault private key (default: vault.key in the data directory, generated on first start)")
+	f.StringSliceVar(&o.previousVaultKeys, "previous-vault-key", nil, "file holding a vault key retired by a rotation: keys still sealed to it are checked until vault-key reseal (repeat, or FILE,FILE)")
 	f.StringVar(&o.binanceURL, "binance-url", binance.DefaultBaseURL, "Binance API base URL the service checks keys with")
 	f.StringSliceVar(&o.egressIPs, "egress-ips", nil, "the addresses the service calls Binance from, published by GET /v1/network (IP,IP; at most 30)")
 	f.StringVar(&o.ipLock, "ip-lock", "off", "IP lock of registered keys: required, recommended or off")
@@ -142,6 +143,9 @@ func runServe(e *env, o *serveOptions) error {
 		return err
 	}
 	log.Info("vault key", "key_id", vault.Public().ID())
+	if cfg.PreviousVaultKeys, err = o.openPreviousVaults(vault, log); err != nil {
+		return err
+	}
 
 	dsn := o.db
 	if dsn == "" {
@@ -237,16 +241,12 @@ func runServe(e *env, o *serveOptions) error {
 // openVault reads --vault-key, or the data directory's vault.key, which is
 // generated on first start.
 func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, error) {
-	if o.vaultKey != "" {
-		return loadVaultKey(o.vaultKey)
-	}
-	dir, err := dataDir(e.getenv)
+	path, isDefault, err := vaultKeyPath(e, o.vaultKey)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "vault.key")
 	k, err := loadVaultKey(path)
-	if !errors.Is(err, fs.ErrNotExist) {
+	if !isDefault || !errors.Is(err, fs.ErrNotExist) {
 		return k, err
 	}
 	if k, err = writeVaultKey(path); err != nil {
@@ -254,6 +254,36 @@ func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, er
 	}
 	log.Warn("vault key generated: back it up, sealed secrets cannot be opened without it", "path", path, "key_id", k.Public().ID())
 	return k, nil
+}
+
+// openPreviousVaults reads the --previous-vault-key files, refused on the
+// same grounds as the current key's. The current key given again is
+// dropped, with a warning.
+func (o *serveOptions) openPreviousVaults(current *seal.PrivateKey, log *slog.Logger) ([]*seal.PrivateKey, error) {
+	var out []*seal.PrivateKey
+	seen := map[string]bool{current.Public().ID(): true}
+	for _, path := range o.previousVaultKeys {
+		path = strings.TrimSpace(path)
+		if path == "" {
+			continue
+		}
+		k, err := loadVaultKey(path)
+		if err != nil {
+			return nil, fmt.Errorf("--previous-vault-key: %w", err)
+		}
+		id := k.Public().ID()
+		if id == current.Public().ID() {
+			log.Warn("--previous-vault-key is the current vault key: ignored", "path", path, "key_id", id)
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		log.Info("previous vault key: keys sealed to it are still checked until resealed", "key_id", id)
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 // checkSourceAddr refuses a --binance-source-addr this host does not have:

@@ -19,6 +19,7 @@ import (
 const (
 	ActionKeyRegister = "key.register"
 	ActionKeyReplace  = "key.replace"
+	ActionKeyReseal   = "key.reseal"
 )
 
 // PutAction is the audit action of a PutKey that changed something.
@@ -217,6 +218,19 @@ type Store interface {
 	// RecordCheck stores the last check of a key, if that key is still the
 	// one registered for (subscriberID, bot) with this apiKey.
 	RecordCheck(ctx context.Context, subscriberID int64, bot, apiKey string, c Check) error
+	// ResealKey stores sealed, sealed to vaultKeyID, as the secret of the
+	// key registered for (k.SubscriberID, k.Bot), if that row still holds
+	// exactly k as read: the same APIKey, KeyType, VaultKeyID and
+	// SealedSecret (compare and swap). It reports whether it changed the
+	// row; false, nil when the key was replaced, removed or resealed since
+	// it was read. Nothing else of the key changes (label, registration
+	// time, last check). The audit events are written only when the row
+	// changed; an event with an empty Action is given "key.reseal", one
+	// with an empty APIKey the key's, masked.
+	ResealKey(ctx context.Context, k Key, sealed []byte, vaultKeyID string, audit ...AuditEvent) (bool, error)
+	// VaultKeyCounts returns how many registered keys are sealed to each
+	// vault key ID (keys with no key sealed to them are absent).
+	VaultKeyCounts(ctx context.Context) (map[string]int, error)
 
 	// AnnounceNetworkChange stores an announced address change and returns
 	// it with its ID.

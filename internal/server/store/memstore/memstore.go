@@ -6,6 +6,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -480,6 +481,36 @@ func (s *Store) RecordCheck(ctx context.Context, subscriberID int64, bot, apiKey
 	k.LastCheck = &c
 	s.keys[id] = k
 	return nil
+}
+
+func (s *Store) ResealKey(ctx context.Context, k store.Key, sealed []byte, vaultKeyID string, audit ...store.AuditEvent) (bool, error) {
+	if err := s.lock(ctx); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	id := keyID{k.SubscriberID, k.Bot}
+	held, ok := s.keys[id]
+	if !ok || held.APIKey != k.APIKey || held.KeyType != k.KeyType || held.VaultKeyID != k.VaultKeyID ||
+		!bytes.Equal(held.SealedSecret, k.SealedSecret) {
+		return false, nil
+	}
+	held.SealedSecret = slices.Clone(sealed)
+	held.VaultKeyID = vaultKeyID
+	s.keys[id] = held
+	s.appendAudit(store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.ActionKeyReseal, APIKey: store.MaskAPIKey(k.APIKey)}, audit)
+	return true, nil
+}
+
+func (s *Store) VaultKeyCounts(ctx context.Context) (map[string]int, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for _, k := range s.keys {
+		out[k.VaultKeyID]++
+	}
+	return out, nil
 }
 
 func (s *Store) Audit(ctx context.Context, e store.AuditEvent) error {

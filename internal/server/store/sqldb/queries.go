@@ -458,6 +458,51 @@ func (s *Store) RecordCheck(ctx context.Context, subscriberID int64, bot, apiKey
 	})
 }
 
+func (s *Store) ResealKey(ctx context.Context, k store.Key, sealed []byte, vaultKeyID string, audit ...store.AuditEvent) (bool, error) {
+	var changed bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// One statement compares and swaps: a PUT, a DELETE or another
+		// reseal that committed first leaves no row to change.
+		r, err := tx.ExecContext(ctx, s.q(`UPDATE keys SET sealed_secret = ?, vault_key_id = ?
+			WHERE subscriber_id = ? AND bot = ? AND api_key = ? AND key_type = ? AND vault_key_id = ? AND sealed_secret = ?`),
+			sealed, vaultKeyID, k.SubscriberID, k.Bot, k.APIKey, k.KeyType, k.VaultKeyID, k.SealedSecret)
+		if err != nil {
+			return err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if changed = n == 1; !changed {
+			return nil
+		}
+		return s.appendAudit(ctx, tx, store.AuditEvent{SubscriberID: k.SubscriberID, Action: store.ActionKeyReseal,
+			APIKey: store.MaskAPIKey(k.APIKey)}, audit)
+	})
+	if err != nil {
+		return false, err
+	}
+	return changed, nil
+}
+
+func (s *Store) VaultKeyCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT vault_key_id, COUNT(*) FROM keys GROUP BY vault_key_id`)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	defer closeRows(rows)
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, s.fail(err)
+		}
+		out[id] = n
+	}
+	return out, s.fail(rows.Err())
+}
+
 func nullable(s string) any {
 	if s == "" {
 		return nil

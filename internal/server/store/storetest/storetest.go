@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListKeys", testListKeys},
 		{"DeleteKey", testDeleteKey},
 		{"RecordCheck", testRecordCheck},
+		{"ResealKey", testResealKey},
+		{"ResealKeyConcurrent", testResealKeyConcurrent},
 		{"Audit", testAudit},
 		{"NetworkChanges", testNetworkChanges},
 		{"Ping", func(t *testing.T, s store.Store) {
@@ -139,6 +141,16 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 		if d := diffKey(got, withEmail(k, sub.Email)); d != "" {
 			t.Error(d)
 		}
+	})
+	t.Run("ResealRacing", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t)
+		for _, s := range []store.Store{a, b} {
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resealRace(t, a, b)
 	})
 	t.Run("AdminBesideServe", func(t *testing.T) {
 		t.Parallel()
