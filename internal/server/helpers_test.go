@@ -119,7 +119,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err := e.mem.AddEngineToken(ctx, "engine-1", HashToken(e.engine), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Now: e.clock.Now, RateLimit: RateLimit{Rate: 1000, Burst: 1000}}
+	cfg := Config{Now: e.clock.Now, RateLimit: RateLimit{Rate: 1000, Burst: 1000}, AddressLimit: RateLimit{Rate: 1000, Burst: 1000}}
 	e.st = e.mem
 	for _, o := range opts {
 		o(&cfg, &e.st)
