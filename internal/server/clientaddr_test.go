@@ -85,7 +85,7 @@ func TestClientAddress(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := http.NewRequest("GET", "http://service/v1/bots", nil)
+			r, err := http.NewRequest(http.MethodGet, "http://service/v1/bots", nil)
 			if err != nil {
 				t.Fatal(err)
 			}

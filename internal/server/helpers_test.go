@@ -172,6 +172,12 @@ func (a answer) decode(t *testing.T, v any) {
 
 func (e *env) do(method, path, token string, body any) answer {
 	e.t.Helper()
+	return e.doWith(method, path, token, body, nil)
+}
+
+// doWith is do with extra request headers.
+func (e *env) doWith(method, path, token string, body any, header http.Header) answer {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -189,6 +195,9 @@ func (e *env) do(method, path, token string, body any) answer {
 	req, err := http.NewRequest(method, e.url+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
