@@ -213,14 +213,18 @@ func TestAddressLimitOff(t *testing.T) {
 
 func TestAuditAndLogsRecordTheClient(t *testing.T) {
 	const marker = "spoofed-marker-Zq7"
-	header := http.Header{"X-Forwarded-For": {marker + ", 198.51.100.7, 127.0.0.1"}}
+	spoofed := http.Header{"X-Forwarded-For": {marker + ", 198.51.100.7, 127.0.0.1"}}
+	// A proxy that passes on garbage: the entry on the walk is malformed.
+	garbage := http.Header{"X-Forwarded-For": {"198.51.100.7, " + marker}}
 	for _, tc := range []struct {
 		name    string
 		trusted []string
+		header  http.Header
 		want    string
 	}{
-		{"trusted proxy", []string{"127.0.0.0/8"}, "198.51.100.7"},
-		{"no trusted proxy", nil, "127.0.0.1"},
+		{"trusted proxy", []string{"127.0.0.0/8"}, spoofed, "198.51.100.7"},
+		{"no trusted proxy", nil, spoofed, "127.0.0.1"},
+		{"trusted proxy, malformed entry", []string{"127.0.0.0/8"}, garbage, "127.0.0.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, withConfig(func(c *Config) {
@@ -229,10 +233,10 @@ func TestAuditAndLogsRecordTheClient(t *testing.T) {
 				}
 			}))
 			apiKey := randomKey()
-			if a := e.doWith("PUT", "/v1/bots/btc-spot/binance-key", e.token, e.sealed("btc-spot", apiKey, "HMAC", randomKey()), header); a.status != 200 {
+			if a := e.doWith("PUT", "/v1/bots/btc-spot/binance-key", e.token, e.sealed("btc-spot", apiKey, "HMAC", randomKey()), tc.header); a.status != 200 {
 				t.Fatalf("PUT = %d %s", a.status, a.body)
 			}
-			if a := e.doWith("DELETE", "/v1/bots/btc-spot/binance-key", e.token, nil, header); a.status != 204 {
+			if a := e.doWith("DELETE", "/v1/bots/btc-spot/binance-key", e.token, nil, tc.header); a.status != 204 {
 				t.Fatalf("DELETE = %d %s", a.status, a.body)
 			}
 			log, err := e.mem.AuditLog(context.Background(), 0)
