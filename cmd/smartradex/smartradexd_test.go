@@ -355,25 +355,49 @@ func cmdSrxdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// srxd-get [-token FILE] [-url URL] PATH prints the status code of GET
-// PATH at the service on a first line, then the body, to stdout.
+// srxd-get [-token FILE] [-url URL] [-H 'NAME: VALUE']... [-show NAME] PATH
+// prints the status code of GET PATH at the service on a first line (with
+// -show, then the answer's header NAME as "NAME: VALUE"), then the body,
+// to stdout. -H adds a request header, as a reverse proxy would.
 func cmdSrxdGet(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("srxd-get", flag.ContinueOnError)
 	tokenFile := fs.String("token", "", "file holding the bearer token")
 	base := fs.String("url", "", "base URL (default: SMARTRADEX_SERVICE_URL)")
+	show := fs.String("show", "", "answer header to print")
+	header := http.Header{}
+	fs.Func("H", "request header NAME: VALUE", func(v string) error {
+		k, val, ok := strings.Cut(v, ":")
+		if !ok {
+			return fmt.Errorf("-H %q: want NAME: VALUE", v)
+		}
+		header.Add(strings.TrimSpace(k), strings.TrimSpace(val))
+		return nil
+	})
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || neg {
-		ts.Fatalf("usage: srxd-get [-token FILE] [-url URL] PATH")
+		ts.Fatalf("usage: srxd-get [-token FILE] [-url URL] [-H 'NAME: VALUE']... [-show NAME] PATH")
 	}
 	if *base == "" {
 		*base = ts.Getenv("SMARTRADEX_SERVICE_URL")
 	}
-	status, body := srxdGet(ts, *base+fs.Arg(0), *tokenFile)
-	fmt.Fprintf(ts.Stdout(), "%d\n%s", status, body)
+	status, answer, body := srxdRequest(ts, *base+fs.Arg(0), *tokenFile, header)
+	fmt.Fprintf(ts.Stdout(), "%d\n", status)
+	if *show != "" {
+		fmt.Fprintf(ts.Stdout(), "%s: %s\n", *show, answer.Get(*show))
+	}
+	fmt.Fprintf(ts.Stdout(), "%s", body)
 }
 
 func srxdGet(ts *testscript.TestScript, u, tokenFile string) (int, []byte) {
+	status, _, body := srxdRequest(ts, u, tokenFile, nil)
+	return status, body
+}
+
+func srxdRequest(ts *testscript.TestScript, u, tokenFile string, header http.Header) (int, http.Header, []byte) {
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	ts.Check(err)
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	if tokenFile != "" {
 		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(ts.ReadFile(tokenFile)))
 	}
@@ -382,7 +406,7 @@ func srxdGet(ts *testscript.TestScript, u, tokenFile string) (int, []byte) {
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	ts.Check(err)
-	return res.StatusCode, body
+	return res.StatusCode, res.Header, body
 }
 
 // [!] srxd-holds -token FILE BOT [APIKEY [SECRET]] asserts what the service

@@ -30,7 +30,8 @@ func live(r *http.Request) bool { return r.URL.Query().Get("live") == "1" }
 func (s *Server) checkAllowed() (bool, time.Duration) { return s.checkBudget.allow("binance") }
 
 // tooManyChecks answers a POST or PUT whose check the budget refuses.
-func tooManyChecks(w http.ResponseWriter, wait time.Duration) {
+func (s *Server) tooManyChecks(w http.ResponseWriter, wait time.Duration) {
+	s.metrics.limited(limitedChecks)
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 	writeError(w, http.StatusTooManyRequests, CodeRateLimited, "too many key checks with Binance at the moment, try again shortly")
 }
@@ -129,7 +130,7 @@ func (s *Server) handleCheckKey() http.Handler {
 			return
 		}
 		if rc.throttled {
-			tooManyChecks(w, rc.wait)
+			s.tooManyChecks(w, rc.wait)
 			return
 		}
 		seen := rc.seen

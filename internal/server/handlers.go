@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"time"
@@ -171,7 +170,7 @@ func (s *Server) handlePutKey() http.Handler {
 			return
 		}
 		if rc.throttled {
-			tooManyChecks(w, rc.wait)
+			s.tooManyChecks(w, rc.wait)
 			return
 		}
 		seen := rc.seen
@@ -229,20 +228,11 @@ func (s *Server) handlePutKey() http.Handler {
 // here; empty (DELETE), the store's row has the removed key's, masked too.
 func (s *Server) auditEvent(r *http.Request, action string, p store.Principal, bot, apiKey string) store.AuditEvent {
 	e := store.AuditEvent{At: s.now(), Actor: "subscriber:" + p.Subscriber.Email, Action: action,
-		SubscriberID: p.Subscriber.ID, Bot: bot, RemoteAddr: remoteHost(r)}
+		SubscriberID: p.Subscriber.ID, Bot: bot, RemoteAddr: clientFrom(r.Context()).String()}
 	if apiKey != "" {
 		e.APIKey = MaskAPIKey(apiKey)
 	}
 	return e
-}
-
-// remoteHost is the peer's address, without the port. Behind a reverse
-// proxy it is the proxy's: forwarded headers are not trusted.
-func remoteHost(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
 }
 
 type engineKeyBody struct {

@@ -119,7 +119,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err := e.mem.AddEngineToken(ctx, "engine-1", HashToken(e.engine), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Now: e.clock.Now, RateLimit: RateLimit{Rate: 1000, Burst: 1000}}
+	cfg := Config{Now: e.clock.Now, RateLimit: RateLimit{Rate: 1000, Burst: 1000}, AddressLimit: RateLimit{Rate: 1000, Burst: 1000}}
 	e.st = e.mem
 	for _, o := range opts {
 		o(&cfg, &e.st)
@@ -172,6 +172,12 @@ func (a answer) decode(t *testing.T, v any) {
 
 func (e *env) do(method, path, token string, body any) answer {
 	e.t.Helper()
+	return e.doWith(method, path, token, body, nil)
+}
+
+// doWith is do with extra request headers.
+func (e *env) doWith(method, path, token string, body any, header http.Header) answer {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -189,6 +195,9 @@ func (e *env) do(method, path, token string, body any) answer {
 	req, err := http.NewRequest(method, e.url+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

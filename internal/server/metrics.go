@@ -21,6 +21,7 @@ type metrics struct {
 	registrations map[string]uint64 // created, replaced, unchanged
 	removals      uint64
 	checks        map[[2]string]uint64 // trigger, outcome
+	limits        map[string]uint64    // 429s by reason: token, address, checks
 }
 
 var latencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -34,7 +35,8 @@ type histogram struct {
 func newMetrics() *metrics {
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
 		registrations: map[string]uint64{"created": 0, "replaced": 0, "unchanged": 0},
-		checks:        map[[2]string]uint64{}}
+		checks:        map[[2]string]uint64{},
+		limits:        map[string]uint64{limitedToken: 0, limitedAddress: 0, limitedChecks: 0}}
 }
 
 func statusClass(status int) string { return fmt.Sprintf("%dxx", status/100) }
@@ -71,6 +73,14 @@ func (m *metrics) checked(trigger, outcome string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.checks[[2]string{trigger, outcome}]++
+}
+
+// limited counts a 429 rate_limited answer; reason is limitedToken,
+// limitedAddress or limitedChecks.
+func (m *metrics) limited(reason string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.limits[reason]++
 }
 
 func (m *metrics) removed() {
@@ -138,6 +148,11 @@ func (m *metrics) write(w io.Writer, draining bool, stored map[string]int) {
 		for _, st := range vaultStates {
 			fmt.Fprintf(w, "smartradexd_stored_keys{vault_key=\"%s\"} %d\n", st, stored[st])
 		}
+	}
+	fmt.Fprintln(w, "# HELP smartradexd_rate_limited_total Requests answered 429 rate_limited, by reason: the token's bucket, the client address's, or the budget of checks with Binance.")
+	fmt.Fprintln(w, "# TYPE smartradexd_rate_limited_total counter")
+	for _, reason := range sortedKeys(m.limits, func(a, b string) bool { return a < b }) {
+		fmt.Fprintf(w, "smartradexd_rate_limited_total{reason=\"%s\"} %d\n", reason, m.limits[reason])
 	}
 	fmt.Fprintln(w, "# HELP smartradexd_draining 1 once shutdown has started.")
 	fmt.Fprintln(w, "# TYPE smartradexd_draining gauge")

@@ -13,16 +13,25 @@ import (
 	"time"
 )
 
-// observe wraps every request: a request ID, one log line, the metrics,
-// and a 500 instead of a dropped connection when a handler panics.
+// observe wraps every request: a request ID, the client address (once, in
+// the context, for the limits and the audit trail), one log line, the
+// metrics, and a 500 instead of a dropped connection when a handler panics.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
 		w.Header().Set("X-Request-Id", id)
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestIDKey, id), s.cfg.RequestTimeout)
+		c := clientOf(r, s.cfg.TrustedProxies)
+		ctx := withClient(context.WithValue(r.Context(), requestIDKey, id), c)
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
+		if c.ignored && !s.forwardIgnored.Swap(true) {
+			// Once per process: a reverse proxy left out of
+			// --trusted-proxies, or a client trying its luck.
+			s.log.LogAttrs(ctx, slog.LevelWarn, "forwarded header from a peer not trusted ignored; if it is your reverse proxy, add it to --trusted-proxies",
+				slog.String("peer", c.String()))
+		}
 		sw := &StatusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -47,7 +56,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-				slog.String("request_id", id))
+				slog.String("request_id", id),
+				slog.String("client", c.String()))
 		}()
 		next.ServeHTTP(sw, r)
 	})

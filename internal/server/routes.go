@@ -3,18 +3,20 @@ package server
 import "net/http"
 
 // routes lists every endpoint. A path registered without a method answers
-// 405 with the methods it has; "/" answers 404 for every other path.
+// 405 with the methods it has; "/" answers 404 for every other path. What
+// needs no token is limited per client address, but for /healthz,
+// /readyz and /metrics, which probes and Prometheus call often.
 func (s *Server) routes() {
 	m := s.mux
 	m.Handle("GET /v1/me", s.subscriber(s.handleMe()))
-	m.Handle("GET /v1/bots", s.handleBots())
-	m.Handle("GET /v1/vault-key", s.handleVaultKey())
+	m.Handle("GET /v1/bots", s.limitedByAddress(s.handleBots()))
+	m.Handle("GET /v1/vault-key", s.limitedByAddress(s.handleVaultKey()))
 	m.Handle("PUT /v1/bots/{bot}/binance-key", s.subscriber(s.handlePutKey()))
 	m.Handle("GET /v1/bots/{bot}/binance-key", s.subscriber(s.handleGetKey()))
 	m.Handle("DELETE /v1/bots/{bot}/binance-key", s.subscriber(s.handleDeleteKey()))
 	m.Handle("POST /v1/bots/{bot}/binance-key/checks", s.subscriber(s.handleCheckKey()))
 	m.Handle("GET /v1/binance-keys", s.subscriber(s.handleListKeys()))
-	m.Handle("GET /v1/network", s.handleNetwork())
+	m.Handle("GET /v1/network", s.limitedByAddress(s.handleNetwork()))
 	m.Handle("GET /internal/v1/keys", s.engine(s.handleEngineKeys()))
 	m.Handle("GET /healthz", s.handleHealthz())
 	m.Handle("GET /readyz", s.handleReadyz())
@@ -33,9 +35,9 @@ func (s *Server) routes() {
 		"/readyz":                           "GET",
 		"/metrics":                          "GET",
 	} {
-		m.Handle(path, methodNotAllowed(methods))
+		m.Handle(path, s.limitedByAddress(methodNotAllowed(methods)))
 	}
-	m.Handle("/", noSuchEndpoint())
+	m.Handle("/", s.limitedByAddress(noSuchEndpoint()))
 }
 
 // Routes lists the served operations (method and pattern), for tests and

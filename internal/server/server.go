@@ -1,7 +1,7 @@
 // Package server is smartradexd's HTTP handler: the v1 contract of
 // docs/service-api.md served from a store.Store, with sealed Binance
 // secrets (internal/seal), the trading engine's endpoint, health, metrics,
-// per-token rate limits, request logs and the audit trail.
+// per-token and per-address rate limits, request logs and the audit trail.
 //
 // A secret exists in clear here only in memory, for the time it takes to
 // check its shape; the store receives it sealed. Tokens are looked up by
@@ -27,6 +27,16 @@ type Config struct {
 	Now func() time.Time
 	// RateLimit limits each token's requests; zero fields take the defaults.
 	RateLimit RateLimit
+	// AddressLimit limits, per client address (an IPv6 client by its /64),
+	// the requests made without a valid token: the public endpoints' and
+	// every failed authentication. Zero fields take the defaults (5 per
+	// second, 60 in a burst); NoAddressLimit turns it off. /healthz,
+	// /readyz and /metrics are never limited.
+	AddressLimit   RateLimit
+	NoAddressLimit bool
+	// TrustedProxies are the peers whose X-Forwarded-For (or Forwarded)
+	// names the client; empty trusts no header (see clientOf).
+	TrustedProxies []netip.Prefix
 	// MaxBody caps a request body; default 64 KiB, as the contract says.
 	MaxBody int64
 	// RequestTimeout bounds the database work of one request; default 10 s,
@@ -62,9 +72,10 @@ type Config struct {
 	PreviousVaultKeys []*seal.PrivateKey
 }
 
-// RateLimit is a token bucket per access token (subscriber or engine),
-// kept in this process's memory: with several replicas each allows the
-// rate, so a client spread over n replicas may reach n times it.
+// RateLimit is a token bucket per access token (subscriber or engine) or
+// per client address, kept in this process's memory: with several replicas
+// each allows the rate, so a client spread over n replicas may reach n
+// times it.
 type RateLimit struct {
 	Rate  float64 // requests per second, refilled continuously; default 5
 	Burst int     // bucket size; default 30
@@ -75,6 +86,12 @@ const (
 	defaultTimeout = 10 * time.Second
 	defaultRate    = 5
 	defaultBurst   = 30
+
+	defaultAddressRate  = 5
+	defaultAddressBurst = 60
+	// maxAddressBuckets bounds the address limiter's memory (some 15 MB):
+	// past it, a new address is refused until idle buckets are swept.
+	maxAddressBuckets = 100000
 
 	defaultCheckRate  = 1
 	defaultCheckBurst = 20
@@ -91,10 +108,15 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	limiter  *limiter
-	mux      *http.ServeMux
-	draining atomic.Bool
-	held     atomic.Bool
-	handler  http.Handler
+	// addrLimiter is AddressLimit's buckets; nil when it is off.
+	addrLimiter *limiter
+	// forwardIgnored is set once a peer that is not trusted has sent a
+	// forwarded header (logged once: a proxy missing from TrustedProxies).
+	forwardIgnored atomic.Bool
+	mux            *http.ServeMux
+	draining       atomic.Bool
+	held           atomic.Bool
+	handler        http.Handler
 
 	inspector Inspector
 	// network caches the announced changes last read, for when the
@@ -121,6 +143,12 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 	}
 	if cfg.RateLimit.Burst <= 0 {
 		cfg.RateLimit.Burst = defaultBurst
+	}
+	if cfg.AddressLimit.Rate <= 0 {
+		cfg.AddressLimit.Rate = defaultAddressRate
+	}
+	if cfg.AddressLimit.Burst <= 0 {
+		cfg.AddressLimit.Burst = defaultAddressBurst
 	}
 	if cfg.CheckBudget.Rate <= 0 {
 		cfg.CheckBudget.Rate = defaultCheckRate
@@ -151,6 +179,10 @@ func New(cfg Config, st store.Store, vault *seal.PrivateKey, logger *slog.Logger
 		if k != nil {
 			s.previous[k.Public().ID()] = k
 		}
+	}
+	if !cfg.NoAddressLimit {
+		s.addrLimiter = newLimiter(cfg.AddressLimit, cfg.Now)
+		s.addrLimiter.max = maxAddressBuckets
 	}
 	s.inspector = cfg.Inspector
 	if s.inspector == nil {

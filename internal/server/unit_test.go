@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,84 @@ func TestLimiter(t *testing.T) {
 	}
 	if retryAfterSeconds(10*time.Millisecond) != 1 || retryAfterSeconds(1500*time.Millisecond) != 2 {
 		t.Error("retryAfterSeconds")
+	}
+}
+
+func TestLimiterEmptyTakesNothing(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	l := newLimiter(RateLimit{Rate: 1, Burst: 2}, c.Now)
+	if empty, _ := l.empty("a"); empty {
+		t.Fatal("an unseen key is empty")
+	}
+	if len(l.buckets) != 0 {
+		t.Fatal("empty made a bucket")
+	}
+	for range 5 {
+		if empty, _ := l.empty("a"); empty {
+			t.Fatal("empty took from the bucket")
+		}
+	}
+	l.allow("a")
+	l.allow("a")
+	if empty, wait := l.empty("a"); !empty || wait != time.Second {
+		t.Fatalf("drained bucket: empty = %v, %v", empty, wait)
+	}
+	c.Add(time.Second)
+	if empty, _ := l.empty("a"); empty {
+		t.Fatal("the bucket did not refill")
+	}
+	if ok, _ := l.allow("a"); !ok {
+		t.Fatal("the refilled request was refused")
+	}
+}
+
+func TestLimiterBounded(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	l := newLimiter(RateLimit{Rate: 1, Burst: 10}, c.Now)
+	l.max = 3
+	for _, id := range []string{"a", "b", "c"} {
+		if ok, _ := l.allow(id); !ok {
+			t.Fatalf("%s refused", id)
+		}
+	}
+	// Full: a new key is refused, the known ones still served.
+	if ok, wait := l.allow("d"); ok || wait != time.Second {
+		t.Fatalf("a key past the bound: %v, %v", ok, wait)
+	}
+	if ok, _ := l.allow("a"); !ok {
+		t.Fatal("a known key was refused")
+	}
+	if len(l.buckets) != 3 {
+		t.Fatalf("%d buckets, bound 3", len(l.buckets))
+	}
+	// Once the buckets have refilled, a sweep makes room.
+	c.Add(2 * time.Second)
+	if ok, _ := l.allow("d"); !ok {
+		t.Fatal("no room after the buckets refilled")
+	}
+	if len(l.buckets) != 1 {
+		t.Fatalf("%d buckets after the sweep, want 1", len(l.buckets))
+	}
+}
+
+func TestLimiterSweepsIdleBuckets(t *testing.T) {
+	c := &clock{t: time.Unix(0, 0)}
+	l := newLimiter(RateLimit{Rate: 1, Burst: 1}, c.Now)
+	for i := range sweepAbove {
+		l.allow(strconv.Itoa(i))
+	}
+	// None has refilled: the sweep frees nothing, and the next one waits
+	// until the map has doubled.
+	l.allow("new")
+	if len(l.buckets) != sweepAbove+1 || l.sweepAt != 2*sweepAbove {
+		t.Fatalf("%d buckets, next sweep at %d", len(l.buckets), l.sweepAt)
+	}
+	c.Add(time.Second)
+	for i := range sweepAbove {
+		l.allow("again" + strconv.Itoa(i))
+	}
+	// At 2×sweepAbove the first 10001, refilled, went; the new ones stay.
+	if len(l.buckets) != sweepAbove || l.buckets["0"] != nil || l.buckets["again0"] == nil {
+		t.Fatalf("%d buckets: the refilled ones were not swept", len(l.buckets))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -47,6 +48,9 @@ type serveOptions struct {
 	binanceSourceAddr string
 	checkInterval     time.Duration
 	tlsCert, tlsKey   string
+	trustedProxies    []string
+	addressRate       float64
+	addressBurst      int
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -58,7 +62,11 @@ func newServeCmd(e *env) *cobra.Command {
 it. Without --db and --vault-key it keeps smartradexd.db and vault.key in
 $XDG_DATA_HOME/smartradexd, generating the vault key on first start.
 Logs are JSON lines on standard error. SIGTERM or SIGINT: readiness fails,
-requests in flight finish (at most 20 s), then the process exits.`,
+requests in flight finish (at most 20 s), then the process exits.
+
+Behind a reverse proxy, --trusted-proxies names its addresses: the client
+address in the logs, the audit trail and the per-address limit is then the
+one the proxy forwarded in X-Forwarded-For, otherwise the TCP peer's.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(e, o) },
 	}
@@ -74,6 +82,9 @@ requests in flight finish (at most 20 s), then the process exits.`,
 	f.DurationVar(&o.checkInterval, "check-interval", 6*time.Hour, "how often every stored key is checked again with Binance (0 disables)")
 	f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM), with --tls-key")
 	f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM), with --tls-cert")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "reverse proxies whose X-Forwarded-For names the client (CIDR,CIDR; default: none, the TCP peer is the client)")
+	f.Float64Var(&o.addressRate, "address-rate", 5, "requests per second per client address without a valid token (public endpoints, failed authentications); 0 disables")
+	f.IntVar(&o.addressBurst, "address-burst", 60, "burst of --address-rate")
 	return cmd
 }
 
@@ -119,6 +130,19 @@ func (o *serveOptions) check() (server.Config, error) {
 		return cfg, usagef("--binance-url: plain http:// only to this computer (127.0.0.1, localhost), otherwise https://")
 	}
 	cfg.Inspector = insp
+	if cfg.TrustedProxies, err = server.ParseTrustedProxies(o.trustedProxies); err != nil {
+		return cfg, usagef("--trusted-proxies: %v", err)
+	}
+	switch {
+	case math.IsNaN(o.addressRate) || math.IsInf(o.addressRate, 0) || o.addressRate < 0:
+		return cfg, usagef("--address-rate must be a number of requests per second, or 0 to disable the limit")
+	case o.addressRate == 0:
+		cfg.NoAddressLimit = true
+	case o.addressBurst < 1:
+		return cfg, usagef("--address-burst must be at least 1")
+	default:
+		cfg.AddressLimit = server.RateLimit{Rate: o.addressRate, Burst: o.addressBurst}
+	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return cfg, usagef("--tls-cert and --tls-key go together")
 	}
@@ -216,8 +240,17 @@ func runServe(e *env, o *serveOptions) error {
 	for _, a := range cfg.EgressIPs {
 		egress = append(egress, a.String())
 	}
+	trusted := make([]string, 0, len(cfg.TrustedProxies))
+	for _, p := range cfg.TrustedProxies {
+		trusted = append(trusted, p.String())
+	}
+	addressLimit := "off"
+	if !cfg.NoAddressLimit {
+		addressLimit = fmt.Sprintf("%g/s, burst %d", cfg.AddressLimit.Rate, cfg.AddressLimit.Burst)
+	}
 	log.Info("listening on "+ln.Addr().String(), "addr", ln.Addr().String(), "tls", tlsConfig != nil, "ip_lock", cfg.IPLock,
-		"egress_ips", egress, "binance_source_addr", sourceText(cfg.BinanceSourceAddr), "check_interval", o.checkInterval.String())
+		"egress_ips", egress, "binance_source_addr", sourceText(cfg.BinanceSourceAddr), "check_interval", o.checkInterval.String(),
+		"trusted_proxies", trusted, "address_limit", addressLimit)
 
 	select {
 	case err := <-served:

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -291,6 +292,12 @@ func TestUsageErrors(t *testing.T) {
 		{nil, []string{"serve", "--binance-url", "ftp://x"}, "--binance-url"},
 		{nil, []string{"serve", "--tls-cert", "c.pem"}, "--tls-key"},
 		{nil, []string{"serve", "--addr", "nope"}, "--addr"},
+		{nil, []string{"serve", "--trusted-proxies", "10.0.0.0/33"}, `--trusted-proxies: "10.0.0.0/33" is not a CIDR`},
+		{map[string]string{"SMARTRADEXD_TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, []string{"serve"}, `--trusted-proxies: "nginx" is not a CIDR`},
+		{nil, []string{"serve", "--address-rate", "-1"}, "--address-rate"},
+		{nil, []string{"serve", "--address-rate", "NaN"}, "--address-rate"},
+		{map[string]string{"SMARTRADEXD_ADDRESS_RATE": "fast"}, []string{"serve"}, "SMARTRADEXD_ADDRESS_RATE"},
+		{nil, []string{"serve", "--address-burst", "0"}, "--address-burst must be at least 1"},
 		{nil, []string{"vault-key", "generate"}, "--out"},
 		{nil, []string{"vault-key"}, "subcommand"},
 		{nil, []string{"admin"}, "subcommand"},
@@ -608,5 +615,59 @@ func TestMigrateLater(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != 503 {
 		t.Errorf("readyz after a cancelled retry = %d", rec.Code)
+	}
+}
+
+// Behind a trusted proxy the service limits and logs each client by the
+// address the proxy forwarded; --address-rate 0 turns the limit off.
+func TestServeBehindProxy(t *testing.T) {
+	env := map[string]string{
+		"XDG_DATA_HOME":               t.TempDir(),
+		"SMARTRADEXD_DB":              "memory:" + t.Name(),
+		"SMARTRADEXD_TRUSTED_PROXIES": "127.0.0.1/32,10.0.0.0/8",
+	}
+	srv := serve(t, env, "http", "--address-rate", "0.001", "--address-burst", "2")
+	client := func(addr string) (int, http.Header) {
+		req, _ := http.NewRequest(http.MethodGet, srv.url+"/v1/bots", nil)
+		req.Header.Set("X-Forwarded-For", addr)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode, res.Header
+	}
+	for range 2 {
+		if code, _ := client("198.51.100.1, 10.1.1.1"); code != 200 {
+			t.Fatalf("GET /v1/bots = %d", code)
+		}
+	}
+	code, h := client("198.51.100.1, 10.1.1.1")
+	if n, err := strconv.Atoi(h.Get("Retry-After")); code != 429 || err != nil || n < 1 {
+		t.Fatalf("3rd GET = %d, Retry-After %q; want 429 with a wait", code, h.Get("Retry-After"))
+	}
+	if code, _ := client("198.51.100.2"); code != 200 {
+		t.Fatalf("another client = %d", code)
+	}
+	logs := srv.logs.String()
+	if !strings.Contains(logs, `"trusted_proxies":["127.0.0.1/32","10.0.0.0/8"]`) || !strings.Contains(logs, `"address_limit":"0.001/s, burst 2"`) {
+		t.Errorf("the listening record does not say the proxies and the limit:\n%s", logs)
+	}
+	if strings.Count(logs, `"client":"198.51.100.1"`) != 3 || strings.Count(logs, `"client":"198.51.100.2"`) != 1 {
+		t.Errorf("the request records do not name the forwarded clients:\n%s", logs)
+	}
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+
+	env["SMARTRADEXD_DB"] = "memory:" + t.Name() + "-off"
+	srv = serve(t, env, "http", "--address-rate", "0", "--address-burst", "1")
+	for i := range 5 {
+		if code, _ := client("198.51.100.1"); code != 200 {
+			t.Fatalf("request %d with the limit off = %d", i, code)
+		}
+	}
+	if !strings.Contains(srv.logs.String(), `"address_limit":"off"`) {
+		t.Errorf("the listening record does not say the limit is off:\n%s", srv.logs.String())
 	}
 }

@@ -26,7 +26,7 @@ type Network struct {
 // same store and vault key. Call it before the service gets requests.
 func (s *Server) SetNetwork(n Network) error {
 	cfg := server.Config{Now: s.clock, RateLimit: server.RateLimit{Rate: rateLimit, Burst: rateBurst},
-		IPLock: n.IPLock, BinanceURL: n.BinanceURL}
+		NoAddressLimit: true, IPLock: n.IPLock, BinanceURL: n.BinanceURL}
 	for _, ip := range n.EgressIPs {
 		a, err := netip.ParseAddr(ip)
 		if err != nil {
