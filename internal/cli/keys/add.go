@@ -621,15 +621,17 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 			}
 			ok = true
 		}
-		checked, fixes, title, err := fl.guidedCheck(ctx, &creds)
+		checked, fixes, title, cause, err := fl.guidedCheck(ctx, &creds)
 		if err != nil {
 			return creds, nil, enrolled{}, err
 		}
 		if fixes == nil {
 			out := fl.enroll(ctx, creds, checked)
 			fixes, title = fl.refusedAtRegistration(out)
-			if fixes == nil {
-				fixes, title = fl.takeBackSeen(ctx, out)
+			if fixes != nil {
+				cause = out.doErr
+			} else {
+				fixes, title, cause = fl.takeBackSeen(ctx, out)
 			}
 			if fixes == nil {
 				return creds, checked, out, nil
@@ -642,11 +644,18 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 		if err != nil {
 			return creds, nil, enrolled{}, err
 		}
+		// Giving up reports what stood in the way: the refused boxes, or
+		// the error the screen explained (Binance's refusal, another
+		// bot's sub-account…), with its own exit code.
 		refused := func() error {
-			if checked == nil {
-				return apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(fixes)), i18n.M("enroll.refused_hint"))
+			if cause != nil {
+				return cause
 			}
-			return apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(checked.Verdict.Problems)), i18n.M("enroll.refused_hint"))
+			n := len(fixes)
+			if checked != nil {
+				n = len(checked.Verdict.Problems)
+			}
+			return apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", n), i18n.M("enroll.refused_hint"))
 		}
 		switch choice {
 		case onboard.RecheckNow:
@@ -676,7 +685,10 @@ func (fl *addFlow) guidedInput(ctx context.Context) (binance.Credentials, *enrol
 // the user can mend without a new command come back as fixes: the key
 // refused by Binance, the two values swapped (mended here when the
 // other order works), the sub-account of another bot, a right to change.
-func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) (checked *enroll.Checked, fixes []string, title string, err error) {
+//
+// cause is the error the fixes explain, reported if the user gives up;
+// nil for refused boxes, which checked.Verdict lists.
+func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) (checked *enroll.Checked, fixes []string, title string, cause, err error) {
 	f := fl.f
 	spin := func(c binance.Credentials) (*enroll.Checked, error) {
 		var ch *enroll.Checked
@@ -702,26 +714,26 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 	}
 	if err != nil {
 		if fl.o.UseGenerated {
-			return nil, nil, "", err
+			return nil, nil, "", nil, err
 		}
 		if fixes, title := fl.serviceRefusal(err); fixes != nil {
 			// SmartradeX checked the locked key of a replacement first.
-			return nil, fixes, title, nil
+			return nil, fixes, title, err, nil
 		}
 		if !mendable(err) {
-			return nil, nil, "", err
+			return nil, nil, "", nil, err
 		}
-		return nil, renderFixes(fl.lang, err), f.T("onboard.recheck.rejected_title"), nil
+		return nil, renderFixes(fl.lang, err), f.T("onboard.recheck.rejected_title"), err, nil
 	}
 	// Another bot's key or sub-account: said before "accepted" is.
 	if cerr := enroll.Conflict(fl.deps, fl.bot.ID, *creds, checkedUID(checked)); cerr != nil {
 		if apperr.KindOf(cerr) != apperr.Refused {
-			return nil, nil, "", cerr
+			return nil, nil, "", nil, cerr
 		}
 		if fl.o.Rotate {
 			cerr = enroll.KeptOld(cerr, fl.bot.ID)
 		}
-		return checked, renderFixes(fl.lang, cerr), f.T("onboard.recheck.conflict_title"), nil
+		return checked, renderFixes(fl.lang, cerr), f.T("onboard.recheck.conflict_title"), cerr, nil
 	}
 	if checked.Verdict.OK() {
 		if checked.Unchecked || checked.Inspection == nil {
@@ -731,10 +743,10 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 		} else {
 			fl.printAccepted(checked)
 		}
-		return checked, nil, "", nil
+		return checked, nil, "", nil, nil
 	}
 	// A refusal is shown once, by the screen that offers what to do.
-	return checked, fl.ui.BoxFixes(checked.Verdict.Problems), "", nil
+	return checked, fl.ui.BoxFixes(checked.Verdict.Problems), "", nil, nil
 }
 
 // binanceBadSignature is Binance's -1022: the signature does not match,
@@ -802,17 +814,18 @@ func (fl *addFlow) serviceRefusal(err error) (fixes []string, title string) {
 // smartradex refuses in what SmartradeX saw. The key is registered by
 // then; a new add (not a rotation, which would have to restore the old
 // key) takes it back, here and at SmartradeX, and returns the fixes and
-// title of the recheck screen. nil fixes: not such a case, or the key
-// could not be taken back (the error is reported as before).
-func (fl *addFlow) takeBackSeen(ctx context.Context, out enrolled) (fixes []string, title string) {
+// title of the recheck screen, and cause, what the user is told on giving
+// up. nil fixes: not such a case, or the key could not be taken back (the
+// error is reported as before).
+func (fl *addFlow) takeBackSeen(ctx context.Context, out enrolled) (fixes []string, title string, cause error) {
 	res := out.res
 	if fl.o.Rotate || fl.o.UseGenerated || fl.o.NoRegister || res == nil || !res.Registered || res.Replaced != nil ||
 		out.doErr == nil || out.err != out.doErr { //nolint:errorlint // identity, as in refusedAtRegistration
-		return nil, ""
+		return nil, "", nil
 	}
 	var ae *apperr.Error
 	if !errors.As(out.doErr, &ae) {
-		return nil, ""
+		return nil, "", nil
 	}
 	switch ae.Code {
 	case "enroll.same_key", "enroll.same_subaccount":
@@ -823,14 +836,15 @@ func (fl *addFlow) takeBackSeen(ctx context.Context, out enrolled) (fixes []stri
 				cp.Hints = append(cp.Hints, h)
 			}
 		}
-		fixes, title = renderFixes(fl.lang, &cp), fl.f.T("onboard.recheck.conflict_title")
+		fixes, title, cause = renderFixes(fl.lang, &cp), fl.f.T("onboard.recheck.conflict_title"), &cp
 	case "enroll.seen_refused":
 		if res.Seen == nil {
-			return nil, ""
+			return nil, "", nil
 		}
 		fixes = fl.ui.BoxFixes(res.Seen.Verdict.Problems)
+		cause = apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(res.Seen.Verdict.Problems)), i18n.M("enroll.refused_hint"))
 	default:
-		return nil, ""
+		return nil, "", nil
 	}
 	err := fl.ui.Spin(ctx, fl.f.T("keys.add.taking_back"), func(ctx context.Context) error {
 		_, err := enroll.Remove(ctx, fl.deps, enroll.RemoveRequest{Bot: fl.bot.ID})
@@ -838,9 +852,9 @@ func (fl *addFlow) takeBackSeen(ctx context.Context, out enrolled) (fixes []stri
 	})
 	if err != nil {
 		fl.f.Debugf("keys add: the key SmartradeX registered could not be taken back: %v", err)
-		return nil, ""
+		return nil, "", nil
 	}
-	return fixes, title
+	return fixes, title, cause
 }
 
 // mendable reports whether Binance refused the credentials themselves

@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -598,6 +599,91 @@ func TestGuidedLockedRotateMistakesEndRotated(t *testing.T) {
 				if strings.Contains(g.stdout.String()+g.stderr.String()+asked.String(), s) {
 					t.Fatal("a secret was shown")
 				}
+			}
+		})
+	}
+}
+
+// TestGuidedQuitReportsWhatStoodInTheWay: giving up at the menu reports
+// the error the screen explained, with its exit code — not a count of
+// the screen's lines as "refused boxes", nor "0 problems" for a key that
+// has none — and for a rotation, that the old key is still in force.
+func TestGuidedQuitReportsWhatStoodInTheWay(t *testing.T) {
+	locked, elsewhere, wd := demoKey(t, "locked"), demoKey(t, "locked-elsewhere"), demoKey(t, "withdrawals")
+	sameSub := lockedKey(t, "SameSub", binancetest.DemoUIDLocked, nil)
+	withdrawing := lockedKey(t, "Withdraw", 900000098, map[string]any{"enableWithdrawals": true})
+	unknown := strings.Repeat("Zq7", 21) + "Z"
+	cases := []struct {
+		name    string
+		rotate  bool
+		answers []any
+		kind    apperr.Kind
+		code    string
+		want    []string // in the error and its hints, in English
+		not     []string
+	}{
+		{"IP list without SmartradeX's address", false, []any{elsewhere.APIKey, elsewhere.Secret, "quit"},
+			apperr.Rejected, "service.binance_rejected", []string{"lacks " + binancetest.SandboxServiceIP}, []string{"problem", "boxes"}},
+		{"a key Binance does not know", false, []any{unknown, locked.Secret, "quit"},
+			apperr.Rejected, "service.binance_rejected", []string{"or the key was deleted"}, []string{"problem", "boxes"}},
+		{"another bot's sub-account", false, []any{sameSub.APIKey, sameSub.Secret, "quit"},
+			apperr.Refused, "enroll.same_subaccount", []string{"sub-account 900000007"}, []string{"0 problems", "boxes"}},
+		{"rights SmartradeX refuses", false, []any{withdrawing.APIKey, withdrawing.Secret, "quit"},
+			apperr.Refused, "service.key_refused", []string{"not the ones required", "Enable Withdrawals"}, []string{"0 problems"}},
+		{"refused boxes, seen here", false, []any{wd.APIKey, wd.Secret, "quit"},
+			apperr.Refused, "enroll.refused", []string{"refused (1 problem)", "boxes"}, nil},
+		{"rotation: another bot's sub-account", true, []any{sameSub.APIKey, sameSub.Secret, "quit"},
+			apperr.Refused, "enroll.same_subaccount", []string{"sub-account 900000007", "still in force"}, []string{"0 problems"}},
+		{"rotation: IP list without SmartradeX's address", true, []any{elsewhere.APIKey, elsewhere.Secret, "quit"},
+			apperr.Rejected, "service.binance_rejected", []string{"lacks", "still in force"}, []string{"problem"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			current := lockedKey(t, "Current", 900000097, nil)
+			answers := []any{locked.APIKey, locked.Secret}
+			if c.rotate {
+				answers = append(answers, current.APIKey, current.Secret)
+			}
+			g := newGuided(t, i18n.EN, nil, append(answers, c.answers...)...)
+			g.lockKeys(t)
+			for _, k := range []binancetest.Key{current, sameSub, withdrawing} {
+				g.bin.AddKey(k)
+			}
+			if err := g.run(AddOptions{Bot: "eth-spot", SkipTutorial: true}); err != nil {
+				t.Fatalf("eth-spot: %v\n%s", err, g.stderr.String())
+			}
+			if c.rotate {
+				if err := g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true}); err != nil {
+					t.Fatalf("btc-spot: %v\n%s", err, g.stderr.String())
+				}
+			}
+			err := g.run(AddOptions{Bot: "btc-spot", Rotate: c.rotate, SkipTutorial: true})
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || ae.Kind != c.kind || ae.Code != c.code {
+				t.Fatalf("gave up with %v (%#v), want %v %s", err, ae, c.kind, c.code)
+			}
+			text := i18n.EN.Render(ae.Message)
+			for _, h := range ae.Hints {
+				text += "\n" + i18n.EN.Render(h)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("the error lacks %q:\n%s", w, text)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(text, w) {
+					t.Errorf("the error says %q:\n%s", w, text)
+				}
+			}
+			e := g.entry(t, "btc-spot")
+			reg, found := g.svc.Registration("btc-spot")
+			if c.rotate {
+				if e == nil || e.APIKey != current.APIKey || !found || reg.APIKey != current.APIKey {
+					t.Errorf("after giving up a rotation: stored %+v, registered %+v: want the old key on both sides", e, reg)
+				}
+			} else if e != nil || found {
+				t.Errorf("after giving up: stored %+v, registered %v", e, found)
 			}
 		})
 	}
