@@ -74,3 +74,12 @@ func KindOf(err error) Kind {
 
 // ErrCancelled marks an operation the user cancelled.
 var ErrCancelled = errors.New("cancelled")
+
+// Stated is implemented by a cause whose every detail its error's message
+// and hints already give, in the user's language (a structured finding
+// such as the service's refusal of a key): the cause stays in the chain
+// for errors.As, and is not printed again after the message.
+type Stated interface {
+	error
+	StatedInMessage()
+}

@@ -288,6 +288,10 @@ type RejectedError struct {
 	SeenFrom    string // "" when the service did not say
 }
 
+// StatedInMessage: the errors that carry a RejectedError say its address
+// and code in their message (apperr.Stated).
+func (e *RejectedError) StatedInMessage() {}
+
 func (e *RejectedError) Error() string {
 	return fmt.Sprintf("Binance rejected the key from %s (code %d)", e.SeenFrom, e.BinanceCode)
 }
@@ -303,6 +307,10 @@ type RefusedFinding struct {
 type RefusedError struct {
 	Findings []RefusedFinding
 }
+
+// StatedInMessage: the errors that carry a RefusedError list its findings
+// as hints, in the user's language (apperr.Stated).
+func (e *RefusedError) StatedInMessage() {}
 
 func (e *RefusedError) Error() string {
 	var parts []string

@@ -27,7 +27,8 @@ type ErrorJSON struct {
 // passed through red: an *apperr.Error gives its code, message, hints and
 // exit code, and its cause after the message in parentheses (technical
 // detail: a keyring's own words, a network error) unless it is a usage
-// error or a cancellation; any other error is "unexpected".
+// error or a cancellation, or the message already states it
+// (apperr.Stated); any other error is "unexpected".
 func DescribeError(lang i18n.Lang, red *redact.Redactor, err error) ErrorJSON {
 	kind := apperr.KindOf(err)
 	var e *apperr.Error
@@ -42,7 +43,8 @@ func DescribeError(lang i18n.Lang, red *redact.Redactor, err error) ErrorJSON {
 		}
 	}
 	message := lang.Render(e.Message)
-	if e.Err != nil && e.Kind != apperr.Cancelled && e.Kind != apperr.Usage {
+	_, stated := e.Err.(apperr.Stated) //nolint:errorlint // the direct cause only: a Stated deeper down is not what this message says
+	if e.Err != nil && !stated && e.Kind != apperr.Cancelled && e.Kind != apperr.Usage {
 		message = fmt.Sprintf("%s (%v)", message, e.Err)
 	}
 	out := ErrorJSON{Code: e.Code, Message: redactText(red, message), Hints: []string{}, ExitCode: int(kind), cancelled: kind == apperr.Cancelled}

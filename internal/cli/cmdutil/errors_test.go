@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,12 @@ import (
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/redact"
 )
+
+// statedCause is a cause its message says in full (apperr.Stated).
+type statedCause struct{}
+
+func (statedCause) Error() string    { return "stated in English" }
+func (statedCause) StatedInMessage() {}
 
 func TestDescribeError(t *testing.T) {
 	const secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
@@ -28,6 +35,10 @@ func TestDescribeError(t *testing.T) {
 			"usage.flag", 2, []string{"erreur : bad", "conseil : "}},
 		{"cancelled without prefix", i18n.EN, apperr.Wrap(apperr.Cancelled, "cancelled", cause, i18n.M("error.cancelled")),
 			"cancelled", 130, []string{"cancelled: nothing was changed"}},
+		{"a stated cause is not said twice", i18n.FR, apperr.Wrap(apperr.Rejected, "service.binance_rejected", statedCause{}, i18n.M("error.cancelled")),
+			"service.binance_rejected", 4, []string{"erreur : annulé : rien n'a été modifié\n"}},
+		{"a stated cause deeper down is still shown", i18n.EN, apperr.Wrap(apperr.Unavailable, "service.unreachable", fmt.Errorf("wrapped: %w", statedCause{}), i18n.M("error.cancelled")),
+			"service.unreachable", 5, []string{"(wrapped: stated in English)"}},
 		{"plain error is unexpected", i18n.EN, errors.New("boom " + secret),
 			"unexpected", 1, []string{"error: ", "boom [REDACTED]", "hint: "}},
 	}
