@@ -519,6 +519,9 @@ func (fl *addFlow) printAccepted(checked *enroll.Checked) {
 	for _, w := range checked.Verdict.Warnings {
 		para(l.T("keys.check.warning_prefix") + l.Render(w.Message))
 	}
+	if s := addressesFor(l, checked.Network, checked.Verdict.Warnings); s != "" {
+		para(s)
+	}
 	para(l.T("onboard.accepted_note"))
 	fmt.Fprintln(out)
 }
@@ -746,7 +749,17 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 		return checked, nil, "", nil, nil
 	}
 	// A refusal is shown once, by the screen that offers what to do.
-	return checked, fl.ui.BoxFixes(checked.Verdict.Problems), "", nil, nil
+	return checked, fl.boxFixes(checked), "", nil, nil
+}
+
+// boxFixes is what to change on Binance for checked's problems, with
+// SmartradeX's addresses when the key must be restricted to them.
+func (fl *addFlow) boxFixes(checked *enroll.Checked) []string {
+	fixes := fl.ui.BoxFixes(checked.Verdict.Problems)
+	if s := addressesFor(fl.lang, checked.Network, checked.Verdict.Problems); s != "" {
+		fixes = append(fixes, s)
+	}
+	return fixes
 }
 
 // binanceBadSignature is Binance's -1022: the signature does not match,
@@ -841,7 +854,7 @@ func (fl *addFlow) takeBackSeen(ctx context.Context, out enrolled) (fixes []stri
 		if res.Seen == nil {
 			return nil, "", nil
 		}
-		fixes = fl.ui.BoxFixes(res.Seen.Verdict.Problems)
+		fixes = fl.boxFixes(res.Seen)
 		cause = apperr.New(apperr.Refused, "enroll.refused", i18n.M("enroll.refused", len(res.Seen.Verdict.Problems)), i18n.M("enroll.refused_hint"))
 	default:
 		return nil, "", nil

@@ -3,7 +3,7 @@ package keys
 import (
 	"errors"
 	"fmt"
-	"github.com/smartradex/smartradex/internal/onboard"
+	"strings"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
@@ -12,6 +12,7 @@ import (
 	"github.com/smartradex/smartradex/internal/enroll"
 	"github.com/smartradex/smartradex/internal/i18n"
 	"github.com/smartradex/smartradex/internal/iostreams"
+	"github.com/smartradex/smartradex/internal/onboard"
 	"github.com/smartradex/smartradex/internal/policy"
 	"github.com/smartradex/smartradex/internal/redact"
 	"github.com/smartradex/smartradex/internal/secrets"
@@ -208,12 +209,32 @@ func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, c *enrol
 	for _, w := range v.Warnings {
 		fmt.Fprintln(out, para(io.Yellow(l.T("keys.check.warning_prefix"))+l.Render(w.Message)))
 	}
+	if s := addressesFor(l, c.Network, v.Problems, v.Warnings); s != "" {
+		fmt.Fprintln(out, para(s))
+	}
 	if c.NetworkErr != nil {
 		fmt.Fprintln(out, para(io.Yellow(l.T("keys.check.warning_prefix"))+l.T("keys.check.network_unknown")))
 	}
 	if v.OK() {
 		fmt.Fprintln(out, para(l.T("keys.check.transfer_note")))
 	}
+}
+
+// addressesFor is the line that names SmartradeX's addresses when one of
+// the findings asks the user to restrict the key to them (whose message
+// cannot name them: the policy does not know them), "" otherwise.
+func addressesFor(l i18n.Lang, n *service.Network, findings ...[]policy.Finding) string {
+	if n == nil || len(n.EgressIPs) == 0 {
+		return ""
+	}
+	for _, fs := range findings {
+		for _, f := range fs {
+			if f.Code == policy.CodeIPUnrestricted {
+				return l.T("keys.check.addresses", strings.Join(n.EgressIPs, ","))
+			}
+		}
+	}
+	return ""
 }
 
 // checkedUID is the sub-account Binance named for the key, 0 if unknown.
