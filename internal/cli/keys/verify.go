@@ -182,13 +182,14 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 		Now: opts.Now(),
 	}
 	ipLock := service.IPLockOff
+	var network *service.Network
 	if opts.Network != nil {
 		var mu sync.Mutex
 		vopts.Network = func(ctx context.Context) (*service.Network, error) {
 			n, err := opts.Network(ctx)
 			if err == nil {
 				mu.Lock()
-				ipLock = n.IPLock
+				ipLock, network = n.IPLock, n
 				mu.Unlock()
 			}
 			return n, err
@@ -230,7 +231,7 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 		out.IPLock = ipLock
 		err = cmdutil.PrintJSON(opts.IO.Out, out)
 	} else {
-		printVerifyHuman(f, opts.IO, results, now)
+		printVerifyHuman(f, opts.IO, results, network, now)
 	}
 	if err != nil {
 		return err
@@ -323,10 +324,16 @@ func toVerifyJSON(f cmdutil.Messages, results []verify.Result, now time.Time) ve
 	return out
 }
 
-func printVerifyHuman(f cmdutil.Messages, io *iostreams.IOStreams, results []verify.Result, now time.Time) {
+func printVerifyHuman(f cmdutil.Messages, io *iostreams.IOStreams, results []verify.Result, network *service.Network, now time.Time) {
 	out := io.Out
 	failed := 0
+	var unrestricted []policy.Finding
 	for _, r := range results {
+		for _, fd := range append(append([]verify.Finding(nil), r.Problems...), r.Warnings...) {
+			if fd.Code == policy.CodeIPUnrestricted {
+				unrestricted = append(unrestricted, policy.Finding{Code: fd.Code})
+			}
+		}
 		uid := "-"
 		if r.UID != 0 {
 			uid = fmt.Sprint(r.UID)
@@ -358,6 +365,11 @@ func printVerifyHuman(f cmdutil.Messages, io *iostreams.IOStreams, results []ver
 		if r.TradingExpiresAt != nil && r.TradingExpiresAt.After(now) && !expiryWarned {
 			fmt.Fprintf(out, "    %s\n", f.T("keys.verify.expires_in", daysLeft(*r.TradingExpiresAt, now), r.TradingExpiresAt.In(now.Location()).Format("2006-01-02")))
 		}
+	}
+	if s := addressesFor(f.Lang, network, unrestricted); s != "" {
+		// Once, for every key told to be restricted to them.
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, s)
 	}
 	fmt.Fprintln(out)
 	if failed == 0 {
