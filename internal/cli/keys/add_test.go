@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/binance/binancetest"
@@ -686,5 +687,70 @@ func TestGuidedQuitReportsWhatStoodInTheWay(t *testing.T) {
 				t.Errorf("after giving up: stored %+v, registered %v", e, found)
 			}
 		})
+	}
+}
+
+// TestGuidedSeenRefusedIsTakenBack: SmartradeX's checking PUT registers a
+// locked key whose rights, as it saw them, this version refuses (two
+// versions of the policy that disagree): the key is taken back, here and
+// at SmartradeX, the menu lists the boxes to change, and giving up says
+// the key was refused for them.
+func TestGuidedSeenRefusedIsTakenBack(t *testing.T) {
+	locked := demoKey(t, "locked")
+	withdrawing := lockedKey(t, "", 0, map[string]any{"enableWithdrawals": true})
+	g := newGuided(t, i18n.EN, nil, locked.APIKey, locked.Secret, "quit")
+	g.lockKeys(t)
+	body, err := json.Marshal(map[string]any{
+		"bot": "btc-spot", "api_key": locked.APIKey, "status": "active", "registered_at": time.Now().UTC().Format(time.RFC3339),
+		"last_check": map[string]any{"seen_from": binancetest.SandboxServiceIP, "checked_at": time.Now().UTC().Format(time.RFC3339),
+			"outcome": "ok", "api_restrictions": json.RawMessage(withdrawing.Restrictions), "uid": binancetest.DemoUIDLocked, "binance_code": 0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.svc.Inject(servicetest.Fault{Method: "PUT", Path: "/v1/bots/btc-spot/binance-key", Status: 200, Times: 1, Body: string(body)})
+	menus := 0
+	g.hook.onSelect = func() {
+		menus++
+		if e := g.entry(t, "btc-spot"); e != nil {
+			t.Errorf("a key is stored for the bot at the menu: %+v", e)
+		}
+	}
+	err = g.run(AddOptions{Bot: "btc-spot", SkipTutorial: true})
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != "enroll.refused" || !strings.Contains(i18n.EN.Render(ae.Message), "refused (1 problem)") {
+		t.Fatalf("gave up with %v, want the key refused for 1 problem", err)
+	}
+	if menus != 1 || g.fake.Remaining() != 0 {
+		t.Errorf("%d menus shown, %d answers left", menus, g.fake.Remaining())
+	}
+	var asked strings.Builder
+	for _, q := range g.fake.Asked {
+		asked.WriteString(q.Title + "\n" + q.Description + "\n")
+	}
+	if !strings.Contains(asked.String(), "Enable Withdrawals") {
+		t.Errorf("the menu does not name the box to untick:\n%s", asked.String())
+	}
+	// The PUT's answer was the fault's, so SmartradeX holds nothing: the
+	// take-back asks it which key it holds before deleting anything.
+	var after []string
+	put := false
+	for _, r := range g.svc.Arrived() {
+		if r.Path != "/v1/bots/btc-spot/binance-key" {
+			continue
+		}
+		if put {
+			after = append(after, r.Method)
+		}
+		put = put || r.Method == "PUT"
+	}
+	if len(after) == 0 {
+		t.Error("SmartradeX was not asked to take the key back after the PUT")
+	}
+	if e := g.entry(t, "btc-spot"); e != nil {
+		t.Errorf("stored after giving up: %+v", e)
+	}
+	if _, found := g.svc.Registration("btc-spot"); found {
+		t.Error("registered at SmartradeX after giving up")
 	}
 }
