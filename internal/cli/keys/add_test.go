@@ -677,6 +677,16 @@ func TestGuidedQuitReportsWhatStoodInTheWay(t *testing.T) {
 					t.Errorf("the error says %q:\n%s", w, text)
 				}
 			}
+			// The same error in French is French throughout.
+			fr := i18n.FR.Render(ae.Message)
+			for _, h := range ae.Hints {
+				fr += "\n" + i18n.FR.Render(h)
+			}
+			for _, w := range []string{" the ", " key ", " is ", "rejected", "refused"} {
+				if strings.Contains(fr, w) {
+					t.Errorf("the French error has %q:\n%s", w, fr)
+				}
+			}
 			e := g.entry(t, "btc-spot")
 			reg, found := g.svc.Registration("btc-spot")
 			if c.rotate {
@@ -752,5 +762,63 @@ func TestGuidedSeenRefusedIsTakenBack(t *testing.T) {
 	}
 	if _, found := g.svc.Registration("btc-spot"); found {
 		t.Error("registered at SmartradeX after giving up")
+	}
+}
+
+// TestGuidedFrenchIsFrench: a French guided run through the steps and
+// several mistakes (a right to untick, a key of another bot's
+// sub-account, a key locked elsewhere) shows no English on any screen or
+// line it prints, the demo keys' and Binance's own names aside.
+func TestGuidedFrenchIsFrench(t *testing.T) {
+	locked, elsewhere := demoKey(t, "locked"), demoKey(t, "locked-elsewhere")
+	other := lockedKey(t, "Other", 900000099, nil)
+	sameSub := lockedKey(t, "SameSub", binancetest.DemoUIDLocked, nil)
+	withdrawing := lockedKey(t, "Withdraw", 900000098, map[string]any{"enableWithdrawals": true})
+	g := newGuided(t, i18n.FR, nil,
+		locked.APIKey, locked.Secret, // eth-spot, without the tutorial
+		true, true, true, // the steps
+		withdrawing.APIKey, withdrawing.Secret, "repaste",
+		sameSub.APIKey, sameSub.Secret, "repaste",
+		elsewhere.APIKey, elsewhere.Secret, "repaste",
+		other.APIKey, other.Secret)
+	g.lockKeys(t)
+	for _, k := range []binancetest.Key{other, sameSub, withdrawing} {
+		g.bin.AddKey(k)
+	}
+	if err := g.run(AddOptions{Bot: "eth-spot", SkipTutorial: true}); err != nil {
+		t.Fatalf("eth-spot: %v\n%s", err, g.stderr.String())
+	}
+	if err := g.run(AddOptions{Bot: "btc-spot"}); err != nil {
+		t.Fatalf("btc-spot: %v\n%s", err, g.stderr.String())
+	}
+	if g.fake.Remaining() != 0 {
+		t.Errorf("%d answers left", g.fake.Remaining())
+	}
+	if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != other.APIKey {
+		t.Fatalf("registered %+v (found %v)", reg, found)
+	}
+	var all strings.Builder
+	for _, q := range g.fake.Asked {
+		all.WriteString(q.Title + "\n" + q.Description + "\n")
+		for _, o := range q.Options {
+			all.WriteString(o.Label + "\n")
+		}
+		for _, r := range q.Rejected {
+			all.WriteString(r + "\n")
+		}
+	}
+	all.WriteString(g.stdout.String() + g.stderr.String())
+	text := all.String()
+	for _, k := range []binancetest.Key{locked, elsewhere, other, sameSub, withdrawing} {
+		text = strings.ReplaceAll(text, k.APIKey, "")
+	}
+	english := regexp.MustCompile(`(?i)\b(the|your|key|paste|check|done|step|again|accepted|refused|rejected|nothing|sub-account|address(es)?|please|click|enter)\b`)
+	for i, line := range strings.Split(text, "\n") {
+		if m := english.FindString(line); m != "" {
+			t.Errorf("line %d is English (%q): %s", i+1, m, line)
+		}
+	}
+	if !strings.Contains(text, "sous-compte") || !strings.Contains(text, "c'est terminé") {
+		t.Errorf("the run does not read as the French guided flow:\n%s", text)
 	}
 }
