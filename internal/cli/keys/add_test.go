@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -551,7 +552,7 @@ func TestGuidedLockedRotateMistakesEndRotated(t *testing.T) {
 			puts := func() int {
 				n := 0
 				for _, r := range g.svc.Arrived() {
-					if r.Method == "PUT" && r.Path == "/v1/bots/btc-spot/binance-key" {
+					if r.Method == http.MethodPut && r.Path == "/v1/bots/btc-spot/binance-key" {
 						n++
 					}
 				}
@@ -713,7 +714,7 @@ func TestGuidedSeenRefusedIsTakenBack(t *testing.T) {
 	body, err := json.Marshal(map[string]any{
 		"bot": "btc-spot", "api_key": locked.APIKey, "status": "active", "registered_at": time.Now().UTC().Format(time.RFC3339),
 		"last_check": map[string]any{"seen_from": binancetest.SandboxServiceIP, "checked_at": time.Now().UTC().Format(time.RFC3339),
-			"outcome": "ok", "api_restrictions": json.RawMessage(withdrawing.Restrictions), "uid": binancetest.DemoUIDLocked, "binance_code": 0},
+			"outcome": "ok", "api_restrictions": withdrawing.Restrictions, "uid": binancetest.DemoUIDLocked, "binance_code": 0},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -752,7 +753,7 @@ func TestGuidedSeenRefusedIsTakenBack(t *testing.T) {
 		if put {
 			after = append(after, r.Method)
 		}
-		put = put || r.Method == "PUT"
+		put = put || r.Method == http.MethodPut
 	}
 	if len(after) == 0 {
 		t.Error("SmartradeX was not asked to take the key back after the PUT")
