@@ -87,6 +87,38 @@ func (g *guided) entry(t *testing.T, bot string) *state.Entry {
 	return s.Entries[bot]
 }
 
+// asked is every screen's title and description, in order.
+func (g *guided) asked() string {
+	var b strings.Builder
+	for _, q := range g.fake.Asked {
+		b.WriteString(q.Title + "\n" + q.Description + "\n")
+	}
+	return b.String()
+}
+
+// wantShown fails t for each of words that no screen showed.
+func (g *guided) wantShown(t *testing.T, words []string) {
+	t.Helper()
+	asked := g.asked()
+	for _, w := range words {
+		if !strings.Contains(asked, w) {
+			t.Errorf("no screen says %q:\n%s", w, asked)
+		}
+	}
+}
+
+// wantInForce fails t unless bot's key is apiKey, registered, here and at
+// SmartradeX.
+func (g *guided) wantInForce(t *testing.T, bot, apiKey string) {
+	t.Helper()
+	if reg, found := g.svc.Registration(bot); !found || reg.APIKey != apiKey {
+		t.Fatalf("registered %+v (found %v), want %s", reg, found, apiKey)
+	}
+	if e := g.entry(t, bot); e == nil || e.APIKey != apiKey || e.Status != state.StatusRegistered {
+		t.Fatalf("stored %+v, want %s registered", e, apiKey)
+	}
+}
+
 func demoKey(t *testing.T, name string) binancetest.Key {
 	t.Helper()
 	k, err := binancetest.DemoKeyByName(name)
@@ -253,15 +285,8 @@ func TestGuidedMistakesEndAccepted(t *testing.T) {
 			if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != c.want {
 				t.Fatalf("registered %+v (found %v), want %s", reg, found, c.want)
 			}
-			var asked strings.Builder
-			for _, q := range g.fake.Asked {
-				asked.WriteString(q.Title + "\n" + q.Description + "\n")
-			}
-			for _, w := range c.shown {
-				if !strings.Contains(asked.String(), w) {
-					t.Errorf("no screen says %q:\n%s", w, asked.String())
-				}
-			}
+			asked := g.asked()
+			g.wantShown(t, c.shown)
 			out := g.stdout.String()
 			// Once for the first run's key, once for the last: never for
 			// the key on another bot's sub-account.
@@ -272,7 +297,7 @@ func TestGuidedMistakesEndAccepted(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", c.stderr, g.stderr.String())
 			}
 			for _, s := range []string{ok.Secret, okEth.Secret, wd.Secret, same.Secret} {
-				if strings.Contains(out+g.stderr.String()+asked.String(), s) {
+				if strings.Contains(out+g.stderr.String()+asked, s) {
 					t.Fatal("a secret was shown")
 				}
 			}
@@ -470,21 +495,9 @@ func TestGuidedLockedMistakesEndAccepted(t *testing.T) {
 			if menus != 1 || g.fake.Remaining() != 0 {
 				t.Errorf("%d menus shown, %d answers left", menus, g.fake.Remaining())
 			}
-			if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != c.want {
-				t.Fatalf("registered %+v (found %v), want %s", reg, found, c.want)
-			}
-			if e := g.entry(t, "btc-spot"); e == nil || e.APIKey != c.want || e.Status != state.StatusRegistered {
-				t.Fatalf("stored %+v, want %s registered", e, c.want)
-			}
-			var asked strings.Builder
-			for _, q := range g.fake.Asked {
-				asked.WriteString(q.Title + "\n" + q.Description + "\n")
-			}
-			for _, w := range c.shown {
-				if !strings.Contains(asked.String(), w) {
-					t.Errorf("no screen says %q:\n%s", w, asked.String())
-				}
-			}
+			g.wantInForce(t, "btc-spot", c.want)
+			asked := g.asked()
+			g.wantShown(t, c.shown)
 			out := g.stdout.String()
 			want := 1
 			if c.first {
@@ -495,7 +508,7 @@ func TestGuidedLockedMistakesEndAccepted(t *testing.T) {
 				t.Errorf("%d keys said set up, want %d:\n%s", n, want, out)
 			}
 			for _, s := range []string{locked.Secret, elsewhere.Secret, other.Secret, sameSub.Secret, withdrawing.Secret} {
-				if strings.Contains(out+g.stderr.String()+asked.String(), s) {
+				if strings.Contains(out+g.stderr.String()+asked, s) {
 					t.Fatal("a secret was shown")
 				}
 			}
@@ -582,23 +595,11 @@ func TestGuidedLockedRotateMistakesEndRotated(t *testing.T) {
 			if menus != 1 || g.fake.Remaining() != 0 {
 				t.Errorf("%d menus shown, %d answers left", menus, g.fake.Remaining())
 			}
-			if reg, found := g.svc.Registration("btc-spot"); !found || reg.APIKey != c.want {
-				t.Fatalf("registered %+v (found %v), want %s", reg, found, c.want)
-			}
-			if e := g.entry(t, "btc-spot"); e == nil || e.APIKey != c.want || e.Status != state.StatusRegistered {
-				t.Fatalf("stored %+v, want %s registered", e, c.want)
-			}
-			var asked strings.Builder
-			for _, q := range g.fake.Asked {
-				asked.WriteString(q.Title + "\n" + q.Description + "\n")
-			}
-			for _, w := range c.shown {
-				if !strings.Contains(asked.String(), w) {
-					t.Errorf("no screen says %q:\n%s", w, asked.String())
-				}
-			}
+			g.wantInForce(t, "btc-spot", c.want)
+			asked := g.asked()
+			g.wantShown(t, c.shown)
 			for _, s := range []string{locked.Secret, elsewhere.Secret, current.Secret, other.Secret, sameSub.Secret, withdrawing.Secret} {
-				if strings.Contains(g.stdout.String()+g.stderr.String()+asked.String(), s) {
+				if strings.Contains(g.stdout.String()+g.stderr.String()+asked, s) {
 					t.Fatal("a secret was shown")
 				}
 			}
@@ -735,13 +736,7 @@ func TestGuidedSeenRefusedIsTakenBack(t *testing.T) {
 	if menus != 1 || g.fake.Remaining() != 0 {
 		t.Errorf("%d menus shown, %d answers left", menus, g.fake.Remaining())
 	}
-	var asked strings.Builder
-	for _, q := range g.fake.Asked {
-		asked.WriteString(q.Title + "\n" + q.Description + "\n")
-	}
-	if !strings.Contains(asked.String(), "Enable Withdrawals") {
-		t.Errorf("the menu does not name the box to untick:\n%s", asked.String())
-	}
+	g.wantShown(t, []string{"Enable Withdrawals"})
 	// The PUT's answer was the fault's, so SmartradeX holds nothing: the
 	// take-back asks it which key it holds before deleting anything.
 	var after []string
