@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,12 @@ func isInstant(c *cobra.Command) bool {
 
 // Run executes args against a fresh command tree and returns the exit code.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	return run(ctx, f, args, newRootCmdFor)
+}
+
+// run is Run with the tree built by build (tests compare the tree a run
+// needs with the whole one).
+func run(ctx context.Context, f *cmdutil.Factory, args []string, build func(*cmdutil.Factory, []string) *cobra.Command) int {
 	// The language must be known before the tree is built, because help
 	// texts are rendered at construction.
 	lang, langErr := i18n.Detect(preScanFlag(args, "lang"), f.Getenv)
@@ -76,8 +83,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	// uses it, with the built-in list as the fallback.
 	bots.SetSource(f.ServiceBots)
 	defer bots.SetSource(nil)
-	root := newRootCmd(f)
-	addHelpFlagsFor(root, f, args)
+	root := build(f, args)
 	// A usage error may stop parsing before --json is reached; it must
 	// still be reported as JSON. (Defining the flag reset the value.)
 	if preScanBool(args, "json") {
@@ -147,9 +153,122 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	return root
 }
 
-// newRootCmd builds the command tree without help flags: Run adds them
-// only to the commands it may print (see addHelpFlagsFor).
+// newRootCmd builds the whole command tree without help flags: Run adds
+// them only to the commands it may print (see addHelpFlagsFor).
 func newRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := newRootOnly(f)
+	addEveryCommand(root, f)
+	return root
+}
+
+// addEveryCommand adds the whole tree under root.
+func addEveryCommand(root *cobra.Command, f *cmdutil.Factory) {
+	for _, t := range topCommands() {
+		root.AddCommand(t.build(f))
+	}
+	addCompletionCmd(root, f)
+	finishTree(root, f)
+}
+
+// newRootCmdFor builds the tree a run with args needs: the top-level
+// command args invoke whole, every other one as a stand-in that gives the
+// root's help, suggestions and error messages what they read of it (see
+// topCommand). Building the whole tree (thirty commands, their flags and
+// their help texts) was about 0.1 ms of the 0.4 ms `smartradex version`
+// took above the floor of docs/performance.md. When args do not tell
+// safely which command runs (help, completion, shell completion, an
+// unknown word or flag), or cobra would run another command than the one
+// built whole, it is the whole tree, as NewRootCmd builds it.
+func newRootCmdFor(f *cmdutil.Factory, args []string) *cobra.Command {
+	root := newRootOnly(f)
+	name, ok := invokedCommand(root, args)
+	if !ok {
+		addEveryCommand(root, f)
+		addHelpFlagsFor(root, f, args)
+		return root
+	}
+	var built *cobra.Command
+	for _, t := range topCommands() {
+		if t.use == name {
+			built = t.build(f)
+			root.AddCommand(built)
+		} else {
+			root.AddCommand(t.standIn(f))
+		}
+	}
+	root.AddCommand(completionStandIn(f))
+	finishTree(root, f)
+	addHelpFlagsFor(root, f, args)
+	// What cobra will run, found as cobra will find it (ExecuteC does this
+	// Find on the same tree): the root itself, or under the command built
+	// whole. Anything else (a stand-in, the help command) needs the whole
+	// tree.
+	c, _, err := root.Find(args)
+	if err != nil {
+		return wholeTreeFor(f, args)
+	}
+	for c.HasParent() && c.Parent() != root {
+		c = c.Parent()
+	}
+	if c != root && c != built {
+		return wholeTreeFor(f, args)
+	}
+	return root
+}
+
+// wholeTreeFor is the whole tree, with the help flags a run with args
+// may print.
+func wholeTreeFor(f *cmdutil.Factory, args []string) *cobra.Command {
+	root := newRootCmd(f)
+	addHelpFlagsFor(root, f, args)
+	return root
+}
+
+// invokedCommand finds, before cobra parses args, the name of the
+// top-level command they invoke: the first word that is neither a global
+// flag nor the value of one (read from root's persistent flags, as cobra
+// skips them), "" when there is none (the root runs; so after "--"). ok is
+// false when it cannot be told safely: a word that is not a top-level
+// command's name or alias (help, completion, shell completion's
+// __complete, a misspelling) or a flag that is not a global one.
+func invokedCommand(root *cobra.Command, args []string) (name string, ok bool) {
+	global := root.PersistentFlags()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return "", true
+		case a == "-h":
+			// The root's help flag (added by addHelpFlagsFor); which
+			// command runs is checked with cobra's own Find afterwards.
+		case strings.HasPrefix(a, "--"):
+			flagName, _, hasValue := strings.Cut(a[2:], "=")
+			if flagName == "help" {
+				continue
+			}
+			fl := global.Lookup(flagName)
+			if fl == nil {
+				return "", false
+			}
+			if !hasValue && fl.NoOptDefVal == "" {
+				i++ // its value
+			}
+		case a == "" || strings.HasPrefix(a, "-"):
+			return "", false
+		default:
+			for _, t := range topCommands() {
+				if a == t.use || slices.Contains(t.aliases, a) {
+					return t.use, true
+				}
+			}
+			return "", false
+		}
+	}
+	return "", true
+}
+
+// newRootOnly is the root command with its flags, and no command under it.
+func newRootOnly(f *cmdutil.Factory) *cobra.Command {
 	g := f.Globals
 	root := &cobra.Command{
 		Use:           "smartradex",
@@ -185,17 +304,86 @@ func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVar(&g.BinanceURL, "binance-url", "", f.T("flag.binance_url"))
 	pf.StringVar(&g.ServiceURL, "service-url", "", f.T("auth.flag_service_url"))
 	pf.BoolVar(&g.Sandbox, "sandbox", false, f.T("sandbox.flag"))
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		// pflag's own text quotes the value given, which may be a secret
+		// (--secret-stdin=SECRET): the message is rebuilt from the kind of
+		// error, and the cause is not kept.
+		return apperr.New(apperr.Usage, "usage.flag", flagErrorMessage(err), i18n.M("error.usage_hint", cmd.CommandPath()))
+	})
+	return root
+}
 
-	root.AddCommand(
-		keys.NewCmdKeys(f),
-		auth.NewCmdAuth(f),
-		doctor.NewCmdDoctor(f, nil),
-		newVersionCmd(f),
-		newBotsCmd(f),
-		newExitCodesTopic(f),
-		newEnvironmentTopic(f),
-	)
+// finishTree does what every command under root needs once they are all
+// added: the vault key flag, the argument checks, the help command and
+// the usage text in the user's language.
+func finishTree(root *cobra.Command, f *cmdutil.Factory) {
 	addVaultKeyFlag(root, f)
+	wrapArgs(root)
+	localizeHelp(root, f)
+}
+
+// topCommand is a command under the root. build makes it whole; the
+// other fields are what standIn copies: all the root reads of a command
+// that does not run (its help lists the name and Short of the runnable
+// ones, and the help topics; suggestions read the names, aliases and
+// SuggestFor of the runnable ones). TestStandInsMatch checks them against
+// build's.
+type topCommand struct {
+	use        string
+	short      string // the catalogue key of Short
+	aliases    []string
+	suggestFor []string
+	groupID    string
+	hidden     bool
+	topic      bool // a help topic: it only has a Long, and does not run
+	instant    bool // see instantAnnotation
+	build      func(*cmdutil.Factory) *cobra.Command
+}
+
+// topCommands are the commands under the root, except help and
+// completion (cobra's, localised).
+func topCommands() []topCommand {
+	return []topCommand{
+		{use: "keys", short: "keys.short", build: keys.NewCmdKeys},
+		{use: "auth", short: "auth.short", build: auth.NewCmdAuth},
+		{use: "doctor", short: "doctor.short", build: func(f *cmdutil.Factory) *cobra.Command { return doctor.NewCmdDoctor(f, nil) }},
+		{use: "version", short: "version.short", instant: true, build: newVersionCmd},
+		{use: "bots", short: "bots.short", instant: true, build: newBotsCmd},
+		{use: "exit-codes", short: "help.exit_codes.short", topic: true, build: newExitCodesTopic},
+		{use: "environment", short: "help.environment.short", topic: true, build: newEnvironmentTopic},
+	}
+}
+
+// standIn is t without its subcommands, flags, help texts or work.
+func (t topCommand) standIn(f *cmdutil.Factory) *cobra.Command {
+	c := &cobra.Command{Use: t.use, Short: f.T(t.short), Aliases: t.aliases, SuggestFor: t.suggestFor, GroupID: t.groupID, Hidden: t.hidden}
+	if !t.topic {
+		c.RunE = standInRunE
+	}
+	if t.instant {
+		setInstant(c)
+	}
+	return c
+}
+
+// completionStandIn stands in for the completion command (see
+// addCompletionCmd); cobra adds its own only when there is none.
+func completionStandIn(f *cmdutil.Factory) *cobra.Command {
+	c := &cobra.Command{Use: "completion", Short: f.T("completion.short"), RunE: standInRunE}
+	setInstant(c)
+	return c
+}
+
+// standInRunE makes a stand-in runnable, as the command it stands in for
+// is, so that the root lists it among the available commands. It never
+// runs: newRootCmdFor builds the whole tree when cobra would run it.
+func standInRunE(c *cobra.Command, _ []string) error {
+	return fmt.Errorf("internal error: %s was not built", c.CommandPath())
+}
+
+// addCompletionCmd adds cobra's completion command, in the user's
+// language.
+func addCompletionCmd(root *cobra.Command, f *cmdutil.Factory) {
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
@@ -211,29 +399,36 @@ func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 			setInstant(c)
 		}
 	}
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		// pflag's own text quotes the value given, which may be a secret
-		// (--secret-stdin=SECRET): the message is rebuilt from the kind of
-		// error, and the cause is not kept.
-		return apperr.New(apperr.Usage, "usage.flag", flagErrorMessage(err), i18n.M("error.usage_hint", cmd.CommandPath()))
-	})
-	wrapArgs(root)
-	localizeHelp(root, f)
-	return root
 }
 
 // vaultKeyCommands are the commands that may register a key, or (auth
 // login) settle which vault key is trusted.
-var vaultKeyCommands = []string{"auth login", "keys add", "keys rotate", "keys sync", "keys generate"}
+var vaultKeyCommands = [][2]string{{"auth", "login"}, {"keys", "add"}, {"keys", "rotate"}, {"keys", "sync"}, {"keys", "generate"}}
 
 // addVaultKeyFlag gives --accept-vault-key to the commands that register
 // a key. Its value is a key ID, public, never a secret.
+// A command under a stand-in (see topCommand) is not there: nothing is
+// added. The commands are looked up by name, not with Find, which would
+// copy the global flags into every command on the way.
 func addVaultKeyFlag(root *cobra.Command, f *cmdutil.Factory) {
 	for _, path := range vaultKeyCommands {
-		if c, _, err := root.Find(strings.Fields(path)); err == nil && c != root {
+		if c := subcommand(subcommand(root, path[0]), path[1]); c != nil {
 			c.Flags().Var(cmdutil.VaultKeyIDValue{Target: &f.Globals.AcceptVaultKey}, "accept-vault-key", f.T("service.flag_accept_vault_key"))
 		}
 	}
+}
+
+// subcommand is the command named name under c, or nil (also when c is).
+func subcommand(c *cobra.Command, name string) *cobra.Command {
+	if c == nil {
+		return nil
+	}
+	for _, sub := range c.Commands() {
+		if sub.Name() == name {
+			return sub
+		}
+	}
+	return nil
 }
 
 // wrapArgs gives every command an argument validator (none means no
