@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smartradex/smartradex/internal/safetext"
@@ -400,12 +401,13 @@ func loopbackDial(dial func(ctx context.Context, network, addr string) (net.Conn
 	}
 }
 
-var userinfo = regexp.MustCompile(`(//)[^/@?#]*@`)
+// userinfo is compiled on first use, not at every start of the CLI.
+var userinfo = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(//)[^/@?#]*@`) })
 
 // SafeURL returns raw fit to quote in a message: no user:password part, no
 // query string and no fragment, even when raw does not parse.
 func SafeURL(raw string) string {
-	s := userinfo.ReplaceAllString(strings.TrimSpace(raw), "${1}…@")
+	s := userinfo().ReplaceAllString(strings.TrimSpace(raw), "${1}…@")
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i]
 	}

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
+	"strings"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -102,11 +102,44 @@ func (f *Factory) ReportError(err error) int {
 	return int(kind)
 }
 
-var commandLine = regexp.MustCompile(`\bsmartradex (keys|auth|bots|doctor)\b`)
-
 // SandboxCommands puts --sandbox in every smartradex command s shows, so
 // that a hint printed by a sandbox run works in the sandbox when typed as
-// shown.
+// shown: "smartradex keys", "auth", "bots" or "doctor" as whole words (as
+// the regular expression \bsmartradex (keys|auth|bots|doctor)\b finds
+// them; matched by hand, because compiling it cost every run of every
+// command a fifth of the start-up margin of docs/performance.md).
 func SandboxCommands(s string) string {
-	return commandLine.ReplaceAllString(s, "smartradex --sandbox $1")
+	const prog = "smartradex "
+	var b strings.Builder
+	done := 0 // s[:done] is in b
+	for from := 0; ; {
+		i := strings.Index(s[from:], prog)
+		if i < 0 {
+			break
+		}
+		i += from
+		from = i + len(prog)
+		if i > 0 && isWordByte(s[i-1]) {
+			continue
+		}
+		for _, group := range []string{"keys", "auth", "bots", "doctor"} {
+			end := from + len(group)
+			if strings.HasPrefix(s[from:], group) && (end == len(s) || !isWordByte(s[end])) {
+				b.WriteString(s[done:from])
+				b.WriteString("--sandbox ")
+				done = from
+				break
+			}
+		}
+	}
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+// isWordByte is an ASCII word character, as \b sees them.
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }

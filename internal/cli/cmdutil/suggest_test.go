@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -56,6 +57,22 @@ func TestSandboxCommands(t *testing.T) {
 	for in, want := range cases {
 		if got := SandboxCommands(in); got != want {
 			t.Errorf("SandboxCommands(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// The same as the regular expression it stands for, on edges of words.
+	re := regexp.MustCompile(`\bsmartradex (keys|auth|bots|doctor)\b`)
+	parts := []string{"smartradex ", "keys", "auth", "bots", "doctor", "doctors", " ", "x", "_", "-", "é", "smartradex", "\n", "9", "smartradex  keys", ".", ""}
+	var corpus []string
+	for _, a := range parts {
+		for _, b := range parts {
+			for _, c := range parts {
+				corpus = append(corpus, a+b+c, a+b+c+a+b)
+			}
+		}
+	}
+	for _, in := range corpus {
+		if got, want := SandboxCommands(in), re.ReplaceAllString(in, "smartradex --sandbox $1"); got != want {
+			t.Errorf("SandboxCommands(%q) = %q, the regular expression gives %q", in, got, want)
 		}
 	}
 }
