@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -199,23 +200,30 @@ func runServe(e *env, o *serveOptions) error {
 	}
 
 	handler := server.New(cfg, st, vault, log)
+	// The background work ends with the run, whatever ends it: a listener
+	// that cannot be opened must not leave the run waiting for SIGTERM.
+	bg, stopBg := context.WithCancel(e.ctx)
+	defer stopBg()
 	if migrated == nil {
 		log.Info("database ready", "db", dbopen.Redact(dsn))
 	} else {
 		log.Warn("database unavailable: serving 503 until it can be migrated", errorAttr(migrateError(dsn, migrated)))
 		handler.Hold()
 		retrying := make(chan struct{})
-		go func() { defer close(retrying); migrateLater(e.ctx, st, handler, dsn, log) }()
-		defer func() { <-retrying }() // before the store is closed
+		go func() { defer close(retrying); migrateLater(bg, st, handler, dsn, log) }()
+		defer func() { stopBg(); <-retrying }() // before the store is closed
 	}
 	if o.checkInterval > 0 {
 		checking := make(chan struct{})
-		go func() { defer close(checking); handler.RunChecks(e.ctx, o.checkInterval) }()
-		defer func() { <-checking }() // before the store is closed
+		go func() { defer close(checking); handler.RunChecks(bg, o.checkInterval) }()
+		defer func() { stopBg(); <-checking }() // before the store is closed
 	}
 	ln, err := (&net.ListenConfig{}).Listen(e.ctx, "tcp", o.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: the address is already in use (another smartradexd, or another program): stop it, or choose another --addr", o.addr)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot listen on %s (--addr): %w", o.addr, err)
 	}
 	srv := &http.Server{
 		Handler:           handler,

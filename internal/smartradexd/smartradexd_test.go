@@ -315,6 +315,47 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// An address already in use stops serve at once, exit 1, with a message
+// that names the address and what to do: the run does not wait for a
+// SIGTERM with its background work (the periodic checks, the retried
+// migrations) still running.
+func TestServeOnAnAddressInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	for _, tc := range []struct {
+		name string
+		db   func(t *testing.T) string
+	}{
+		{"database ready", func(t *testing.T) string { return "memory:" + t.Name() }},
+		// PostgreSQL down: the migrations are retried in the background.
+		{"database down", func(*testing.T) string { return "postgres://smartradex@127.0.0.1:1/srx?connect_timeout=1" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"XDG_DATA_HOME": t.TempDir(), "SMARTRADEXD_DB": tc.db(t)}
+			done := make(chan result, 1)
+			go func() {
+				var out, errb bytes.Buffer
+				code := Run(context.Background(), []string{"serve", "--addr", addr}, func(k string) string { return env[k] }, &out, &errb)
+				done <- result{code, out.String(), errb.String()}
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(time.Minute): // a hang, not a measure
+				t.Fatal("serve on an address in use did not return")
+			}
+			want := "smartradexd: error: cannot listen on " + addr + ": the address is already in use"
+			if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "--addr") {
+				t.Errorf("serve on an address in use = %d %q, want 1 and %q", r.code, r.stderr, want)
+			}
+		})
+	}
+}
+
 // Flags come from SMARTRADEXD_<FLAG>; the command line wins.
 func TestEnvironmentAndTLS(t *testing.T) {
 	dir := t.TempDir()
