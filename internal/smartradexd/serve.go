@@ -287,6 +287,9 @@ func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, er
 		return nil, err
 	}
 	k, err := loadVaultKey(path)
+	if !isDefault && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: check --vault-key (SMARTRADEXD_VAULT_KEY), or make one with smartradexd vault-key generate --out %s", err, path)
+	}
 	if !isDefault || !errors.Is(err, fs.ErrNotExist) {
 		return k, err
 	}

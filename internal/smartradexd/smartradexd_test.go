@@ -267,6 +267,16 @@ func TestVaultKeyGenerate(t *testing.T) {
 	if r := run(t, map[string]string{"SMARTRADEXD_OUT": out2}, "vault-key", "generate"); r.code != 0 {
 		t.Errorf("SMARTRADEXD_OUT = %d %s", r.code, r.stderr)
 	}
+	// A --vault-key file that does not exist is named, with what to do;
+	// none is generated in its place.
+	missing := filepath.Join(dir, "missing.key")
+	r = run(t, map[string]string{"SMARTRADEXD_DB": "memory:x"}, "serve", "--addr", "127.0.0.1:0", "--vault-key", missing)
+	if want := "smartradexd: error: the vault key file " + missing + " does not exist: check --vault-key (SMARTRADEXD_VAULT_KEY), or make one with smartradexd vault-key generate --out " + missing + "\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("serve with a missing key = %d %q, want 1 and %q", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("serve generated the --vault-key file it was given")
+	}
 	// A key others can read is refused by serve.
 	os.Chmod(out, 0o644)
 	r = run(t, map[string]string{"SMARTRADEXD_DB": "memory:x"}, "serve", "--addr", "127.0.0.1:0", "--vault-key", out)
