@@ -143,7 +143,7 @@ func TestNetworkAnnouncements(t *testing.T) {
 	if code, b := get(t, http.DefaultClient, srv.url+"/v1/network", ""); code != 200 || !strings.Contains(b, `"changes":[]`) {
 		t.Errorf("after withdraw: %d %s", code, b)
 	}
-	if r := run(t, env, "admin", "network", "withdraw", "1"); r.code != 1 || !strings.Contains(r.stderr, "no announced change 1") {
+	if r := run(t, env, "admin", "network", "withdraw", "1"); r.code != 1 || !strings.Contains(r.stderr, "no announced change 1: smartradexd admin network list shows") {
 		t.Errorf("withdraw twice = %d %q", r.code, r.stderr)
 	}
 
