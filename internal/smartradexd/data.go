@@ -66,6 +66,9 @@ func openUnmigrated(ctx context.Context, dsn string) (store.Store, error) {
 		return memoryStore(name), nil
 	}
 	st, err := dbopen.Open(ctx, dsn)
+	if errors.Is(err, dbopen.ErrAddress) {
+		return nil, usageError{fmt.Errorf("--db: %w", err)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", dbopen.Redact(dsn), err)
 	}

@@ -162,6 +162,13 @@ func runServe(e *env, o *serveOptions) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	// A --db that names no database is refused before a vault key is
+	// read, or generated for nothing.
+	if o.db != "" {
+		if err := dbopen.Check(o.db); err != nil {
+			return usageError{fmt.Errorf("--db: %w", err)}
+		}
+	}
 
 	vault, err := o.openVault(e, log)
 	if err != nil {
