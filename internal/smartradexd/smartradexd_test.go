@@ -418,8 +418,13 @@ func TestMigrate(t *testing.T) {
 	}
 	// An unreachable PostgreSQL fails with exit 1, its password never shown.
 	r := run(t, nil, "migrate", "--db", "postgres://smartradex:hunter2secret@127.0.0.1:1/srx?connect_timeout=2")
-	if r.code != 1 || strings.Contains(r.stdout+r.stderr, "hunter2secret") || !strings.Contains(r.stderr, "xxxxx") {
+	if r.code != 1 || strings.Contains(r.stdout+r.stderr, "hunter2secret") || !strings.Contains(r.stderr, "xxxxx") ||
+		!strings.HasSuffix(r.stderr, "\nhint: the database did not answer, and nothing was changed: check that it runs and that --db (SMARTRADEXD_DB) names it, then run the command again\n") {
 		t.Errorf("migrate on an unreachable database = %d %q", r.code, r.stderr)
+	}
+	// Another error has no such hint.
+	if r := run(t, nil, "admin", "subscribe", "nobody@example.com", "btc-spot", "--db", "memory:"+t.Name()); r.code != 1 || strings.Contains(r.stderr, "hint:") {
+		t.Errorf("subscribe an unknown subscriber = %d %q", r.code, r.stderr)
 	}
 }
 
