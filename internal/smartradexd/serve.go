@@ -170,13 +170,14 @@ func runServe(e *env, o *serveOptions) error {
 		}
 	}
 
-	vault, err := o.openVault(e, log)
+	vault, generate, err := o.openVault(e)
 	if err != nil {
 		return err
 	}
-	log.Info("vault key", "key_id", vault.Public().ID())
-	if cfg.PreviousVaultKeys, err = o.openPreviousVaults(vault, log); err != nil {
-		return err
+	if vault != nil {
+		if cfg.PreviousVaultKeys, err = o.useVault(vault, log); err != nil {
+			return err
+		}
 	}
 
 	dsn := o.db
@@ -195,6 +196,14 @@ func runServe(e *env, o *serveOptions) error {
 	migrated := st.Migrate(e.ctx)
 	if migrated != nil && !errors.Is(migrated, store.ErrUnavailable) {
 		return migrateError(dsn, migrated)
+	}
+	if generate != "" {
+		if vault, err = generateVault(e.ctx, st, migrated == nil, generate, log); err != nil {
+			return err
+		}
+		if cfg.PreviousVaultKeys, err = o.useVault(vault, log); err != nil {
+			return err
+		}
 	}
 
 	var tlsConfig *tls.Config
@@ -286,25 +295,60 @@ func runServe(e *env, o *serveOptions) error {
 	return nil
 }
 
-// openVault reads --vault-key, or the data directory's vault.key, which is
-// generated on first start.
-func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, error) {
+// openVault reads --vault-key, or the data directory's vault.key. When the
+// latter does not exist it returns its path as generate: it is generated
+// once the database is open (generateVault).
+func (o *serveOptions) openVault(e *env) (k *seal.PrivateKey, generate string, err error) {
 	path, isDefault, err := vaultKeyPath(e, o.vaultKey)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	k, err := loadVaultKey(path)
-	if !isDefault && errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: check --vault-key (SMARTRADEXD_VAULT_KEY), or make one with smartradexd vault-key generate --out %s", err, path)
+	k, err = loadVaultKey(path)
+	switch {
+	case err == nil:
+		return k, "", nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, "", err
+	case !isDefault:
+		return nil, "", fmt.Errorf("%w: check --vault-key (SMARTRADEXD_VAULT_KEY), or make one with smartradexd vault-key generate --out %s", err, path)
 	}
-	if !isDefault || !errors.Is(err, fs.ErrNotExist) {
-		return k, err
+	return nil, path, nil
+}
+
+// generateVault generates the data directory's vault key into path, on a
+// first start. A database that answers and already holds registered keys
+// is not a first start: its vault key file is missing (a restore without
+// it, a rotation's NEW dropped), and a new key would leave every
+// registered secret unopenable, so serve stops and says so. A database
+// that does not answer yet cannot tell: the key is generated.
+func generateVault(ctx context.Context, st store.Store, answers bool, path string, log *slog.Logger) (*seal.PrivateKey, error) {
+	if answers {
+		counts, err := st.VaultKeyCounts(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("counting the registered keys before generating a vault key: %w", err)
+		}
+		n := 0
+		for _, c := range counts {
+			n += c
+		}
+		if n > 0 {
+			return nil, fmt.Errorf("there is no vault key file %s, but the database holds %d registered key(s) sealed to a vault key: "+
+				"restore that key's file from its backup to %s, or name it with --vault-key (SMARTRADEXD_VAULT_KEY); "+
+				"serve generates a vault key only for a database without registered keys", path, n, path)
+		}
 	}
-	if k, err = writeVaultKey(path); err != nil {
+	k, err := writeVaultKey(path)
+	if err != nil {
 		return nil, err
 	}
 	log.Warn("vault key generated: back it up, sealed secrets cannot be opened without it", "path", path, "key_id", k.Public().ID())
 	return k, nil
+}
+
+// useVault logs the current vault key and reads the previous ones.
+func (o *serveOptions) useVault(vault *seal.PrivateKey, log *slog.Logger) ([]*seal.PrivateKey, error) {
+	log.Info("vault key", "key_id", vault.Public().ID())
+	return o.openPreviousVaults(vault, log)
 }
 
 // openPreviousVaults reads the --previous-vault-key files, refused on the

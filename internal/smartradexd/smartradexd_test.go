@@ -369,6 +369,82 @@ func TestServeOnAnAddressInUse(t *testing.T) {
 	}
 }
 
+// The data directory's vault.key is generated on a first start only: over
+// a database that already holds registered keys (its vault key file not
+// restored, say), serve stops, exit 1, names the file to restore and
+// writes none; over a database without keys it generates one.
+func TestServeGeneratesNoVaultKeyOverRegisteredKeys(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := "memory:" + t.Name()
+	st := memoryStore(t.Name())
+	sub, err := st.AddSubscriber(ctx, "ada@example.com", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"XDG_DATA_HOME": dir, "SMARTRADEXD_DB": db}
+	// Subscribers but no key yet: a first start.
+	srv := serve(t, env, "http", "--check-interval", "0")
+	if !strings.Contains(srv.logs.String(), "vault key generated") {
+		t.Fatalf("no vault key generated over a database without keys: %s", srv.logs.String())
+	}
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	keyFile := filepath.Join(dir, "smartradexd", "vault.key")
+	k, err := loadVaultKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := seal.Seal(k.Public(), "btc-spot", strings.Repeat("K", 64), "HMAC", []byte(strings.Repeat("s", 64)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutKey(ctx, store.Key{SubscriberID: sub.ID, Bot: "btc-spot", APIKey: strings.Repeat("K", 64), KeyType: "HMAC",
+		SealedSecret: sealed, VaultKeyID: k.Public().ID(), RegisteredAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The key file lost: serve refuses to replace it.
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	r := serveUntilListening(t, env, "--check-interval", "0")
+	want := "smartradexd: error: there is no vault key file " + keyFile + ", but the database holds 1 registered key(s) sealed to a vault key: " +
+		"restore that key's file from its backup to " + keyFile + ", or name it with --vault-key (SMARTRADEXD_VAULT_KEY)"
+	if r.code != 1 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "listening on") {
+		t.Errorf("serve without the vault key of its registered keys = %d %q, want 1 and %q", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(keyFile); err == nil {
+		t.Error("a vault key was generated over registered keys")
+	}
+}
+
+// serveUntilListening runs `smartradexd serve args…` expected to fail
+// before it listens: if it listens, it is stopped, and its result has
+// "listening on" in stderr.
+func serveUntilListening(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &lines{seen: make(chan struct{}, 1)}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, io.Discard, logs)
+	}()
+	for {
+		select {
+		case code := <-done:
+			return result{code: code, stderr: logs.String()}
+		case <-logs.seen:
+			if strings.Contains(logs.String(), "listening on") {
+				cancel()
+				return result{code: <-done, stderr: logs.String()}
+			}
+		}
+	}
+}
+
 // Flags come from SMARTRADEXD_<FLAG>; the command line wins.
 func TestEnvironmentAndTLS(t *testing.T) {
 	dir := t.TempDir()
