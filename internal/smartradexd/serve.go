@@ -170,6 +170,16 @@ func runServe(e *env, o *serveOptions) error {
 		}
 	}
 
+	// The certificate is read before anything is generated or migrated.
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert %s, --tls-key %s: %w", o.tlsCert, o.tlsKey, err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
 	vault, generate, err := o.openVault(e)
 	if err != nil {
 		return err
@@ -206,14 +216,6 @@ func runServe(e *env, o *serveOptions) error {
 		}
 	}
 
-	var tlsConfig *tls.Config
-	if o.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
-		if err != nil {
-			return fmt.Errorf("TLS: %w", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
 
 	handler := server.New(cfg, st, vault, log)
 	// The background work ends with the run, whatever ends it: a listener

@@ -461,6 +461,16 @@ func TestEnvironmentAndTLS(t *testing.T) {
 		"SMARTRADEXD_TLS_KEY":   key,
 		"SMARTRADEXD_ADDR":      "256.0.0.1:1", // overridden by the test's --addr
 	}
+	// A certificate that cannot be read stops serve before it makes
+	// anything, naming both flags.
+	empty := t.TempDir()
+	r := run(t, map[string]string{"XDG_DATA_HOME": empty}, "serve", "--addr", "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert)
+	if want := "smartradexd: error: --tls-cert " + key + ", --tls-key " + cert + ": tls: "; r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("serve with switched certificate files = %d %q, want 1 and %q", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(filepath.Join(empty, "smartradexd")); err == nil {
+		t.Error("serve made its data directory before reading the certificate")
+	}
 	srv := serve(t, env, "https")
 	pool := x509.NewCertPool()
 	pem, _ := os.ReadFile(cert)
