@@ -216,7 +216,6 @@ func runServe(e *env, o *serveOptions) error {
 		}
 	}
 
-
 	handler := server.New(cfg, st, vault, log)
 	// The background work ends with the run, whatever ends it: a listener
 	// that cannot be opened must not leave the run waiting for SIGTERM.
