@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/mail"
+	"os"
 	"regexp"
 	"strings"
 	"text/tabwriter"
@@ -45,6 +47,27 @@ func openDB(e *env, db string) (store.Store, error) {
 		}
 	}
 	return openStore(e.ctx, db)
+}
+
+// openExistingDB is openDB for the commands that work on the database serve
+// uses (admin, vault-key reseal): the default SQLite file must exist
+// already. Run as another user, or without the service's settings, the
+// default names another file, and a new empty database there would take
+// the operator's changes where serve never sees them.
+func openExistingDB(e *env, db string) (store.Store, error) {
+	if db != "" {
+		return openStore(e.ctx, db)
+	}
+	path, err := defaultDB(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("there is no database at %s: run the command as the user smartradexd serve runs as, "+
+			"with its settings (packaged unit: sudo -u smartradexd env XDG_DATA_HOME=/var/lib smartradexd …), or give --db; "+
+			"smartradexd serve or smartradexd migrate creates a new database", path)
+	}
+	return openStore(e.ctx, path)
 }
 
 func newVaultKeyCmd(e *env) *cobra.Command {
@@ -137,7 +160,7 @@ func (o *adminOptions) leaf(e *env, use, short string, args []string, run func(*
 					return err
 				}
 			}
-			st, err := openDB(e, o.db)
+			st, err := openExistingDB(e, o.db)
 			if err != nil {
 				return err
 			}

@@ -102,7 +102,7 @@ func runReseal(e *env, o *resealOptions) error {
 		}
 		return usagef("--from holds the current vault key %s: give the retired key the keys were sealed to", cur.Public().ID())
 	}
-	st, err := openDB(e, o.db)
+	st, err := openExistingDB(e, o.db)
 	if err != nil {
 		return err
 	}
