@@ -144,6 +144,13 @@ func TestSystemErrorsNameBackendAndCarryKeyringMessage(t *testing.T) {
 	if !strings.Contains(i18n.EN.T("secrets.hint_use_file"), "set SMARTRADEX_KEYRING=file to keep secrets in an encrypted file instead") {
 		t.Errorf("the file hint lost its wording")
 	}
+	// Without a terminal the file store asks for its passphrase in the
+	// environment: the hint says so, or a script fails a second time.
+	for _, c := range i18n.Langs {
+		if !strings.Contains(c.T("secrets.hint_use_file"), "SMARTRADEX_PASSPHRASE") {
+			t.Errorf("the file hint %q does not name SMARTRADEX_PASSPHRASE", c.T("secrets.hint_use_file"))
+		}
+	}
 }
 
 func TestSystemScrubsSecretEchoedByKeyring(t *testing.T) {

@@ -284,3 +284,27 @@ func TestRateLimitedMetricByReason(t *testing.T) {
 		}
 	}
 }
+
+// Every series docs/service.md lists is exposed, at 0, by a server that
+// has done nothing yet: a Prometheus rate or alert over it reads 0.
+func TestMetricsExposedBeforeTheFirstEvent(t *testing.T) {
+	e := newEnv(t)
+	var want []string
+	for _, o := range []string{"created", "replaced", "unchanged"} {
+		want = append(want, fmt.Sprintf(`smartradexd_key_registrations_total{outcome=%q}`, o))
+	}
+	want = append(want, "smartradexd_key_removals_total", "smartradexd_draining")
+	for _, tr := range []string{"request", "put", "live", "periodic"} {
+		for _, o := range []string{"ok", "refused", "deleted", "rejected", "unreachable"} {
+			want = append(want, fmt.Sprintf(`smartradexd_key_checks_total{trigger=%q,outcome=%q}`, tr, o))
+		}
+	}
+	for _, r := range []string{"token", "address", "checks"} {
+		want = append(want, fmt.Sprintf(`smartradexd_rate_limited_total{reason=%q}`, r))
+	}
+	for _, series := range want {
+		if got := metricValue(t, e, series); got != "0" {
+			t.Errorf("%s = %s, want 0", series, got)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -338,6 +339,26 @@ func TestPutUnderIPLock(t *testing.T) {
 			}
 			if c.lock == "off" && len(e.bn.Requests()) != 0 {
 				t.Errorf("ip_lock off, yet Binance was called: %+v", e.bn.Requests())
+			}
+			// Each check with Binance is a "key checked" record, as
+			// docs/service.md says, whatever its outcome.
+			var checked []map[string]any
+			for _, rec := range e.logs.records(t) {
+				if rec["msg"] == "key checked" {
+					checked = append(checked, rec)
+				}
+			}
+			switch {
+			case c.lock == "off" && len(checked) != 0:
+				t.Errorf("ip_lock off, yet a check was logged: %v", checked)
+			case c.lock != "off" && len(checked) != 1:
+				t.Errorf("%d key checked records, want 1: %s", len(checked), e.logs.String())
+			case c.lock != "off":
+				rec := checked[0]
+				if rec["trigger"] != "put" || rec["bot"] != "btc-spot" || rec["api_key"] != MaskAPIKey(apiKey) ||
+					rec["seen_from"] != serviceIP || (c.want.outcome != "" && rec["outcome"] != c.want.outcome) {
+					t.Errorf("key checked record %v", rec)
+				}
 			}
 			if c.want.code == CodeKeyRefused {
 				var got checkError
@@ -680,7 +701,8 @@ func TestChecksLeakNothing(t *testing.T) {
 		}
 	}
 	for _, trigger := range []string{"request", "put", "live", "periodic"} {
-		if !strings.Contains(metrics, `smartradexd_key_checks_total{trigger="`+trigger+`",outcome="ok"}`) {
+		// Each series is there from the start: the count must have moved.
+		if !regexp.MustCompile(`(?m)^smartradexd_key_checks_total\{trigger="` + trigger + `",outcome="ok"\} [1-9]`).MatchString(metrics) {
 			t.Errorf("no ok check counted for %s", trigger)
 		}
 	}

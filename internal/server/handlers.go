@@ -178,6 +178,9 @@ func (s *Server) handlePutKey() http.Handler {
 		if checking {
 			outcome, verdict := s.judge(seen)
 			s.metrics.checked("put", outcome)
+			s.log.LogAttrs(r.Context(), levelFor(200), "key checked", requestIDAttr(r.Context()), slog.String("bot", bot),
+				slog.String("api_key", MaskAPIKey(in.apiKey)), slog.String("trigger", "put"), slog.String("outcome", outcome),
+				slog.Int("binance_code", seen.binanceCode), slog.String("seen_from", seen.seenFrom))
 			if s.refuseChecked(w, seen, outcome, verdict) {
 				s.log.LogAttrs(r.Context(), levelFor(422), "key refused by the check", requestIDAttr(r.Context()),
 					slog.String("bot", bot), slog.String("api_key", MaskAPIKey(in.apiKey)), slog.String("outcome", outcome),

@@ -32,10 +32,24 @@ type histogram struct {
 	count  uint64
 }
 
+// The triggers and outcomes of checks, each pair exposed from the start:
+// a rate or an alert on a series that has not happened yet reads 0, not
+// nothing.
+var (
+	checkTriggers = []string{"request", "put", "live", "periodic"}
+	checkOutcomes = []string{OutcomeOK, OutcomeRefused, OutcomeDeleted, OutcomeRejected, OutcomeUnreachable}
+)
+
 func newMetrics() *metrics {
+	checks := map[[2]string]uint64{}
+	for _, tr := range checkTriggers {
+		for _, o := range checkOutcomes {
+			checks[[2]string{tr, o}] = 0
+		}
+	}
 	return &metrics{requests: map[[2]string]uint64{}, latency: map[string]*histogram{},
 		registrations: map[string]uint64{"created": 0, "replaced": 0, "unchanged": 0},
-		checks:        map[[2]string]uint64{},
+		checks:        checks,
 		limits:        map[string]uint64{limitedToken: 0, limitedAddress: 0, limitedChecks: 0}}
 }
 

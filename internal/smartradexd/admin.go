@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/mail"
+	"os"
 	"regexp"
 	"strings"
 	"text/tabwriter"
@@ -45,6 +47,27 @@ func openDB(e *env, db string) (store.Store, error) {
 		}
 	}
 	return openStore(e.ctx, db)
+}
+
+// openExistingDB is openDB for the commands that work on the database serve
+// uses (admin, vault-key reseal): the default SQLite file must exist
+// already. Run as another user, or without the service's settings, the
+// default names another file, and a new empty database there would take
+// the operator's changes where serve never sees them.
+func openExistingDB(e *env, db string) (store.Store, error) {
+	if db != "" {
+		return openStore(e.ctx, db)
+	}
+	path, err := defaultDB(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("there is no database at %s: run the command as the user smartradexd serve runs as, "+
+			"with its settings (packaged unit: sudo -u smartradexd env XDG_DATA_HOME=/var/lib smartradexd …), or give --db; "+
+			"smartradexd serve or smartradexd migrate creates a new database", path)
+	}
+	return openStore(e.ctx, path)
 }
 
 func newVaultKeyCmd(e *env) *cobra.Command {
@@ -137,7 +160,7 @@ func (o *adminOptions) leaf(e *env, use, short string, args []string, run func(*
 					return err
 				}
 			}
-			st, err := openDB(e, o.db)
+			st, err := openExistingDB(e, o.db)
 			if err != nil {
 				return err
 			}
@@ -221,11 +244,32 @@ func notFound(err error, what string) error {
 	return err
 }
 
+// noSubscriber is the error of an e-mail address no subscriber has, with
+// the command that adds one.
+func noSubscriber(email string) string {
+	email = strings.ToLower(email)
+	return "there is no subscriber " + email + ": add it with smartradexd admin subscriber add " + email
+}
+
+// noBot is the error of a bot the catalogue lacks, naming those it has.
+func (a *adminCtx) noBot(bot string) string {
+	msg := "there is no bot " + bot + " in the catalogue"
+	bots, err := a.st.Bots(a.ctx)
+	if err != nil || len(bots) == 0 {
+		return msg
+	}
+	ids := make([]string, 0, len(bots))
+	for _, b := range bots {
+		ids = append(ids, b.ID)
+	}
+	return msg + ": the bots are " + strings.Join(ids, ", ")
+}
+
 func tokenIssue(a *adminCtx, args []string) error {
 	tok := server.NewToken()
 	err := a.st.AddToken(a.ctx, args[0], server.HashToken(tok), a.now, a.audit("token.issue", ""))
 	if err != nil {
-		return notFound(err, "there is no subscriber "+args[0]+": add it with smartradexd admin subscriber add")
+		return notFound(err, noSubscriber(args[0]))
 	}
 	return a.print(map[string]string{"token": tok}, tok+"\n")
 }
@@ -233,7 +277,7 @@ func tokenIssue(a *adminCtx, args []string) error {
 func tokenRevoke(a *adminCtx, args []string) error {
 	n, err := a.st.RevokeTokens(a.ctx, args[0], a.now, a.audit("token.revoke", ""))
 	if err != nil {
-		return notFound(err, "there is no subscriber "+args[0])
+		return notFound(err, noSubscriber(args[0]))
 	}
 	return a.print(map[string]any{"email": strings.ToLower(args[0]), "revoked": n},
 		fmt.Sprintf("%d token(s) of %s revoked\n", n, strings.ToLower(args[0])))
@@ -255,14 +299,14 @@ func subscribe(on bool) func(*adminCtx, []string) error {
 	return func(a *adminCtx, args []string) error {
 		email, bot := args[0], args[1]
 		if _, err := a.st.Subscriber(a.ctx, email); err != nil {
-			return notFound(err, "there is no subscriber "+email)
+			return notFound(err, noSubscriber(email))
 		}
 		change, action, verb := a.st.Unsubscribe, "subscription.remove", "unsubscribed from"
 		if on {
 			change, action, verb = a.st.Subscribe, "subscription.add", "subscribed to"
 		}
 		if err := change(a.ctx, email, bot, a.audit(action, bot)); err != nil {
-			return notFound(err, "there is no bot "+bot+" in the catalogue")
+			return notFound(err, a.noBot(bot))
 		}
 		return a.print(map[string]any{"email": strings.ToLower(email), "bot": bot, "subscribed": on},
 			fmt.Sprintf("%s %s %s\n", strings.ToLower(email), verb, bot))

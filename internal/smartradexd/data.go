@@ -66,6 +66,9 @@ func openUnmigrated(ctx context.Context, dsn string) (store.Store, error) {
 		return memoryStore(name), nil
 	}
 	st, err := dbopen.Open(ctx, dsn)
+	if errors.Is(err, dbopen.ErrAddress) {
+		return nil, usageError{fmt.Errorf("--db: %w", err)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", dbopen.Redact(dsn), err)
 	}
@@ -155,6 +158,9 @@ func vaultKeyPath(e *env, flag string) (path string, isDefault bool, err error) 
 // readable by its owner only.
 func loadVaultKey(path string) (*seal.PrivateKey, error) {
 	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, noVaultKeyError{path}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vault key: %w", err)
 	}
@@ -172,6 +178,13 @@ func loadVaultKey(path string) (*seal.PrivateKey, error) {
 	}
 	return k, nil
 }
+
+// noVaultKeyError is a vault key file that does not exist; it is
+// fs.ErrNotExist to errors.Is.
+type noVaultKeyError struct{ path string }
+
+func (e noVaultKeyError) Error() string { return "the vault key file " + e.path + " does not exist" }
+func (e noVaultKeyError) Unwrap() error { return fs.ErrNotExist }
 
 // writeVaultKey generates a vault key into path, created 0600; an existing
 // file is never overwritten.

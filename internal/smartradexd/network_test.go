@@ -120,6 +120,9 @@ func TestServeChecksFromTheSourceAddress(t *testing.T) {
 func TestNetworkAnnouncements(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"XDG_DATA_HOME": dir}
+	if r := run(t, env, "migrate"); r.code != 0 {
+		t.Fatalf("migrate = %d %q", r.code, r.stderr)
+	}
 	at := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
 	r := run(t, env, "admin", "network", "announce", "--add", "203.0.113.20,::ffff:203.0.113.21", "--remove", "203.0.113.11", "--at", at)
 	if r.code != 0 || r.stdout != "change 1 announced for "+at+": add 203.0.113.20,203.0.113.21, remove 203.0.113.11\n" {
@@ -143,7 +146,7 @@ func TestNetworkAnnouncements(t *testing.T) {
 	if code, b := get(t, http.DefaultClient, srv.url+"/v1/network", ""); code != 200 || !strings.Contains(b, `"changes":[]`) {
 		t.Errorf("after withdraw: %d %s", code, b)
 	}
-	if r := run(t, env, "admin", "network", "withdraw", "1"); r.code != 1 || !strings.Contains(r.stderr, "no announced change 1") {
+	if r := run(t, env, "admin", "network", "withdraw", "1"); r.code != 1 || !strings.Contains(r.stderr, "no announced change 1: smartradexd admin network list shows") {
 		t.Errorf("withdraw twice = %d %q", r.code, r.stderr)
 	}
 

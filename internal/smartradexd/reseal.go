@@ -85,7 +85,7 @@ func runReseal(e *env, o *resealOptions) error {
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
-	path, _, err := vaultKeyPath(e, o.vaultKey)
+	path, isDefault, err := vaultKeyPath(e, o.vaultKey)
 	if err != nil {
 		return err
 	}
@@ -97,9 +97,12 @@ func runReseal(e *env, o *resealOptions) error {
 		return err
 	}
 	if old.Public().ID() == cur.Public().ID() {
+		if isDefault {
+			return usagef("--from holds the current vault key %s, the data directory's %s: give the new key with --vault-key, as serve is given it, and the retired one with --from", cur.Public().ID(), path)
+		}
 		return usagef("--from holds the current vault key %s: give the retired key the keys were sealed to", cur.Public().ID())
 	}
-	st, err := openDB(e, o.db)
+	st, err := openExistingDB(e, o.db)
 	if err != nil {
 		return err
 	}

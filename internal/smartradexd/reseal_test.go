@@ -310,6 +310,13 @@ func TestResealRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	empty := t.TempDir()
+	dataDirA := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dataDirA, "smartradexd"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dataDirA, "smartradexd", "vault.key"), text, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		env    map[string]string
@@ -318,11 +325,15 @@ func TestResealRefusals(t *testing.T) {
 		stderr string
 	}{
 		{"no --from", nil, []string{"--vault-key", fileB}, ExitUsage, "needs --from OLD_KEY_FILE"},
-		{"--from missing", nil, []string{"--from", filepath.Join(dir, "none.key"), "--vault-key", fileB}, ExitFailure, "no such file"},
+		{"--from missing", nil, []string{"--from", filepath.Join(dir, "none.key"), "--vault-key", fileB}, ExitFailure, "--from: the vault key file " + filepath.Join(dir, "none.key") + " does not exist"},
 		{"--from readable by others", nil, []string{"--from", open, "--vault-key", fileB}, ExitFailure, "chmod 600"},
 		{"current readable by others", nil, []string{"--from", fileB, "--vault-key", open}, ExitFailure, "chmod 600"},
 		{"--from is the current key", nil, []string{"--from", fileA, "--vault-key", fileA}, ExitUsage, "--from holds the current vault key " + keyA.Public().ID()},
 		{"no current key in the data directory", map[string]string{"XDG_DATA_HOME": empty}, []string{"--from", fileA}, ExitFailure, "no current vault key"},
+		// The rotation's usual slip: --vault-key NEW forgotten, so the
+		// data directory's key, still OLD, is taken as the current one.
+		{"--from is the data directory's key", map[string]string{"XDG_DATA_HOME": dataDirA}, []string{"--from", fileA},
+			ExitUsage, "--from holds the current vault key " + keyA.Public().ID() + ", the data directory's " + filepath.Join(dataDirA, "smartradexd", "vault.key") + ": give the new key with --vault-key"},
 		{"a stray argument", nil, []string{"--from", fileA, "--vault-key", fileB, "x"}, ExitUsage, "takes no argument"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

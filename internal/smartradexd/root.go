@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/smartradex/smartradex/internal/server/store"
 )
 
 // Exit codes.
@@ -84,6 +86,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !started || errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "hint: run smartradexd help for the commands and flags")
 		return ExitUsage
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		fmt.Fprintln(stderr, "hint: the database did not answer, and nothing was changed: check that it runs and that --db (SMARTRADEXD_DB) names it, then run the command again")
 	}
 	var ee exitError
 	if errors.As(err, &ee) {

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -161,14 +162,32 @@ func runServe(e *env, o *serveOptions) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	// A --db that names no database is refused before a vault key is
+	// read, or generated for nothing.
+	if o.db != "" {
+		if err := dbopen.Check(o.db); err != nil {
+			return usageError{fmt.Errorf("--db: %w", err)}
+		}
+	}
 
-	vault, err := o.openVault(e, log)
+	// The certificate is read before anything is generated or migrated.
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert %s, --tls-key %s: %w", o.tlsCert, o.tlsKey, err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	vault, generate, err := o.openVault(e)
 	if err != nil {
 		return err
 	}
-	log.Info("vault key", "key_id", vault.Public().ID())
-	if cfg.PreviousVaultKeys, err = o.openPreviousVaults(vault, log); err != nil {
-		return err
+	if vault != nil {
+		if cfg.PreviousVaultKeys, err = o.useVault(vault, log); err != nil {
+			return err
+		}
 	}
 
 	dsn := o.db
@@ -188,34 +207,40 @@ func runServe(e *env, o *serveOptions) error {
 	if migrated != nil && !errors.Is(migrated, store.ErrUnavailable) {
 		return migrateError(dsn, migrated)
 	}
-
-	var tlsConfig *tls.Config
-	if o.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
-		if err != nil {
-			return fmt.Errorf("TLS: %w", err)
+	if generate != "" {
+		if vault, err = generateVault(e.ctx, st, migrated == nil, generate, log); err != nil {
+			return err
 		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if cfg.PreviousVaultKeys, err = o.useVault(vault, log); err != nil {
+			return err
+		}
 	}
 
 	handler := server.New(cfg, st, vault, log)
+	// The background work ends with the run, whatever ends it: a listener
+	// that cannot be opened must not leave the run waiting for SIGTERM.
+	bg, stopBg := context.WithCancel(e.ctx)
+	defer stopBg()
 	if migrated == nil {
 		log.Info("database ready", "db", dbopen.Redact(dsn))
 	} else {
 		log.Warn("database unavailable: serving 503 until it can be migrated", errorAttr(migrateError(dsn, migrated)))
 		handler.Hold()
 		retrying := make(chan struct{})
-		go func() { defer close(retrying); migrateLater(e.ctx, st, handler, dsn, log) }()
-		defer func() { <-retrying }() // before the store is closed
+		go func() { defer close(retrying); migrateLater(bg, st, handler, dsn, log) }()
+		defer func() { stopBg(); <-retrying }() // before the store is closed
 	}
 	if o.checkInterval > 0 {
 		checking := make(chan struct{})
-		go func() { defer close(checking); handler.RunChecks(e.ctx, o.checkInterval) }()
-		defer func() { <-checking }() // before the store is closed
+		go func() { defer close(checking); handler.RunChecks(bg, o.checkInterval) }()
+		defer func() { stopBg(); <-checking }() // before the store is closed
 	}
 	ln, err := (&net.ListenConfig{}).Listen(e.ctx, "tcp", o.addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: the address is already in use (another smartradexd, or another program): stop it, or choose another --addr", o.addr)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot listen on %s (--addr): %w", o.addr, err)
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -271,22 +296,60 @@ func runServe(e *env, o *serveOptions) error {
 	return nil
 }
 
-// openVault reads --vault-key, or the data directory's vault.key, which is
-// generated on first start.
-func (o *serveOptions) openVault(e *env, log *slog.Logger) (*seal.PrivateKey, error) {
+// openVault reads --vault-key, or the data directory's vault.key. When the
+// latter does not exist it returns its path as generate: it is generated
+// once the database is open (generateVault).
+func (o *serveOptions) openVault(e *env) (k *seal.PrivateKey, generate string, err error) {
 	path, isDefault, err := vaultKeyPath(e, o.vaultKey)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	k, err := loadVaultKey(path)
-	if !isDefault || !errors.Is(err, fs.ErrNotExist) {
-		return k, err
+	k, err = loadVaultKey(path)
+	switch {
+	case err == nil:
+		return k, "", nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, "", err
+	case !isDefault:
+		return nil, "", fmt.Errorf("%w: check --vault-key (SMARTRADEXD_VAULT_KEY), or make one with smartradexd vault-key generate --out %s", err, path)
 	}
-	if k, err = writeVaultKey(path); err != nil {
+	return nil, path, nil
+}
+
+// generateVault generates the data directory's vault key into path, on a
+// first start. A database that answers and already holds registered keys
+// is not a first start: its vault key file is missing (a restore without
+// it, a rotation's NEW dropped), and a new key would leave every
+// registered secret unopenable, so serve stops and says so. A database
+// that does not answer yet cannot tell: the key is generated.
+func generateVault(ctx context.Context, st store.Store, answers bool, path string, log *slog.Logger) (*seal.PrivateKey, error) {
+	if answers {
+		counts, err := st.VaultKeyCounts(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("counting the registered keys before generating a vault key: %w", err)
+		}
+		n := 0
+		for _, c := range counts {
+			n += c
+		}
+		if n > 0 {
+			return nil, fmt.Errorf("there is no vault key file %s, but the database holds %d registered key(s) sealed to a vault key: "+
+				"restore that key's file from its backup to %s, or name it with --vault-key (SMARTRADEXD_VAULT_KEY); "+
+				"serve generates a vault key only for a database without registered keys", path, n, path)
+		}
+	}
+	k, err := writeVaultKey(path)
+	if err != nil {
 		return nil, err
 	}
 	log.Warn("vault key generated: back it up, sealed secrets cannot be opened without it", "path", path, "key_id", k.Public().ID())
 	return k, nil
+}
+
+// useVault logs the current vault key and reads the previous ones.
+func (o *serveOptions) useVault(vault *seal.PrivateKey, log *slog.Logger) ([]*seal.PrivateKey, error) {
+	log.Info("vault key", "key_id", vault.Public().ID())
+	return o.openPreviousVaults(vault, log)
 }
 
 // openPreviousVaults reads the --previous-vault-key files, refused on the

@@ -267,6 +267,16 @@ func TestVaultKeyGenerate(t *testing.T) {
 	if r := run(t, map[string]string{"SMARTRADEXD_OUT": out2}, "vault-key", "generate"); r.code != 0 {
 		t.Errorf("SMARTRADEXD_OUT = %d %s", r.code, r.stderr)
 	}
+	// A --vault-key file that does not exist is named, with what to do;
+	// none is generated in its place.
+	missing := filepath.Join(dir, "missing.key")
+	r = run(t, map[string]string{"SMARTRADEXD_DB": "memory:x"}, "serve", "--addr", "127.0.0.1:0", "--vault-key", missing)
+	if want := "smartradexd: error: the vault key file " + missing + " does not exist: check --vault-key (SMARTRADEXD_VAULT_KEY), or make one with smartradexd vault-key generate --out " + missing + "\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("serve with a missing key = %d %q, want 1 and %q", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("serve generated the --vault-key file it was given")
+	}
 	// A key others can read is refused by serve.
 	os.Chmod(out, 0o644)
 	r = run(t, map[string]string{"SMARTRADEXD_DB": "memory:x"}, "serve", "--addr", "127.0.0.1:0", "--vault-key", out)
@@ -292,6 +302,9 @@ func TestUsageErrors(t *testing.T) {
 		{nil, []string{"serve", "--binance-url", "ftp://x"}, "--binance-url"},
 		{nil, []string{"serve", "--tls-cert", "c.pem"}, "--tls-key"},
 		{nil, []string{"serve", "--addr", "nope"}, "--addr"},
+		{nil, []string{"serve", "--db", "mysql://u:secretpw@h/db"}, `--db: unsupported database "mysql://…": use a file path, sqlite:PATH or a postgres:// URL`},
+		{map[string]string{"SMARTRADEXD_DB": "mysql://u:secretpw@h/db"}, []string{"migrate"}, `--db: unsupported database "mysql://…"`},
+		{nil, []string{"admin", "subscriber", "list", "--db", "sqlite:"}, "--db: sqlite: no path"},
 		{nil, []string{"serve", "--trusted-proxies", "10.0.0.0/33"}, `--trusted-proxies: "10.0.0.0/33" is not a CIDR`},
 		{map[string]string{"SMARTRADEXD_TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, []string{"serve"}, `--trusted-proxies: "nginx" is not a CIDR`},
 		{nil, []string{"serve", "--address-rate", "-1"}, "--address-rate"},
@@ -315,6 +328,123 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// An address already in use stops serve at once, exit 1, with a message
+// that names the address and what to do: the run does not wait for a
+// SIGTERM with its background work (the periodic checks, the retried
+// migrations) still running.
+func TestServeOnAnAddressInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	for _, tc := range []struct {
+		name string
+		db   func(t *testing.T) string
+	}{
+		{"database ready", func(t *testing.T) string { return "memory:" + t.Name() }},
+		// PostgreSQL down: the migrations are retried in the background.
+		{"database down", func(*testing.T) string { return "postgres://smartradex@127.0.0.1:1/srx?connect_timeout=1" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"XDG_DATA_HOME": t.TempDir(), "SMARTRADEXD_DB": tc.db(t)}
+			done := make(chan result, 1)
+			go func() {
+				var out, errb bytes.Buffer
+				code := Run(context.Background(), []string{"serve", "--addr", addr}, func(k string) string { return env[k] }, &out, &errb)
+				done <- result{code, out.String(), errb.String()}
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(time.Minute): // a hang, not a measure
+				t.Fatal("serve on an address in use did not return")
+			}
+			want := "smartradexd: error: cannot listen on " + addr + ": the address is already in use"
+			if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "--addr") {
+				t.Errorf("serve on an address in use = %d %q, want 1 and %q", r.code, r.stderr, want)
+			}
+		})
+	}
+}
+
+// The data directory's vault.key is generated on a first start only: over
+// a database that already holds registered keys (its vault key file not
+// restored, say), serve stops, exit 1, names the file to restore and
+// writes none; over a database without keys it generates one.
+func TestServeGeneratesNoVaultKeyOverRegisteredKeys(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := "memory:" + t.Name()
+	st := memoryStore(t.Name())
+	sub, err := st.AddSubscriber(ctx, "ada@example.com", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"XDG_DATA_HOME": dir, "SMARTRADEXD_DB": db}
+	// Subscribers but no key yet: a first start.
+	srv := serve(t, env, "http", "--check-interval", "0")
+	if !strings.Contains(srv.logs.String(), "vault key generated") {
+		t.Fatalf("no vault key generated over a database without keys: %s", srv.logs.String())
+	}
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	keyFile := filepath.Join(dir, "smartradexd", "vault.key")
+	k, err := loadVaultKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := seal.Seal(k.Public(), "btc-spot", strings.Repeat("K", 64), "HMAC", []byte(strings.Repeat("s", 64)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutKey(ctx, store.Key{SubscriberID: sub.ID, Bot: "btc-spot", APIKey: strings.Repeat("K", 64), KeyType: "HMAC",
+		SealedSecret: sealed, VaultKeyID: k.Public().ID(), RegisteredAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The key file lost: serve refuses to replace it.
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	r := serveUntilListening(t, env, "--check-interval", "0")
+	want := "smartradexd: error: there is no vault key file " + keyFile + ", but the database holds 1 registered key(s) sealed to a vault key: " +
+		"restore that key's file from its backup to " + keyFile + ", or name it with --vault-key (SMARTRADEXD_VAULT_KEY)"
+	if r.code != 1 || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "listening on") {
+		t.Errorf("serve without the vault key of its registered keys = %d %q, want 1 and %q", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(keyFile); err == nil {
+		t.Error("a vault key was generated over registered keys")
+	}
+}
+
+// serveUntilListening runs `smartradexd serve args…` expected to fail
+// before it listens: if it listens, it is stopped, and its result has
+// "listening on" in stderr.
+func serveUntilListening(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &lines{seen: make(chan struct{}, 1)}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, io.Discard, logs)
+	}()
+	for {
+		select {
+		case code := <-done:
+			return result{code: code, stderr: logs.String()}
+		case <-logs.seen:
+			if strings.Contains(logs.String(), "listening on") {
+				cancel()
+				return result{code: <-done, stderr: logs.String()}
+			}
+		}
+	}
+}
+
 // Flags come from SMARTRADEXD_<FLAG>; the command line wins.
 func TestEnvironmentAndTLS(t *testing.T) {
 	dir := t.TempDir()
@@ -330,6 +460,16 @@ func TestEnvironmentAndTLS(t *testing.T) {
 		"SMARTRADEXD_TLS_CERT":  cert,
 		"SMARTRADEXD_TLS_KEY":   key,
 		"SMARTRADEXD_ADDR":      "256.0.0.1:1", // overridden by the test's --addr
+	}
+	// A certificate that cannot be read stops serve before it makes
+	// anything, naming both flags.
+	empty := t.TempDir()
+	r := run(t, map[string]string{"XDG_DATA_HOME": empty}, "serve", "--addr", "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert)
+	if want := "smartradexd: error: --tls-cert " + key + ", --tls-key " + cert + ": tls: "; r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("serve with switched certificate files = %d %q, want 1 and %q", r.code, r.stderr, want)
+	}
+	if _, err := os.Stat(filepath.Join(empty, "smartradexd")); err == nil {
+		t.Error("serve made its data directory before reading the certificate")
 	}
 	srv := serve(t, env, "https")
 	pool := x509.NewCertPool()
@@ -364,8 +504,13 @@ func TestMigrate(t *testing.T) {
 	}
 	// An unreachable PostgreSQL fails with exit 1, its password never shown.
 	r := run(t, nil, "migrate", "--db", "postgres://smartradex:hunter2secret@127.0.0.1:1/srx?connect_timeout=2")
-	if r.code != 1 || strings.Contains(r.stdout+r.stderr, "hunter2secret") || !strings.Contains(r.stderr, "xxxxx") {
+	if r.code != 1 || strings.Contains(r.stdout+r.stderr, "hunter2secret") || !strings.Contains(r.stderr, "xxxxx") ||
+		!strings.HasSuffix(r.stderr, "\nhint: the database did not answer, and nothing was changed: check that it runs and that --db (SMARTRADEXD_DB) names it, then run the command again\n") {
 		t.Errorf("migrate on an unreachable database = %d %q", r.code, r.stderr)
+	}
+	// Another error has no such hint.
+	if r := run(t, nil, "admin", "subscribe", "nobody@example.com", "btc-spot", "--db", "memory:"+t.Name()); r.code != 1 || strings.Contains(r.stderr, "hint:") {
+		t.Errorf("subscribe an unknown subscriber = %d %q", r.code, r.stderr)
 	}
 }
 

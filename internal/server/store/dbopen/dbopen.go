@@ -17,6 +17,13 @@ import (
 	"github.com/smartradex/smartradex/internal/server/store/sqlitestore"
 )
 
+// Check returns the error Open would return for a dsn that names no
+// database (an ErrAddress), without opening anything.
+func Check(dsn string) error {
+	_, _, err := parse(dsn)
+	return err
+}
+
 // Open opens the store dsn names: a file path or sqlite:PATH (SQLite), or a
 // postgres:// or postgresql:// URL (PostgreSQL). It does not migrate: the
 // caller calls Migrate. Its errors never quote a password from the URL.
@@ -48,12 +55,22 @@ func Open(ctx context.Context, dsn string) (store.Store, error) {
 
 var scheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
+// ErrAddress is, to errors.Is, the error of a --db value that names no
+// database smartradexd can open: a mistake of the command line, found
+// before anything is opened.
+var ErrAddress = errors.New("not a database address")
+
+type addressError struct{ msg string }
+
+func (e addressError) Error() string      { return e.msg }
+func (addressError) Is(target error) bool { return target == ErrAddress }
+
 // parse tells the engine of dsn and what to give it.
 func parse(dsn string) (kind, target string, err error) {
 	lower := strings.ToLower(dsn)
 	switch {
 	case strings.TrimSpace(dsn) == "":
-		return "", "", errors.New("no database given: a file path, sqlite:PATH or a postgres:// URL")
+		return "", "", addressError{"no database given: a file path, sqlite:PATH or a postgres:// URL"}
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
 		// pgx knows the scheme in lower case only.
 		scheme, rest, _ := strings.Cut(dsn, "://")
@@ -65,12 +82,12 @@ func parse(dsn string) (kind, target string, err error) {
 			path = path[2:]
 		}
 		if path == "" {
-			return "", "", errors.New("sqlite: no path after sqlite: in the database address")
+			return "", "", addressError{"sqlite: no path after sqlite: in the database address"}
 		}
 		return "sqlite", path, nil
 	case scheme.MatchString(dsn):
 		s, _, _ := strings.Cut(dsn, "://")
-		return "", "", fmt.Errorf("unsupported database %q: use a file path, sqlite:PATH or a postgres:// URL", s+"://…")
+		return "", "", addressError{fmt.Sprintf("unsupported database %q: use a file path, sqlite:PATH or a postgres:// URL", s+"://…")}
 	}
 	return "sqlite", dsn, nil
 }

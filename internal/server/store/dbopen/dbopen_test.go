@@ -38,8 +38,8 @@ func TestParse(t *testing.T) {
 	} {
 		kind, target, err := parse(tc.dsn)
 		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("parse(%q) error = %v, want %q", tc.dsn, err, tc.err)
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, ErrAddress) {
+				t.Errorf("parse(%q) error = %v, want %q, an ErrAddress", tc.dsn, err, tc.err)
 			}
 			if err != nil && strings.Contains(err.Error(), "secretpw") {
 				t.Errorf("parse(%q) error shows the password: %v", tc.dsn, err)
