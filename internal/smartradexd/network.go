@@ -145,7 +145,7 @@ func networkWithdraw(a *adminCtx, args []string) error {
 	}
 	err = a.st.WithdrawNetworkChange(a.ctx, id, a.audit("network.withdraw", ""))
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("there is no announced change %d: smartradexd admin network list shows the changes not yet in effect", id)
+		return withCode(CodeUnknownChange, fmt.Errorf("there is no announced change %d: smartradexd admin network list shows the changes not yet in effect", id))
 	}
 	if err != nil {
 		return err
