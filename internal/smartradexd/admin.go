@@ -128,6 +128,14 @@ type adminCtx struct {
 	now  time.Time
 }
 
+// none says, on standard error, that a list is empty and how to add to it
+// (with --json, the empty list says it).
+func (a *adminCtx) none(text string) {
+	if !a.json {
+		fmt.Fprintln(a.stderr, text)
+	}
+}
+
 // print writes v as JSON, or text as is.
 func (a *adminCtx) print(v any, text string) error {
 	if a.json {
@@ -218,6 +226,10 @@ func subscriberList(a *adminCtx, _ []string) error {
 		CreatedAt time.Time `json:"created_at"`
 	}
 	rows := make([]row, 0, len(list))
+	if len(list) == 0 {
+		a.none("no subscriber yet: run smartradexd admin subscriber add EMAIL to add the first one")
+		return a.print(map[string]any{"subscribers": rows}, "")
+	}
 	var text strings.Builder
 	tw := tabwriter.NewWriter(&text, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EMAIL\tBOTS\tCREATED")

@@ -153,6 +153,35 @@ func TestErrorShapeIsTheCLIs(t *testing.T) {
 	}
 }
 
+// The admin lists say on stderr when they are empty, with the command that
+// adds to them; with --json, the list is an empty array.
+func TestEmptyLists(t *testing.T) {
+	db := "memory:" + t.Name()
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+		json   string
+	}{
+		{[]string{"admin", "subscriber", "list"}, "no subscriber yet: run smartradexd admin subscriber add EMAIL to add the first one\n", `{"subscribers":[]}`},
+		{[]string{"admin", "network", "list"}, "no address change announced yet: run smartradexd admin network announce --add IP --at RFC3339 to announce one\n", `{"changes":[]}`},
+	} {
+		r := run(t, nil, append(tc.args, "--db", db)...)
+		if r.code != 0 || r.stdout != "" || r.stderr != tc.stderr {
+			t.Errorf("%v = %d %q %q, want nothing on stdout and %q", tc.args, r.code, r.stdout, r.stderr, tc.stderr)
+		}
+		r = run(t, nil, append(tc.args, "--db", db, "--json")...)
+		if r.code != 0 || r.stdout != tc.json+"\n" || r.stderr != "" {
+			t.Errorf("%v --json = %d %q %q, want %s", tc.args, r.code, r.stdout, r.stderr, tc.json)
+		}
+	}
+	// Once there is something to list, the table, and nothing on stderr.
+	run(t, nil, "admin", "subscriber", "add", "ada@example.com", "--db", db)
+	r := run(t, nil, "admin", "subscriber", "list", "--db", db)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "EMAIL") || !strings.Contains(r.stdout, "ada@example.com") || r.stderr != "" {
+		t.Errorf("subscriber list = %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestDescribe(t *testing.T) {
 	var b bytes.Buffer
 	describe(codedError{code: CodeResealIncomplete, exit: ExitIncomplete, printed: true, err: errFake("2 key(s) are not sealed")}, true).printJSON(&b)

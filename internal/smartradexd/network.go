@@ -123,6 +123,10 @@ func networkList(a *adminCtx, _ []string) error {
 		return err
 	}
 	rows := make([]changeJSON, 0, len(list))
+	if len(list) == 0 {
+		a.none("no address change announced yet: run smartradexd admin network announce --add IP --at RFC3339 to announce one")
+		return a.print(map[string]any{"changes": rows}, "")
+	}
 	var text strings.Builder
 	tw := tabwriter.NewWriter(&text, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tEFFECTIVE\tADD\tREMOVE\tSTATE")
