@@ -117,7 +117,7 @@ func newAdminCmd(e *env) *cobra.Command {
 	admin.Long = `The admin commands change the database directly; they may run while serve
 runs on the same database. Each applies pending migrations first.`
 	admin.PersistentFlags().StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
-	admin.PersistentFlags().BoolVar(&o.json, "json", false, "print the result as JSON")
+	admin.PersistentFlags().BoolVar(&o.json, "json", false, "print the result as JSON, and a failure as {\"ok\": false, \"error\": {…}} too")
 	return admin
 }
 

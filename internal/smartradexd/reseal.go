@@ -49,7 +49,7 @@ error: run again); 2 usage error.`,
 	f.StringVar(&o.from, "from", "", "file holding the retired vault private key the keys are sealed to")
 	f.StringVar(&o.vaultKey, "vault-key", "", "file holding the current vault private key (default: vault.key in the data directory)")
 	f.StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
-	f.BoolVar(&o.json, "json", false, "print the result as JSON")
+	f.BoolVar(&o.json, "json", false, "print the result as JSON, and a failure as {\"ok\": false, \"error\": {…}} too")
 	return cmd
 }
 
