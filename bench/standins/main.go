@@ -6,14 +6,19 @@
 // It prints "binance URL" and "service URL" on standard output, then
 // answers each "count" line on standard input with "requests B S": the
 // requests each stand-in has received so far. It exits when standard input
-// closes. The service account's token is read from SMARTRADEX_BENCH_TOKEN,
-// never from the command line.
+// closes.
+//
+// The service stand-in's account token is read from SMARTRADEX_BENCH_TOKEN,
+// never from the command line. Without it, the service stand-in accepts no
+// token and the Binance stand-in serves as ever: enough to try smartradex
+// keys add with the sandbox's demo keys against a real smartradexd.
 package main
 
 import (
 	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -24,19 +29,23 @@ import (
 )
 
 func main() {
-	latency := flag.Duration("latency", 100*time.Millisecond, "delay added to every request")
-	flag.Parse()
-	token := os.Getenv("SMARTRADEX_BENCH_TOKEN")
-	if token == "" {
-		fmt.Fprintln(os.Stderr, "standins: SMARTRADEX_BENCH_TOKEN is not set")
-		os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("standins", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	latency := fl.Duration("latency", 100*time.Millisecond, "delay added to every request")
+	if err := fl.Parse(args); err != nil {
+		return 2
 	}
+	token := getenv("SMARTRADEX_BENCH_TOKEN")
 
 	bn := binancetest.New()
 	bnURL, err := bn.Start()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "standins:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "standins:", err)
+		return 1
 	}
 	defer bn.Close()
 	bn.AddDemoKeys()
@@ -45,21 +54,26 @@ func main() {
 	svc := servicetest.New()
 	svcURL, err := svc.Start()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "standins:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "standins:", err)
+		return 1
 	}
 	defer svc.Close()
-	svc.AddAccount(token, "bench@example.com", bots.IDs())
+	if token != "" {
+		svc.AddAccount(token, "bench@example.com", bots.IDs())
+	} else {
+		fmt.Fprintln(stderr, "standins: SMARTRADEX_BENCH_TOKEN is not set: the service stand-in accepts no token; the Binance stand-in serves the demo keys")
+	}
 	svc.SetLatency(*latency)
 
-	fmt.Printf("binance %s\nservice %s\n", bnURL, svcURL)
-	in := bufio.NewScanner(os.Stdin)
+	fmt.Fprintf(stdout, "binance %s\nservice %s\n", bnURL, svcURL)
+	in := bufio.NewScanner(stdin)
 	for in.Scan() {
 		switch strings.TrimSpace(in.Text()) {
 		case "count":
-			fmt.Printf("requests %d %d\n", len(bn.Requests()), len(svc.Requests()))
+			fmt.Fprintf(stdout, "requests %d %d\n", len(bn.Requests()), len(svc.Requests()))
 		default:
-			fmt.Println("unknown command")
+			fmt.Fprintln(stdout, "unknown command")
 		}
 	}
+	return 0
 }

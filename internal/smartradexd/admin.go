@@ -63,9 +63,9 @@ func openExistingDB(e *env, db string) (store.Store, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("there is no database at %s: run the command as the user smartradexd serve runs as, "+
+		return nil, withCode(CodeNoDatabase, fmt.Errorf("there is no database at %s: run the command as the user smartradexd serve runs as, "+
 			"with its settings (packaged unit: sudo -u smartradexd env XDG_DATA_HOME=/var/lib smartradexd …), or give --db; "+
-			"smartradexd serve or smartradexd migrate creates a new database", path)
+			"smartradexd serve or smartradexd migrate creates a new database", path))
 	}
 	return openStore(e.ctx, path)
 }
@@ -117,7 +117,7 @@ func newAdminCmd(e *env) *cobra.Command {
 	admin.Long = `The admin commands change the database directly; they may run while serve
 runs on the same database. Each applies pending migrations first.`
 	admin.PersistentFlags().StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
-	admin.PersistentFlags().BoolVar(&o.json, "json", false, "print the result as JSON")
+	admin.PersistentFlags().BoolVar(&o.json, "json", false, "print the result as JSON, and a failure as {\"ok\": false, \"error\": {…}} too")
 	return admin
 }
 
@@ -126,6 +126,14 @@ type adminCtx struct {
 	st   store.Store
 	json bool
 	now  time.Time
+}
+
+// none says, on standard error, that a list is empty and how to add to it
+// (with --json, the empty list says it).
+func (a *adminCtx) none(text string) {
+	if !a.json {
+		fmt.Fprintln(a.stderr, text)
+	}
 }
 
 // print writes v as JSON, or text as is.
@@ -198,7 +206,7 @@ func checkArg(name, v string) error {
 func subscriberAdd(a *adminCtx, args []string) error {
 	sub, err := a.st.AddSubscriber(a.ctx, args[0], a.now, a.audit("subscriber.add", ""))
 	if errors.Is(err, store.ErrExists) {
-		return fmt.Errorf("the subscriber %s already exists", strings.ToLower(args[0]))
+		return withCode(CodeAlreadyExists, fmt.Errorf("the subscriber %s already exists", strings.ToLower(args[0])))
 	}
 	if err != nil {
 		return err
@@ -218,6 +226,10 @@ func subscriberList(a *adminCtx, _ []string) error {
 		CreatedAt time.Time `json:"created_at"`
 	}
 	rows := make([]row, 0, len(list))
+	if len(list) == 0 {
+		a.none("no subscriber yet: run smartradexd admin subscriber add EMAIL to add the first one")
+		return a.print(map[string]any{"subscribers": rows}, "")
+	}
 	var text strings.Builder
 	tw := tabwriter.NewWriter(&text, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EMAIL\tBOTS\tCREATED")
@@ -237,9 +249,11 @@ func subscriberList(a *adminCtx, _ []string) error {
 	return a.print(map[string]any{"subscribers": rows}, text.String())
 }
 
-func notFound(err error, what string) error {
+// notFound is err, or, if it is store.ErrNotFound, the error what with
+// the code code.
+func notFound(err error, code, what string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return errors.New(what)
+		return withCode(code, errors.New(what))
 	}
 	return err
 }
@@ -269,7 +283,7 @@ func tokenIssue(a *adminCtx, args []string) error {
 	tok := server.NewToken()
 	err := a.st.AddToken(a.ctx, args[0], server.HashToken(tok), a.now, a.audit("token.issue", ""))
 	if err != nil {
-		return notFound(err, noSubscriber(args[0]))
+		return notFound(err, CodeUnknownSubscriber, noSubscriber(args[0]))
 	}
 	return a.print(map[string]string{"token": tok}, tok+"\n")
 }
@@ -277,7 +291,7 @@ func tokenIssue(a *adminCtx, args []string) error {
 func tokenRevoke(a *adminCtx, args []string) error {
 	n, err := a.st.RevokeTokens(a.ctx, args[0], a.now, a.audit("token.revoke", ""))
 	if err != nil {
-		return notFound(err, noSubscriber(args[0]))
+		return notFound(err, CodeUnknownSubscriber, noSubscriber(args[0]))
 	}
 	return a.print(map[string]any{"email": strings.ToLower(args[0]), "revoked": n},
 		fmt.Sprintf("%d token(s) of %s revoked\n", n, strings.ToLower(args[0])))
@@ -287,7 +301,7 @@ func engineIssue(a *adminCtx, args []string) error {
 	tok := server.NewToken()
 	err := a.st.AddEngineToken(a.ctx, args[0], server.HashToken(tok), a.now, a.audit("engine_token.issue", ""))
 	if errors.Is(err, store.ErrExists) {
-		return fmt.Errorf("an engine named %s already has a token: choose another name", args[0])
+		return withCode(CodeAlreadyExists, fmt.Errorf("an engine named %s already has a token: choose another name", args[0]))
 	}
 	if err != nil {
 		return err
@@ -299,14 +313,14 @@ func subscribe(on bool) func(*adminCtx, []string) error {
 	return func(a *adminCtx, args []string) error {
 		email, bot := args[0], args[1]
 		if _, err := a.st.Subscriber(a.ctx, email); err != nil {
-			return notFound(err, noSubscriber(email))
+			return notFound(err, CodeUnknownSubscriber, noSubscriber(email))
 		}
 		change, action, verb := a.st.Unsubscribe, "subscription.remove", "unsubscribed from"
 		if on {
 			change, action, verb = a.st.Subscribe, "subscription.add", "subscribed to"
 		}
 		if err := change(a.ctx, email, bot, a.audit(action, bot)); err != nil {
-			return notFound(err, a.noBot(bot))
+			return notFound(err, CodeUnknownBot, a.noBot(bot))
 		}
 		return a.print(map[string]any{"email": strings.ToLower(email), "bot": bot, "subscribed": on},
 			fmt.Sprintf("%s %s %s\n", strings.ToLower(email), verb, bot))

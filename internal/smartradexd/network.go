@@ -123,6 +123,10 @@ func networkList(a *adminCtx, _ []string) error {
 		return err
 	}
 	rows := make([]changeJSON, 0, len(list))
+	if len(list) == 0 {
+		a.none("no address change announced yet: run smartradexd admin network announce --add IP --at RFC3339 to announce one")
+		return a.print(map[string]any{"changes": rows}, "")
+	}
 	var text strings.Builder
 	tw := tabwriter.NewWriter(&text, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tEFFECTIVE\tADD\tREMOVE\tSTATE")
@@ -145,7 +149,7 @@ func networkWithdraw(a *adminCtx, args []string) error {
 	}
 	err = a.st.WithdrawNetworkChange(a.ctx, id, a.audit("network.withdraw", ""))
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("there is no announced change %d: smartradexd admin network list shows the changes not yet in effect", id)
+		return withCode(CodeUnknownChange, fmt.Errorf("there is no announced change %d: smartradexd admin network list shows the changes not yet in effect", id))
 	}
 	if err != nil {
 		return err

@@ -49,7 +49,7 @@ error: run again); 2 usage error.`,
 	f.StringVar(&o.from, "from", "", "file holding the retired vault private key the keys are sealed to")
 	f.StringVar(&o.vaultKey, "vault-key", "", "file holding the current vault private key (default: vault.key in the data directory)")
 	f.StringVar(&o.db, "db", "", "database: a file path, sqlite:PATH or postgres://… (default: smartradexd.db in the data directory)")
-	f.BoolVar(&o.json, "json", false, "print the result as JSON")
+	f.BoolVar(&o.json, "json", false, "print the result as JSON, and a failure as {\"ok\": false, \"error\": {…}} too")
 	return cmd
 }
 
@@ -83,7 +83,7 @@ func runReseal(e *env, o *resealOptions) error {
 	}
 	old, err := loadVaultKey(o.from)
 	if err != nil {
-		return fmt.Errorf("--from: %w", err)
+		return withCode(CodeVaultKey, fmt.Errorf("--from: %w", err))
 	}
 	path, isDefault, err := vaultKeyPath(e, o.vaultKey)
 	if err != nil {
@@ -91,10 +91,10 @@ func runReseal(e *env, o *resealOptions) error {
 	}
 	cur, err := loadVaultKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no current vault key: %w (give --vault-key, as serve is given it)", err)
+		return withCode(CodeVaultKey, fmt.Errorf("no current vault key: %w (give --vault-key, as serve is given it)", err))
 	}
 	if err != nil {
-		return err
+		return withCode(CodeVaultKey, err)
 	}
 	if old.Public().ID() == cur.Public().ID() {
 		if isDefault {
@@ -128,7 +128,7 @@ func runReseal(e *env, o *resealOptions) error {
 	if n := rep.NotCurrent - rep.StillFrom; n > 0 {
 		why = append(why, fmt.Sprintf("%d key(s) are sealed to other vault keys: reseal --from each of them", n))
 	}
-	return exitError{ExitIncomplete, fmt.Errorf("%d key(s) are not sealed to the current vault key %s: %s",
+	return codedError{code: CodeResealIncomplete, exit: ExitIncomplete, printed: true, err: fmt.Errorf("%d key(s) are not sealed to the current vault key %s: %s",
 		rep.NotCurrent, rep.To, strings.Join(why, "; "))}
 }
 

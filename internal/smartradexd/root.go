@@ -6,7 +6,6 @@ package smartradexd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/smartradex/smartradex/internal/server/store"
 )
 
 // Exit codes.
@@ -48,15 +45,6 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// exitError is a failure with an exit code of its own.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e exitError) Error() string { return e.err.Error() }
-func (e exitError) Unwrap() error { return e.err }
-
 // env holds what every command reads besides its flags.
 type env struct {
 	ctx    context.Context
@@ -77,24 +65,16 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		started = true
 		return applyEnv(cmd, getenv)
 	}
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(stderr, "smartradexd: error: %s\n", err)
-	var ue usageError
-	if !started || errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "hint: run smartradexd help for the commands and flags")
-		return ExitUsage
+	failure := describe(err, started)
+	failure.print(stderr)
+	if !failure.printed && wantsJSON(cmd, args, getenv) {
+		failure.printJSON(stdout)
 	}
-	if errors.Is(err, store.ErrUnavailable) {
-		fmt.Fprintln(stderr, "hint: the database did not answer, and nothing was changed: check that it runs and that --db (SMARTRADEXD_DB) names it, then run the command again")
-	}
-	var ee exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return ExitFailure
+	return failure.ExitCode
 }
 
 // applyEnv gives every flag not set on the command line the value of its
