@@ -203,7 +203,7 @@ func answerTerminal(ctrl io.Writer, raw []byte, from int) int {
 // escapes matches the terminal control sequences a screen is drawn with.
 var escapes = regexp.MustCompile("\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(\x07|\x1b\\\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78DEMc]|\r")
 
-// pty-run [-exit N] DIALOGUE COMMAND [ARGS...] runs COMMAND on a new
+// pty-run [-exit N] [-questions none|asked] DIALOGUE COMMAND [ARGS...] runs COMMAND on a new
 // pseudo-terminal (its stdin, stdout and stderr, 40 rows of 120 columns),
 // as a person at a terminal would, and follows DIALOGUE, a file of steps,
 // one a line:
@@ -219,12 +219,16 @@ var escapes = regexp.MustCompile("\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(\
 //
 // It then waits for COMMAND to end and asserts its exit code (default 0).
 // The screen, control sequences removed, becomes the standard output that
-// `stdout` checks. COMMAND gets the variables of ptyEnv.
+// `stdout` checks. COMMAND gets the variables of ptyEnv. The terminal
+// answers COMMAND's questions (background colour, cursor position) in
+// order, as an emulator does; with -questions none it answers nothing and
+// COMMAND must ask nothing, with -questions asked COMMAND must ask.
 func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("pty-run", flag.ContinueOnError)
 	wantExit := fs.Int("exit", 0, "expected exit code")
-	if neg || fs.Parse(args) != nil || fs.NArg() < 2 {
-		ts.Fatalf("usage: pty-run [-exit N] DIALOGUE COMMAND [ARGS...]")
+	questions := fs.String("questions", "", `"none": the terminal answers nothing, and COMMAND must ask it nothing; "asked": COMMAND must ask it something`)
+	if neg || fs.Parse(args) != nil || fs.NArg() < 2 || *questions != "" && *questions != "none" && *questions != "asked" {
+		ts.Fatalf("usage: pty-run [-exit N] [-questions none|asked] DIALOGUE COMMAND [ARGS...]")
 	}
 	type step struct {
 		expect   *regexp.Regexp
@@ -299,7 +303,9 @@ func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 			// Answer the terminal's questions (background colour, cursor
 			// position) as a terminal emulator does, or the program waits
 			// seconds for answers that never come.
-			scanned = answerTerminal(ctrl, raw, scanned)
+			if *questions != "none" {
+				scanned = answerTerminal(ctrl, raw, scanned)
+			}
 			mu.Unlock()
 			if err != nil {
 				return
@@ -378,6 +384,18 @@ func cmdPtyRun(ts *testscript.TestScript, neg bool, args []string) {
 		<-readDone
 	}
 	fmt.Fprint(ts.Stdout(), screen())
+	mu.Lock()
+	asked := false
+	for _, qa := range terminalAnswers {
+		asked = asked || bytes.Contains(raw, []byte(qa.question))
+	}
+	mu.Unlock()
+	switch {
+	case *questions == "none" && asked:
+		ts.Fatalf("%s asked the terminal a question (%q)", fs.Arg(1), escapes.FindAllString(string(raw), -1))
+	case *questions == "asked" && !asked:
+		ts.Fatalf("%s asked the terminal nothing", fs.Arg(1))
+	}
 	if got := cmd.ProcessState.ExitCode(); got != *wantExit {
 		ts.Fatalf("%s exited with %d, want %d", fs.Arg(1), got, *wantExit)
 	}

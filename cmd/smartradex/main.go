@@ -5,6 +5,11 @@ import (
 	"os"
 
 	"github.com/smartradex/smartradex/internal/cli"
+	"github.com/smartradex/smartradex/internal/termquiet"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() {
+	// Before anything reads the environment (see termquiet).
+	termquiet.Restore()
+	os.Exit(cli.Main())
+}

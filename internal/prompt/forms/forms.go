@@ -9,12 +9,16 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"golang.org/x/term"
 
 	"github.com/smartradex/smartradex/internal/apperr"
 	"github.com/smartradex/smartradex/internal/i18n"
@@ -53,10 +57,27 @@ var (
 type FormRunner func(ctx context.Context, f *huh.Form) error
 
 // TerminalRunner draws forms on a terminal: input from in, drawing on out.
+// Before the first form it asks the terminal whether its background is
+// dark, so that the theme's colours stay readable on a light one (the
+// start of the program does not ask: see internal/termquiet).
 func TerminalRunner(in io.Reader, out io.Writer) FormRunner {
+	var asked sync.Once
 	return func(ctx context.Context, f *huh.Form) error {
+		asked.Do(func() { askBackground(out) })
 		return f.WithInput(in).WithOutput(out).RunWithContext(ctx)
 	}
+}
+
+// askBackground tells lipgloss whether the background of the terminal out
+// draws on is dark, as the terminal answers (termenv asks it, and reads
+// COLORFGBG when it does not answer; a multiplexer, TERM=screen* or tmux*,
+// is not asked). Nothing is asked when out is not a terminal.
+func askBackground(out io.Writer) {
+	f, ok := out.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) { //nolint:gosec // a file descriptor fits an int
+		return
+	}
+	lipgloss.SetHasDarkBackground(termenv.NewOutput(f).HasDarkBackground())
 }
 
 // Run runs f with run and turns huh's outcomes into smartradex errors:
