@@ -519,7 +519,7 @@ func (fl *addFlow) printAccepted(checked *enroll.Checked) {
 	for _, w := range checked.Verdict.Warnings {
 		para(l.T("keys.check.warning_prefix") + l.Render(w.Message))
 	}
-	if s := addressesFor(l, checked.Network, checked.Verdict.Warnings); s != "" {
+	if s := addressesFor(l, checked.Network, asksForAddresses(checked.Verdict.Warnings)); s != "" {
 		para(s)
 	}
 	para(l.T("onboard.accepted_note"))
@@ -756,7 +756,7 @@ func (fl *addFlow) guidedCheck(ctx context.Context, creds *binance.Credentials) 
 // SmartradeX's addresses when the key must be restricted to them.
 func (fl *addFlow) boxFixes(checked *enroll.Checked) []string {
 	fixes := fl.ui.BoxFixes(checked.Verdict.Problems)
-	if s := addressesFor(fl.lang, checked.Network, checked.Verdict.Problems); s != "" {
+	if s := addressesFor(fl.lang, checked.Network, asksForAddresses(checked.Verdict.Problems)); s != "" {
 		fixes = append(fixes, s)
 	}
 	return fixes

@@ -209,7 +209,7 @@ func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, c *enrol
 	for _, w := range v.Warnings {
 		fmt.Fprintln(out, para(io.Yellow(l.T("keys.check.warning_prefix"))+l.Render(w.Message)))
 	}
-	if s := addressesFor(l, c.Network, v.Problems, v.Warnings); s != "" {
+	if s := addressesFor(l, c.Network, asksForAddresses(v.Problems, v.Warnings)); s != "" {
 		fmt.Fprintln(out, para(s))
 	}
 	if c.NetworkErr != nil {
@@ -220,21 +220,28 @@ func printCheckHuman(l i18n.Lang, io *iostreams.IOStreams, key keyView, c *enrol
 	}
 }
 
-// addressesFor is the line that names SmartradeX's addresses when one of
-// the findings asks the user to restrict the key to them (whose message
-// cannot name them: the policy does not know them), "" otherwise.
-func addressesFor(l i18n.Lang, n *service.Network, findings ...[]policy.Finding) string {
-	if n == nil || len(n.EgressIPs) == 0 {
+// addressesFor is the line that names SmartradeX's addresses when asked,
+// that is when a finding tells the user to restrict the key to them (its
+// message cannot name them: the policy does not know them); "" otherwise,
+// or when the service publishes none.
+func addressesFor(l i18n.Lang, n *service.Network, asked bool) string {
+	if !asked || n == nil || len(n.EgressIPs) == 0 {
 		return ""
 	}
+	return l.T("keys.check.addresses", strings.Join(n.EgressIPs, ","))
+}
+
+// asksForAddresses tells whether one of the findings tells the user to
+// restrict the key to SmartradeX's addresses.
+func asksForAddresses(findings ...[]policy.Finding) bool {
 	for _, fs := range findings {
 		for _, f := range fs {
 			if f.Code == policy.CodeIPUnrestricted {
-				return l.T("keys.check.addresses", strings.Join(n.EgressIPs, ","))
+				return true
 			}
 		}
 	}
-	return ""
+	return false
 }
 
 // checkedUID is the sub-account Binance named for the key, 0 if unknown.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -327,12 +328,10 @@ func toVerifyJSON(f cmdutil.Messages, results []verify.Result, now time.Time) ve
 func printVerifyHuman(f cmdutil.Messages, io *iostreams.IOStreams, results []verify.Result, network *service.Network, now time.Time) {
 	out := io.Out
 	failed := 0
-	var unrestricted []policy.Finding
+	unrestricted := false
 	for _, r := range results {
-		for _, fd := range append(append([]verify.Finding(nil), r.Problems...), r.Warnings...) {
-			if fd.Code == policy.CodeIPUnrestricted {
-				unrestricted = append(unrestricted, policy.Finding{Code: fd.Code})
-			}
+		for _, fd := range slices.Concat(r.Problems, r.Warnings) {
+			unrestricted = unrestricted || fd.Code == policy.CodeIPUnrestricted
 		}
 		uid := "-"
 		if r.UID != 0 {
