@@ -443,10 +443,7 @@ func cmdSrxdHolds(ts *testscript.TestScript, neg bool, args []string) {
 	if fs.NArg() > 1 && k.APIKey != fs.Arg(1) {
 		ts.Fatalf("the service holds another key for %s", bot)
 	}
-	text, err := os.ReadFile(ts.Getenv("SMARTRADEXD_VAULT_KEY"))
-	ts.Check(err)
-	priv, err := seal.ParsePrivateKey(text)
-	ts.Check(err)
+	priv := scriptVaultKey(ts)
 	if k.VaultKeyID != priv.Public().ID() {
 		ts.Fatalf("the key of %s is sealed to vault key %s, not %s", bot, k.VaultKeyID, priv.Public().ID())
 	}
@@ -646,15 +643,8 @@ func cmdSrxdRace(ts *testscript.TestScript, neg bool, args []string) {
 	n, err := strconv.Atoi(fs.Arg(3))
 	ts.Check(err)
 	urls := fs.Args()[4:]
-	text, err := os.ReadFile(ts.Getenv("SMARTRADEXD_VAULT_KEY"))
-	ts.Check(err)
-	priv, err := seal.ParsePrivateKey(text)
-	ts.Check(err)
-	sealed, err := seal.Seal(priv.Public(), bot, apiKey, "HMAC", []byte(secret))
-	ts.Check(err)
-	body, err := json.Marshal(map[string]string{"api_key": apiKey, "key_type": "HMAC", "label": "SmartradeX race",
-		"vault_key_id": priv.Public().ID(), "sealed_secret": base64.StdEncoding.EncodeToString(sealed)})
-	ts.Check(err)
+	priv := scriptVaultKey(ts)
+	body := sealedPutBody(ts, priv, bot, apiKey, secret, "SmartradeX race")
 	token := strings.TrimSpace(ts.ReadFile(*tokenFile))
 	start := make(chan struct{})
 	results := make([]string, n)
@@ -717,15 +707,8 @@ func cmdSrxdSigtermPut(ts *testscript.TestScript, neg bool, args []string) {
 	if p == nil {
 		ts.Fatalf("no smartradexd is running")
 	}
-	text, err := os.ReadFile(ts.Getenv("SMARTRADEXD_VAULT_KEY"))
-	ts.Check(err)
-	priv, err := seal.ParsePrivateKey(text)
-	ts.Check(err)
-	sealed, err := seal.Seal(priv.Public(), bot, apiKey, "HMAC", []byte(secret))
-	ts.Check(err)
-	body, err := json.Marshal(map[string]string{"api_key": apiKey, "key_type": "HMAC", "label": "SmartradeX test",
-		"vault_key_id": priv.Public().ID(), "sealed_secret": base64.StdEncoding.EncodeToString(sealed)})
-	ts.Check(err)
+	priv := scriptVaultKey(ts)
+	body := sealedPutBody(ts, priv, bot, apiKey, secret, "SmartradeX test")
 
 	conn, err := net.Dial("tcp", p.addr)
 	ts.Check(err)
@@ -783,4 +766,25 @@ func cmdSrxdSigtermPut(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("smartradexd exited with %d after SIGTERM", code)
 	}
 	fmt.Fprintf(ts.Stdout(), "in-flight PUT answered %d; smartradexd exited 0\n", res.StatusCode)
+}
+
+// scriptVaultKey is the vault private key of the script's smartradexd
+// (SMARTRADEXD_VAULT_KEY).
+func scriptVaultKey(ts *testscript.TestScript) *seal.PrivateKey {
+	text, err := os.ReadFile(ts.Getenv("SMARTRADEXD_VAULT_KEY"))
+	ts.Check(err)
+	priv, err := seal.ParsePrivateKey(text)
+	ts.Check(err)
+	return priv
+}
+
+// sealedPutBody is the body of a PUT registering apiKey (HMAC) for bot,
+// its secret sealed to priv as the CLI seals it.
+func sealedPutBody(ts *testscript.TestScript, priv *seal.PrivateKey, bot, apiKey, secret, label string) []byte {
+	sealed, err := seal.Seal(priv.Public(), bot, apiKey, "HMAC", []byte(secret))
+	ts.Check(err)
+	body, err := json.Marshal(map[string]string{"api_key": apiKey, "key_type": "HMAC", "label": label,
+		"vault_key_id": priv.Public().ID(), "sealed_secret": base64.StdEncoding.EncodeToString(sealed)})
+	ts.Check(err)
+	return body
 }
